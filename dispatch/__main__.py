@@ -1,0 +1,5 @@
+"""``python -m dispatch`` runs the ``opms-dispatch`` command."""
+
+from dispatch.cli import run
+
+run()

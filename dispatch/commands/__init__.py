@@ -1,0 +1,1 @@
+"""Commands of ``opms-dispatch``: one module each, exposing ``register(subparsers, common)``."""

@@ -1,0 +1,117 @@
+"""One error tree for the whole product.
+
+Every error the product raises on purpose is a :class:`DispatchError`. Each subclass also
+inherits the builtin that matches its meaning (as geopy's ``GeocoderTimedOut`` is also a
+``TimeoutError``), so callers may catch either. ``exit_code`` is what the command line
+returns for it (the contract: 2 bad input, 3 not found / not covered, 1 other).
+
+Messages are built first, then raised, and say how to fix the problem.
+"""
+
+from __future__ import annotations
+
+
+class DispatchError(Exception):
+    """Base of every error raised on purpose by opms-dispatch."""
+
+    exit_code: int = 1
+
+
+class InvalidInput(DispatchError, ValueError):
+    """The input cannot be used as given (bad file, bad address, bad parameter)."""
+
+    exit_code = 2
+
+
+class OSMFileError(InvalidInput):
+    """An OpenStreetMap source file is missing, unreadable or holds no usable roads."""
+
+
+class ShopPlacementError(InvalidInput):
+    """The shop lies outside the region's data or too far from any road."""
+
+
+class NotFound(DispatchError, LookupError):
+    """A thing asked for does not exist (region, address, customer, invoice...)."""
+
+    exit_code = 3
+
+
+class RegionNotFound(NotFound):
+    """No region bundle with that name has been built."""
+
+
+class AddressNotFound(NotFound):
+    """The geocoder could not place an address."""
+
+
+class NotCovered(NotFound):
+    """The address or point lies outside the service area."""
+
+
+class Unreachable(DispatchError, ArithmeticError):
+    """No road path exists between two points (one-way streets, clipped data)."""
+
+
+class ServiceError(DispatchError, ConnectionError):
+    """An online service (Nominatim, Overpass) failed or answered with an error."""
+
+
+class ServiceTimeout(ServiceError, TimeoutError):
+    """An online service did not answer in time."""
+
+
+class RateLimited(ServiceError):
+    """An online service refused the request for exceeding its rate limit (HTTP 429)."""
+
+
+class OfflineError(ServiceError):
+    """An online feature was asked for but no network (or no URL) is available."""
+
+
+class InfeasibleProblem(InvalidInput):
+    """A dispatch problem is malformed (window ending before it starts, unknown skill...)."""
+
+
+class InvalidTransition(DispatchError, ValueError):
+    """A lifecycle step is not allowed from the current state."""
+
+    exit_code = 2
+
+
+class ConflictError(DispatchError, RuntimeError):
+    """A concurrent change was refused (optimistic locking, immutable record)."""
+
+    exit_code = 1
+
+
+class StorageError(DispatchError, OSError):
+    """The database could not be reached or stayed busy after bounded retries."""
+
+
+class AccessDenied(DispatchError, PermissionError):
+    """The user is not allowed to do this (wrong password, role, locked account)."""
+
+    exit_code = 2
+
+
+__all__ = [
+    "AccessDenied",
+    "AddressNotFound",
+    "ConflictError",
+    "DispatchError",
+    "InfeasibleProblem",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotCovered",
+    "NotFound",
+    "OSMFileError",
+    "OfflineError",
+    "RateLimited",
+    "RegionNotFound",
+    "ServiceError",
+    "ServiceTimeout",
+    "ShopPlacementError",
+    "StorageError",
+    "Unreachable",
+]

@@ -1,0 +1,406 @@
+"""One typed settings object, read from a TOML file and the environment.
+
+Where the values come from, last one wins:
+
+1. the defaults written below (each documented next to its field);
+2. the TOML file named by ``$OPMS_CONFIG``, else ``<data_dir>/settings.toml`` if it exists;
+3. environment variables ``OPMS_<SECTION>__<FIELD>`` (for example
+   ``OPMS_TARIFF__CORE_FLAT=40.00`` or ``OPMS_GEOCODING__SERVICE=nominatim``), and
+   ``OPMS_DATA_DIR`` for the data directory.
+
+A TOML file has one table per section::
+
+    [service_area]
+    core_km = 10
+    extended_km = 15
+
+    [tariff]
+    core_flat = "35.00"
+
+Money is written as strings in TOML so that it stays exact (``Decimal``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from dispatch.errors import InvalidInput
+
+#: Default road speeds (km/h) per OSM ``highway`` class where ``maxspeed`` is missing.
+#: Québec practice: 100 autoroute, 70-90 regional roads, 50 urban, 40 residential.
+QUEBEC_SPEEDS_KPH: dict[str, float] = {
+    "motorway": 100.0,
+    "motorway_link": 60.0,
+    "trunk": 90.0,
+    "trunk_link": 50.0,
+    "primary": 80.0,
+    "primary_link": 50.0,
+    "secondary": 70.0,
+    "secondary_link": 50.0,
+    "tertiary": 50.0,
+    "tertiary_link": 40.0,
+    "unclassified": 50.0,
+    "residential": 40.0,
+    "living_street": 20.0,
+    "service": 20.0,
+    "road": 40.0,
+}
+
+
+def _default_data_dir() -> Path:
+    env = os.environ.get("OPMS_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("opms-dispatch", appauthor=False))
+
+
+@dataclass(frozen=True)
+class GeneralSettings:
+    """Company-wide values."""
+
+    #: Time zone of every date and time the product shows or stores.
+    timezone: str = "America/Montreal"
+    #: Language of the interface and documents (Québec French first).
+    language: str = "fr_CA"
+    #: Name of the region used when a command or page does not say which.
+    default_region: str = ""
+    company_name: str = "OPMS Informatique"
+    company_address: str = "Mascouche (Québec)"
+    company_phone: str = ""
+    company_email: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Road network building and travel times."""
+
+    #: km/h per ``highway`` class when the way has no usable ``maxspeed``.
+    speeds_kph: dict[str, float] = field(default_factory=lambda: dict(QUEBEC_SPEEDS_KPH))
+    #: Points farther than this from any road are flagged, never silently moved.
+    snap_max_m: float = 500.0
+    #: The shop must lie within this distance of a road.
+    shop_max_snap_m: float = 1000.0
+    #: Multiplier applied to drive times for traffic (1.0 = free flow).
+    traffic_factor: float = 1.0
+    #: Worker processes for large travel-time matrices (0 = one per core, max 2 here).
+    matrix_workers: int = 0
+    #: Margin (km) added around the extended radius when downloading from OpenStreetMap.
+    download_margin_km: float = 3.0
+
+
+@dataclass(frozen=True)
+class ServiceAreaSettings:
+    """Service zones around the shop."""
+
+    #: Radius of the core zone (km).
+    core_km: float = 10.0
+    #: Radius of the extended zone (km); beyond it the address is outside.
+    extended_km: float = 15.0
+    #: Which distance decides the zone: ``straight`` (geodesic, the published radius) or ``road``.
+    zone_by: str = "straight"
+    #: Optional GeoJSON file of a custom service polygon (overrides the circles when set).
+    custom_polygon: str = ""
+    #: Optional list of postal-code prefixes (FSA, e.g. ``J7K``) served in addition.
+    fsa_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TariffSettings:
+    """Travel fee ("déplacement") tariff, in CAD."""
+
+    #: Flat travel fee inside the core zone.
+    core_flat: Decimal = Decimal("35.00")
+    #: Flat part of the travel fee in the extended zone.
+    extended_flat: Decimal = Decimal("35.00")
+    #: Per road-km beyond the core radius, in the extended zone.
+    extended_per_km: Decimal = Decimal("1.50")
+    #: Outside the extended zone the travel fee is on quote (no automatic amount).
+    outside_on_quote: bool = True
+    #: Fee for a cancellation made less than ``cancellation_notice_h`` hours before.
+    late_cancellation_fee: Decimal = Decimal("0.00")
+    #: Notice (hours) for an on-time cancellation.
+    cancellation_notice_h: int = 24
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    """Invoices and taxes."""
+
+    #: Hourly rate of diagnostic time.
+    hourly_rate: Decimal = Decimal("85.00")
+    #: Diagnostic time is billed by blocks of this many minutes (rounded up).
+    increment_min: int = 15
+    #: Minimum billed diagnostic minutes.
+    minimum_min: int = 30
+    #: Compensation when the estimate is accepted but the workshop refused (% of diagnostic).
+    workshop_refused_pct: Decimal = Decimal("20")
+    gst_rate: Decimal = Decimal("0.05")
+    qst_rate: Decimal = Decimal("0.09975")
+    gst_number: str = "123456789 RT0001"
+    qst_number: str = "1234567890 TQ0001"
+    invoice_prefix: str = "F"
+    #: Address for Interac e-Transfer payments printed on the invoice.
+    interac_email: str = "paiement@example.com"
+    #: Years invoices are kept after a customer's erasure (Law 25 / tax law).
+    retention_years: int = 6
+
+
+@dataclass(frozen=True)
+class GeocodingSettings:
+    """Address geocoding (offline by default: no address leaves the machine)."""
+
+    #: ``offline`` (the region's own address points) or ``nominatim`` (opt-in, online).
+    service: str = "offline"
+    #: Nominatim server base URL (scheme + host), used only when ``service = "nominatim"``.
+    nominatim_url: str = "https://nominatim.openstreetmap.org"
+    #: User agent sent to Nominatim (required by its usage policy when online).
+    user_agent: str = ""
+    #: Seconds before an online request times out.
+    timeout_s: float = 5.0
+    #: Minimum delay between two online requests (Nominatim policy: 1 request/s).
+    min_delay_s: float = 1.0
+    #: Fuzzy street-name match threshold (0-100, rapidfuzz score).
+    fuzzy_threshold: float = 88.0
+
+
+@dataclass(frozen=True)
+class OnlineSettings:
+    """Online sources, all optional."""
+
+    #: Overpass API endpoint for ``region build download``.
+    overpass_url: str = "https://overpass-api.de/api/interpreter"
+    #: Seconds before an Overpass request times out.
+    overpass_timeout_s: float = 180.0
+    #: Tile URL template for map basemaps; empty = draw the region's roads (offline).
+    tile_url: str = ""
+    tile_attribution: str = "© OpenStreetMap contributors"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Storage."""
+
+    #: SQLAlchemy URL; empty = SQLite file ``<data_dir>/opms.sqlite3``.
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """Dispatch optimisation."""
+
+    #: Default time limit (s) of a day's optimisation.
+    time_limit_s: float = 5.0
+    #: Default random seed (same input and seed give the same plan).
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Staff access."""
+
+    session_timeout_min: int = 30
+    max_failed_logins: int = 5
+    lockout_min: int = 15
+    upload_max_mb: int = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the product; see the module docstring for where values come from."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    general: GeneralSettings = field(default_factory=GeneralSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    service_area: ServiceAreaSettings = field(default_factory=ServiceAreaSettings)
+    tariff: TariffSettings = field(default_factory=TariffSettings)
+    billing: BillingSettings = field(default_factory=BillingSettings)
+    geocoding: GeocodingSettings = field(default_factory=GeocodingSettings)
+    online: OnlineSettings = field(default_factory=OnlineSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+
+    @property
+    def regions_dir(self) -> Path:
+        """Folder of the cached region bundles."""
+        return self.data_dir / "regions"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder of on-disk caches (online geocoder answers, downloads)."""
+        return self.data_dir / "cache"
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL in force (SQLite in the data directory by default)."""
+        return self.database.url or f"sqlite:///{self.data_dir / 'opms.sqlite3'}"
+
+    def with_section(self, name: str, **changes: Any) -> Settings:
+        """Return a copy with fields of one section changed (for tests and pages)."""
+        return replace(self, **{name: replace(getattr(self, name), **changes)})
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Convert a TOML or environment value to the declared field type."""
+    origin = typing.get_origin(tp)
+    try:
+        if tp is Decimal:
+            if isinstance(value, float):
+                value = repr(value)
+            return Decimal(str(value).strip())
+        if tp is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "oui", "on"}:
+                return True
+            if text in {"0", "false", "no", "non", "off", ""}:
+                return False
+            raise ValueError(value)
+        if tp is int:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(str(value).strip())
+        if tp is float:
+            return float(str(value).strip())
+        if tp is str:
+            return str(value)
+        if tp is Path:
+            return Path(str(value)).expanduser()
+        if origin is tuple:
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            return tuple(str(v) for v in value)
+        if origin is dict:
+            if isinstance(value, str):
+                import json
+
+                value = json.loads(value)
+            _, vt = typing.get_args(tp)
+            return {str(k): _coerce(v, vt, where) for k, v in dict(value).items()}
+        if isinstance(tp, types.UnionType):
+            return value
+    except (ValueError, TypeError, InvalidOperation) as err:
+        msg = f"Setting {where} = {value!r} is not a valid {getattr(tp, '__name__', tp)}; fix the settings file or environment variable."
+        raise InvalidInput(msg) from err
+    return value
+
+
+def _apply(section_obj: Any, values: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(type(section_obj))
+    known = {f.name for f in fields(section_obj)}
+    changes = {}
+    for key, value in values.items():
+        if key not in known:
+            msg = f"Unknown setting {where}.{key}; known: {', '.join(sorted(known))}."
+            raise InvalidInput(msg)
+        tp = hints[key]
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                msg = f"Setting {where}.{key} must be a table."
+                raise InvalidInput(msg)
+            changes[key] = _apply(getattr(section_obj, key), value, f"{where}.{key}")
+        else:
+            changes[key] = _coerce(value, tp, f"{where}.{key}")
+    return replace(section_obj, **changes)
+
+
+def _env_values(env: typing.Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in env.items():
+        if not key.startswith("OPMS_") or "__" not in key:
+            continue
+        section, _, name = key[5:].partition("__")
+        out.setdefault(section.lower(), {})[name.lower()] = value
+    return out
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    env: typing.Mapping[str, str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Read the settings in force.
+
+    Parameters
+    ----------
+    path
+        TOML file to read; default ``$OPMS_CONFIG``, else ``<data_dir>/settings.toml``.
+    env
+        Environment to read ``OPMS_*`` variables from (default ``os.environ``).
+    data_dir
+        Data directory, overriding ``$OPMS_DATA_DIR``.
+
+    Returns
+    -------
+    Settings
+        The frozen settings object.
+    """
+    env = os.environ if env is None else env
+    if data_dir is not None:
+        base = Settings(data_dir=Path(data_dir).expanduser())
+    elif env.get("OPMS_DATA_DIR"):
+        base = Settings(data_dir=Path(env["OPMS_DATA_DIR"]).expanduser())
+    else:
+        base = Settings()
+    if path is None and env.get("OPMS_CONFIG"):
+        path = env["OPMS_CONFIG"]
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path).expanduser()
+        if not p.is_file():
+            msg = f"Settings file {p} does not exist; create it or unset OPMS_CONFIG."
+            raise InvalidInput(msg)
+    else:
+        p = base.data_dir / "settings.toml"
+    if p.is_file():
+        try:
+            file_values = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            msg = f"Settings file {p} is not valid TOML: {err}"
+            raise InvalidInput(msg) from err
+    settings = base
+    for source in (file_values, _env_values(env)):
+        if not source:
+            continue
+        changes = dict(source)
+        if "data_dir" in changes:
+            settings = replace(settings, data_dir=Path(str(changes.pop("data_dir"))).expanduser())
+        settings = _apply(settings, changes, "settings")
+    return settings
+
+
+def settings_to_toml(settings: Settings) -> str:
+    """Serialise settings to TOML text (what the Settings page saves)."""
+    import tomli_w
+
+    def plain(obj: Any) -> Any:
+        if dataclasses.is_dataclass(obj):
+            return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+        if isinstance(obj, Decimal):
+            return str(obj)
+        if isinstance(obj, Path):
+            return str(obj)
+        if isinstance(obj, tuple):
+            return list(obj)
+        if isinstance(obj, dict):
+            return {k: plain(v) for k, v in obj.items()}
+        return obj
+
+    data = plain(settings)
+    data.pop("data_dir", None)
+    return tomli_w.dumps(data)
+
+
+__all__ = ["QUEBEC_SPEEDS_KPH", "Settings", "load_settings", "settings_to_toml"]

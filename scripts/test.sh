@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Everything the tests need, then the tests:
+#  - Debian packages chromium (real-browser tests) and postgresql (storage tests), via apt-get
+#  - a throw-away PostgreSQL cluster on 127.0.0.1:${OPMS_PG_PORT:-54329}
+#  - pytest on the whole suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing Debian packages: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "Missing Debian packages: ${need[*]} (run as root or: sudo apt-get install ${need[*]})" >&2
+  fi
+fi
+
+# PostgreSQL: a private cluster, started for this run and stopped at exit.
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "${PG_BIN}" ] && [ -z "${OPMS_TEST_PG_URL:-}" ]; then
+  PGPORT=${OPMS_PG_PORT:-54329}
+  PGDIR=$(mktemp -d /tmp/opms-pg.XXXXXX)
+  if [ "$(id -u)" = 0 ]; then
+    id -u postgres >/dev/null 2>&1 || useradd -r -m postgres
+    chown postgres "$PGDIR"; chmod 700 "$PGDIR"
+    AS=(runuser -u postgres --)
+  else
+    AS=()
+  fi
+  "${AS[@]}" "$PG_BIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
+  "${AS[@]}" "$PG_BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
+      -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  trap '"${AS[@]}" "$PG_BIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"' EXIT
+  "${AS[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres opms_test
+  export OPMS_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/opms_test"
+  echo "PostgreSQL test server on 127.0.0.1:$PGPORT"
+fi
+
+$BIN/ruff check .
+$BIN/python -m pytest "$@"
