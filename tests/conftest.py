@@ -1,0 +1,78 @@
+"""Shared fixtures: the real data of ../shared/data and regions built from it once per run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("OPMS_SHARED_DIR", ROOT.parent / "shared")).resolve()
+
+MASCOUCHE_OSM = SHARED / "data" / "osm" / "mascouche_qc.osm"
+VANCOUVER_PBF = SHARED / "data" / "osm" / "vancouver_canada.osm.pbf"
+MASCOUCHE_SHOP = (45.7460, -73.6010)
+VANCOUVER_SHOP = (49.2606, -123.1140)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The read-only data folder beside the checkout (never copied into the repository)."""
+    data = SHARED / "data"
+    assert data.is_dir(), f"{data} is missing: clone the repository with ../shared beside it"
+    return data
+
+
+@pytest.fixture()
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty data directory, also set as $OPMS_DATA_DIR."""
+    d = tmp_path / "opms-data"
+    d.mkdir()
+    monkeypatch.setenv("OPMS_DATA_DIR", str(d))
+    monkeypatch.delenv("OPMS_CONFIG", raising=False)
+    return d
+
+
+@pytest.fixture()
+def settings(data_dir):
+    """Default settings over a fresh data directory."""
+    from dispatch.settings import load_settings
+
+    return load_settings(data_dir=data_dir, env={})
+
+
+@pytest.fixture(scope="session")
+def regions_data_dir(tmp_path_factory) -> Path:
+    """One data directory holding the regions built once for the whole run."""
+    return tmp_path_factory.mktemp("regions-data")
+
+
+@pytest.fixture(scope="session")
+def region_settings(regions_data_dir):
+    """Settings whose data directory holds the session's built regions."""
+    from dispatch.settings import load_settings
+
+    return load_settings(data_dir=regions_data_dir, env={})
+
+
+@pytest.fixture(scope="session")
+def mascouche(region_settings, shared_data):
+    """The Mascouche region (real Québec streets and address points), built once."""
+    from dispatch.models import GeoPoint
+    from dispatch.region import build_region
+
+    return build_region(
+        MASCOUCHE_OSM, name="mascouche", shop=GeoPoint(*MASCOUCHE_SHOP), settings=region_settings
+    )
+
+
+@pytest.fixture(scope="session")
+def vancouver(region_settings, shared_data):
+    """The Vancouver region (routing-grade OSM: one-ways, road classes), built once."""
+    from dispatch.models import GeoPoint
+    from dispatch.region import build_region
+
+    return build_region(
+        VANCOUVER_PBF, name="vancouver", shop=GeoPoint(*VANCOUVER_SHOP), settings=region_settings
+    )
