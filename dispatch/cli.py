@@ -98,9 +98,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_COORD_OPTIONS = {"--shop-latlon", "--latlon"}
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """Let ``--latlon -45.1,-73.6`` work (argparse would read the value as an option)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _COORD_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-") and (
+            argv[i + 1][1:2].isdigit() or argv[i + 1][1:2] == "."
+        ):
+            out.append(f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its message
