@@ -1,0 +1,702 @@
+"""Québec address parsing and normalisation (pure functions, no I/O).
+
+Customers write addresses the way people in Québec do: ``4-123 rue Principale``,
+``123A, boul. de Mascouche, app. 4, Mascouche (Qc) j7k3b5``, ``2e Avenue``,
+``St-Henri``, ``MTÉE MASSON``. :func:`parse_address` splits such text into a civic number
+(with suffix), a unit, a street, a city, a province and a postal code, and
+:func:`street_key` gives street names a normal form under which the ways of OpenStreetMap
+(``Montée Masson``), the address tags (``Mnt. Masson``) and what customers type
+(``mtee masson``) agree.
+
+Bad input is refused with :class:`~dispatch.errors.InvalidInput` (exit code 2) and a message
+that says what to write instead: empty text, text longer than :data:`MAX_LENGTH`, text with
+no letters, a PO box (it has no place on a map), or a postal code alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from dispatch.errors import InvalidInput
+
+#: Longest address text accepted (characters); longer input is refused, not truncated.
+MAX_LENGTH = 300
+
+#: Canonical street generics and the ways they are written (lower case, no accents,
+#: no trailing dot). Full words and abbreviations, French and the English forms met in
+#: Québec data (``Crescent``, ``Blvd``).
+GENERICS: dict[str, tuple[str, ...]] = {
+    "rue": ("rue", "r"),
+    "boulevard": ("boulevard", "boul", "bd", "blvd", "bl", "boull"),
+    "avenue": ("avenue", "av", "ave", "avn"),
+    "chemin": ("chemin", "ch", "chem", "chm"),
+    "montee": ("montee", "mtee", "mnt", "mte"),
+    "rang": ("rang", "rg"),
+    "route": ("route", "rte", "rt"),
+    "place": ("place", "pl"),
+    "croissant": ("croissant", "crois", "cr", "crescent", "cres", "crsnt"),
+    "terrasse": ("terrasse", "terr", "tsse", "ter"),
+    "impasse": ("impasse", "imp"),
+    "allee": ("allee", "all"),
+    "cote": ("cote",),
+    "autoroute": ("autoroute", "aut", "autor", "a"),
+    "carre": ("carre",),
+    "cercle": ("cercle", "cerc"),
+    "promenade": ("promenade", "prom"),
+    "rond-point": ("rond point", "rondpoint", "rdpt"),
+    "sentier": ("sentier", "sent"),
+    "square": ("square", "sq"),
+    "passage": ("passage", "pass"),
+    "ruelle": ("ruelle",),
+    "voie": ("voie",),
+    "circle": ("circle",),
+}
+
+#: How each canonical generic is displayed.
+GENERIC_DISPLAY: dict[str, str] = {
+    "rue": "Rue",
+    "boulevard": "Boulevard",
+    "avenue": "Avenue",
+    "chemin": "Chemin",
+    "montee": "Montée",
+    "rang": "Rang",
+    "route": "Route",
+    "place": "Place",
+    "croissant": "Croissant",
+    "terrasse": "Terrasse",
+    "impasse": "Impasse",
+    "allee": "Allée",
+    "cote": "Côte",
+    "autoroute": "Autoroute",
+    "carre": "Carré",
+    "cercle": "Cercle",
+    "promenade": "Promenade",
+    "rond-point": "Rond-point",
+    "sentier": "Sentier",
+    "square": "Square",
+    "passage": "Passage",
+    "ruelle": "Ruelle",
+    "voie": "Voie",
+    "circle": "Circle",
+}
+
+# Abbreviations that are generics only at the start or the end of a street name
+# (``r`` or ``a`` elsewhere are initials).
+_ABBREV_TO_GENERIC: dict[str, str] = {}
+for _canon, _forms in GENERICS.items():
+    for _form in _forms:
+        if " " not in _form:
+            _ABBREV_TO_GENERIC[_form] = _canon
+# Generic words that may also stand at the end of the name (English order, "10e Avenue").
+_TRAILING_GENERICS = {
+    "rue", "boulevard", "boul", "blvd", "avenue", "av", "ave", "chemin", "croissant", "crescent",
+    "place", "terrasse", "route", "rang", "montee", "street", "circle", "cres",
+}
+
+#: Particles left out of the loose key (``Rue de Champagne`` = ``Rue Champagne``).
+PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "l", "d", "of", "the", "et"})
+
+_ORDINAL_WORDS = {
+    "premier": 1, "premiere": 1, "deuxieme": 2, "second": 2, "seconde": 2, "troisieme": 3,
+    "quatrieme": 4, "cinquieme": 5, "sixieme": 6, "septieme": 7, "huitieme": 8,
+    "neuvieme": 9, "dixieme": 10,
+}
+_ORDINAL_RE = re.compile(r"^(\d{1,3})(?:re|ere|er|e|eme|ieme|iem|em|nd|st|rd|th|è|ème|ième)$")
+
+#: Provinces and territories of Canada: code -> written forms (lower case, no accents).
+PROVINCES: dict[str, tuple[str, ...]] = {
+    "QC": ("qc", "que", "quebec", "pq", "p q", "province de quebec"),
+    "ON": ("on", "ont", "ontario"),
+    "NB": ("nb", "n b", "nouveau brunswick", "new brunswick"),
+    "NS": ("ns", "n e", "ne", "nouvelle ecosse", "nova scotia"),
+    "PE": ("pe", "pei", "ipe", "ile du prince edouard", "prince edward island"),
+    "NL": ("nl", "tnl", "terre neuve et labrador", "terre neuve", "newfoundland and labrador",
+           "newfoundland"),
+    "MB": ("mb", "man", "manitoba"),
+    "SK": ("sk", "sask", "saskatchewan"),
+    "AB": ("ab", "alta", "alberta"),
+    "BC": ("bc", "cb", "colombie britannique", "british columbia"),
+    "YT": ("yt", "yukon"),
+    "NT": ("nt", "tno", "territoires du nord ouest", "northwest territories"),
+    "NU": ("nu", "nunavut"),
+}
+PROVINCE_NAMES = {
+    "QC": "Québec", "ON": "Ontario", "NB": "Nouveau-Brunswick", "NS": "Nouvelle-Écosse",
+    "PE": "Île-du-Prince-Édouard", "NL": "Terre-Neuve-et-Labrador", "MB": "Manitoba",
+    "SK": "Saskatchewan", "AB": "Alberta", "BC": "Colombie-Britannique", "YT": "Yukon",
+    "NT": "Territoires du Nord-Ouest", "NU": "Nunavut",
+}
+_PROVINCE_FORMS = sorted(
+    ((form, code) for code, forms in PROVINCES.items() for form in forms),
+    key=lambda fc: -len(fc[0]),
+)
+
+#: First letter of the postal code -> province (Canada Post). G, H, J are Québec.
+POSTAL_FIRST_LETTER = {
+    "A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC", "J": "QC", "K": "ON",
+    "L": "ON", "M": "ON", "N": "ON", "P": "ON", "R": "MB", "S": "SK", "T": "AB", "V": "BC",
+    "X": "NT", "Y": "YT",
+}
+# Letters never used in Canadian postal codes: D, F, I, O, Q, U (and W, Z in first place).
+_POSTAL_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])\s*(\d)\s*([A-Za-z])[\s\-]*(\d)\s*([A-Za-z])\s*(\d)(?![A-Za-z0-9])")
+_BAD_POSTAL_LETTERS = set("DFIOQU")
+
+#: Municipalities around the shop, to tell a trailing city from the street when there are no
+#: commas (``123 rue Principale Mascouche``). The geocoder adds the region's own cities.
+KNOWN_CITIES: tuple[str, ...] = (
+    "Mascouche", "Terrebonne", "Lachenaie", "La Plaine", "Repentigny", "Le Gardeur",
+    "Charlemagne", "L'Assomption", "Saint-Roch-de-l'Achigan", "Saint-Lin–Laurentides",
+    "Sainte-Anne-des-Plaines", "Bois-des-Filion", "Lorraine", "Rosemère", "Blainville",
+    "Laval", "Montréal", "Saint-Sulpice", "L'Épiphanie", "Saint-Esprit", "Saint-Roch-Ouest",
+    "Sainte-Thérèse", "Boisbriand", "Québec", "Longueuil",
+)
+
+_UNIT_WORDS = (
+    r"appartement|appart|app|appt|apt|apartment|unite|unité|unit|bureau|suite|local|"
+    r"logement|porte|chambre|espace"
+)
+_UNIT_RE = re.compile(
+    rf"(?:(?<![\w])(?:{_UNIT_WORDS})\b\.?\s*(?:no\.?|n°|#)?\s*|#\s*|n°\s*)([0-9]+[a-z]?|[a-z][0-9]*|[0-9]+-[0-9]+)\b",
+    re.IGNORECASE,
+)
+_PO_BOX_RE = re.compile(
+    r"(?<![\w])(?:c\.?\s*p\.?|case\s+postale|casier\s+postal|p\.?\s*o\.?\s*box|post\s+office\s+box|"
+    r"b\.?\s*p\.?|boite\s+postale|boîte\s+postale|box|r\.?\s*r\.?|route\s+rurale)\s*(?:no\.?|#)?\s*\d+",
+    re.IGNORECASE,
+)
+_NUMBER_RE = re.compile(
+    r"^\s*(?:(?P<unit>[0-9]+[a-z]?|[a-z])\s*-\s*)?(?P<num>[0-9]{1,6})"
+    r"(?:\s*(?P<half>1/2|½)|\s*-?\s*(?P<suf>[a-z])(?![\w'’]))?(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+_ORDINAL_STREET_RE = re.compile(
+    r"^\s*\d{1,3}\s*(?:re|ère|ere|er|e|è|ème|eme|ième|ieme)\.?\s+(?:"
+    + "|".join(sorted({f for forms in GENERICS.values() for f in forms if " " not in f}, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (``Montée`` -> ``montee``)."""
+    nfkd = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in nfkd if not unicodedata.combining(c))
+
+
+def _tokens(text: str) -> list[str]:
+    """Folded words: hyphens, apostrophes, dots and commas become spaces."""
+    t = fold(text)
+    t = re.sub(r"[\-‐‑‒–—'’`´.,;:/()\[\]«»\"]+", " ", t)
+    return t.split()
+
+
+def _ordinal(tok: str) -> str | None:
+    m = _ORDINAL_RE.match(tok)
+    if m:
+        return f"{int(m.group(1))}e"
+    if tok in _ORDINAL_WORDS:
+        return f"{_ORDINAL_WORDS[tok]}e"
+    return None
+
+
+@dataclass(frozen=True)
+class StreetKey:
+    """Normal forms of a street name, from strict to loose.
+
+    Attributes
+    ----------
+    generic
+        Canonical generic (``rue``, ``montee``...), ``""`` when none was written.
+    name
+        The specific part, folded, saints spelled out, ordinals as ``10e``.
+    loose
+        ``generic + name`` without particles (the matching key).
+    compact
+        ``loose`` without spaces (``Mc Cune`` = ``McCune``).
+    """
+
+    generic: str
+    name: str
+    loose: str
+    compact: str
+
+    @property
+    def name_loose(self) -> str:
+        """The specific part without particles."""
+        return " ".join(w for w in self.name.split() if w not in PARTICLES) or self.name
+
+
+@lru_cache(maxsize=65536)
+def street_key(text: str) -> StreetKey:
+    """Normalise a street name (``Mnt. Masson``, ``MONTÉE MASSON``, ``mtee masson`` agree).
+
+    Parameters
+    ----------
+    text
+        A street name with or without its generic, in any case, with or without accents.
+
+    Returns
+    -------
+    StreetKey
+    """
+    toks = _tokens(text)
+    generic = ""
+    if toks and toks[0] in _ABBREV_TO_GENERIC and len(toks) > 1:
+        generic = _ABBREV_TO_GENERIC[toks[0]]
+        toks = toks[1:]
+    elif len(toks) > 1 and toks[0] == "rond" and toks[1] == "point":
+        generic = "rond-point"
+        toks = toks[2:]
+    elif len(toks) > 1 and toks[-1] in _TRAILING_GENERICS:
+        last = toks[-1]
+        generic = "rue" if last == "street" else _ABBREV_TO_GENERIC.get(last, last)
+        toks = toks[:-1]
+    out: list[str] = []
+    for tok in toks:
+        if tok in ("st", "saint"):
+            out.append("saint")
+        elif tok in ("ste", "sainte"):
+            out.append("sainte")
+        elif tok in ("mt", "mont"):
+            out.append("mont")
+        else:
+            out.append(_ordinal(tok) or tok)
+    name = " ".join(out)
+    loose_words = [w for w in out if w not in PARTICLES] or out
+    loose = " ".join(([generic] if generic else []) + loose_words)
+    return StreetKey(generic=generic, name=name, loose=loose, compact=loose.replace(" ", ""))
+
+
+def display_street(text: str) -> str:
+    """A tidy display form of a street typed by a customer (``boul. de mascouche`` ->
+    ``Boulevard de Mascouche``)."""
+    key = street_key(text)
+    words = re.sub(r"\s+", " ", text.strip(" ,.")).split(" ")
+    if key.generic and words and fold(words[0]).rstrip(".") in GENERICS.get(key.generic, ()):
+        words = words[1:]
+    elif key.generic and words and fold(words[-1]).rstrip(".") in _TRAILING_GENERICS:
+        words = words[:-1]
+    fixed = []
+    for w in words:
+        f = fold(w).rstrip(".")
+        if f in ("st", "st-") or f.startswith("st-"):
+            w = "Saint" + w[2:].lstrip(".") if len(w) > 2 else "Saint"
+        elif f.startswith("ste-") or f == "ste":
+            w = "Sainte" + w[3:].lstrip(".") if len(w) > 3 else "Sainte"
+        if f in PARTICLES:
+            fixed.append(w.lower())
+        elif w.islower() or w.isupper():
+            fixed.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
+        else:
+            fixed.append(w)
+    name = " ".join(fixed)
+    if key.generic:
+        label = GENERIC_DISPLAY.get(key.generic, key.generic.capitalize())
+        if re.match(r"^\d+e$", key.name):
+            return f"{key.name} {label}"
+        return f"{label} {name}".strip()
+    return name
+
+
+@dataclass(frozen=True)
+class PostalCode:
+    """A Canadian postal code, validated (``J7K 3B5``)."""
+
+    code: str
+    province: str | None
+
+    @property
+    def fsa(self) -> str:
+        """Forward sortation area (first three characters, ``J7K``)."""
+        return self.code[:3]
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    """An address split into its parts.
+
+    Attributes
+    ----------
+    raw
+        The text as given (after trimming).
+    number
+        Civic number (``123``), ``None`` if none.
+    suffix
+        Suffix of the civic number (``A``, ``1/2``), ``""`` if none.
+    unit
+        Apartment, suite or office (``4``, ``200``), ``""`` if none.
+    street
+        Street as written, tidied (``Boulevard de Mascouche``).
+    street_candidates
+        Street texts to try, best first (trailing words dropped when no comma said where the
+        street ends).
+    city
+        City if recognised, ``""`` if none.
+    province
+        Province code (``QC``, ``ON``...), ``""`` if none was written.
+    postcode
+        Postal code, ``None`` if none.
+    po_box
+        True when the text is a PO box (``C.P. 123``), which has no place on a map.
+    warnings
+        Remarks in French (postal code outside Québec, characters removed...).
+    """
+
+    raw: str
+    number: int | None
+    suffix: str
+    unit: str
+    street: str
+    street_candidates: tuple[str, ...]
+    city: str
+    province: str
+    postcode: PostalCode | None
+    po_box: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def housenumber(self) -> str:
+        """Civic number with its suffix as written on a door (``123A``, ``123 1/2``)."""
+        if self.number is None:
+            return ""
+        if self.suffix == "1/2":
+            return f"{self.number} 1/2"
+        return f"{self.number}{self.suffix}"
+
+    def formatted(self) -> str:
+        """Canada Post style one-line form (``4-123 Rue Principale, Mascouche QC J7K 3B5``)."""
+        head = self.street
+        if self.number is not None:
+            num = self.housenumber
+            head = f"{self.unit}-{num} {self.street}" if self.unit else f"{num} {self.street}"
+        parts = [head.strip()]
+        tail = " ".join(
+            p for p in (self.city, self.province, self.postcode.code if self.postcode else "") if p
+        )
+        if tail:
+            parts.append(tail)
+        return ", ".join(p for p in parts if p)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "suffix": self.suffix,
+            "unit": self.unit,
+            "street": self.street,
+            "city": self.city,
+            "province": self.province,
+            "postcode": self.postcode.code if self.postcode else None,
+            "po_box": self.po_box,
+            "warnings": list(self.warnings),
+        }
+
+
+def parse_postal_code(text: str) -> PostalCode | None:
+    """Find and validate a Canadian postal code in any spacing or case (``j7k3b5``, ``J7K-3B5``).
+
+    Returns ``None`` when the text holds none. Raises :class:`InvalidInput` when it looks like
+    one but uses letters Canada Post never uses (D, F, I, O, Q, U; W or Z first).
+    """
+    found = list(_POSTAL_RE.finditer(text))
+    if not found:
+        return None
+    code = "".join(found[-1].groups()).upper()
+    bad = [c for c in code[0::2] if c in _BAD_POSTAL_LETTERS] + ([code[0]] if code[0] in "WZ" else [])
+    if bad:
+        msg = (
+            f"Code postal invalide {code[:3]} {code[3:]!s} : les lettres {', '.join(sorted(set(bad)))} "
+            "n'y sont jamais utilisées (format A1A 1A1, par exemple J7K 3B5)."
+        )
+        raise InvalidInput(msg)
+    return PostalCode(code=f"{code[:3]} {code[3:]}", province=POSTAL_FIRST_LETTER.get(code[0]))
+
+
+def _clean(text: str) -> tuple[str, list[str]]:
+    warnings: list[str] = []
+    t = unicodedata.normalize("NFC", text)
+    kept = []
+    removed = False
+    for ch in t:
+        cat = unicodedata.category(ch)
+        if cat.startswith("C") and ch not in "\t\n\r":
+            removed = True
+            continue
+        if cat in ("So", "Sk", "Cs", "Co") or 0x1F000 <= ord(ch) <= 0x1FAFF:
+            removed = True
+            continue
+        kept.append(" " if ch in "\t\n\r" else ch)
+    if removed:
+        warnings.append("Des caractères qui n'ont pas leur place dans une adresse ont été ignorés.")
+    t = "".join(kept)
+    t = t.replace("\u00a0", " ").replace("\u202f", " ")
+    t = re.sub(r"\s+", " ", t).strip(" ,;")
+    return t, warnings
+
+
+def _has_name(text: str) -> bool:
+    """True when a street text holds more than a generic and particles (``Rue`` alone: no)."""
+    toks = _tokens(text)
+    while toks and re.fullmatch(r"\d+[a-z]?", toks[0]):
+        toks = toks[1:]  # the civic number
+    if toks and toks[0] in _ABBREV_TO_GENERIC:
+        toks = toks[1:]
+    return any(t not in PARTICLES for t in toks)
+
+
+def _strip_province(part: str) -> tuple[str, str]:
+    """Remove a trailing province from a comma part; return (rest, code)."""
+    f = " ".join(_tokens(part))
+    for form, code in _PROVINCE_FORMS:
+        if f == form:
+            return "", code
+        if f.endswith(" " + form):
+            # keep the original words before the province
+            words = part.replace("(", " ").replace(")", " ").split()
+            n = len(form.split())
+            rest_words = words[:-n] if len(words) > n else []
+            # check the dropped words really fold to the form (punctuation like "Qc." or "(Qc)")
+            if " ".join(_tokens(" ".join(words[-n:]))) == form:
+                return " ".join(rest_words).strip(" ,"), code
+    return part, ""
+
+
+def _match_city(text: str, cities: tuple[str, ...]) -> str:
+    f = " ".join(_tokens(text))
+    for c in cities:
+        if f == " ".join(_tokens(c)):
+            return c
+    return ""
+
+
+def _split_trailing_city(text: str, cities: tuple[str, ...]) -> tuple[str, str]:
+    """``rue Principale Mascouche`` -> (``rue Principale``, ``Mascouche``)."""
+    words = text.split()
+    for n in range(min(5, len(words) - 1), 0, -1):
+        tail = " ".join(words[-n:])
+        city = _match_city(tail, cities)
+        if city:
+            return " ".join(words[:-n]), city
+    return text, ""
+
+
+def _split_number(head: str) -> tuple[int | None, str, str, str]:
+    """``4-123A rue X`` -> (123, "A", "4", "rue X"); no number -> (None, "", "", head)."""
+    if _ORDINAL_STREET_RE.match(head):
+        return None, "", "", head
+    nm = _NUMBER_RE.match(head)
+    if not nm:
+        return None, "", "", head
+    number = int(nm.group("num"))
+    unit = (nm.group("unit") or "").upper()
+    rest = nm.group("rest")
+    if nm.group("half"):
+        return number, "1/2", unit, rest.strip(" ,-")
+    suf = nm.group("suf")
+    if suf:
+        after = rest.lstrip()
+        tail = head[nm.start("suf") + 1 :]
+        glued = nm.start("suf") == nm.end("num")
+        next_word = fold(after.split()[0]).rstrip(".") if after.split() else ""
+        is_generic_abbrev = fold(suf) in _ABBREV_TO_GENERIC and next_word not in _ABBREV_TO_GENERIC
+        if (
+            tail.startswith(".")
+            or not re.search(r"[^\W\d_]", rest)
+            or (not glued and is_generic_abbrev)
+        ):
+            # "123 r. Principale", "2800 A-25": the letter is a street generic, not a suffix
+            return number, "", unit, head[nm.start("suf") :].strip(" ,-")
+        return number, suf.upper(), unit, rest.strip(" ,-")
+    return number, "", unit, rest.strip(" ,-")
+
+
+def parse_address(text: str, *, cities: tuple[str, ...] = ()) -> ParsedAddress:
+    """Parse a Québec address written as customers write it.
+
+    Parameters
+    ----------
+    text
+        Free text: ``123 rue Principale``, ``4-123 boul. de Mascouche, Mascouche QC J7K 3B5``,
+        ``123A, Montée Masson, app. 4``, ``2e Avenue``...
+    cities
+        Extra city names (the region's own) recognised at the end of the text.
+
+    Returns
+    -------
+    ParsedAddress
+
+    Raises
+    ------
+    InvalidInput
+        Empty text, text longer than :data:`MAX_LENGTH` characters, text without letters,
+        a PO box, a postal code alone, or an invalid postal code.
+    """
+    if not isinstance(text, str):
+        msg = f"An address must be text, got {type(text).__name__}."
+        raise InvalidInput(msg)
+    if len(text) > MAX_LENGTH:
+        msg = (
+            f"Adresse trop longue ({len(text)} caractères; maximum {MAX_LENGTH}) : "
+            "écrivez seulement le numéro, la rue et la ville."
+        )
+        raise InvalidInput(msg)
+    cleaned, warnings = _clean(text)
+    if not cleaned:
+        msg = (
+            "Adresse vide : écrivez un numéro civique et une rue, par exemple "
+            "« 123 rue Principale, Mascouche »."
+        )
+        if warnings:
+            msg = "Adresse illisible (aucune lettre ni chiffre utilisable) : " + msg.split(" : ", 1)[1]
+        raise InvalidInput(msg)
+    if not re.search(r"[^\W\d_]", cleaned):
+        msg = (
+            f"« {cleaned} » n'est pas une adresse : il n'y a aucun nom de rue. Écrivez un numéro "
+            "civique et une rue, par exemple « 123 rue Principale, Mascouche »."
+        )
+        raise InvalidInput(msg)
+    if _PO_BOX_RE.search(cleaned):
+        msg = (
+            f"« {cleaned} » est une case postale : elle n'a pas d'emplacement sur la carte. "
+            "Donnez l'adresse civique du lieu de l'intervention (numéro et rue)."
+        )
+        raise InvalidInput(msg)
+
+    cities_all = tuple(dict.fromkeys(tuple(cities) + KNOWN_CITIES))
+    work = cleaned
+    # postal code (kept even when it is not in Québec: that is a warning, not an error)
+    postcode = parse_postal_code(work)
+    if postcode is not None:
+        work = _POSTAL_RE.sub(" ", work)
+        if postcode.province != "QC":
+            where = PROVINCE_NAMES.get(postcode.province or "", "hors Québec")
+            warnings.append(
+                f"Le code postal {postcode.code} n'est pas un code du Québec "
+                f"(G, H ou J en première lettre) : il correspond à {where}."
+            )
+    # trailing "Canada"
+    work = re.sub(r"[\s,]*\bcanada\b[\s,.]*$", "", work, flags=re.IGNORECASE).strip(" ,")
+
+    # PO-box-free, now the unit written with a word (app. 4, #4, bureau 200, suite 3)
+    unit = ""
+    units = list(_UNIT_RE.finditer(work))
+    if units:
+        um = units[-1]
+        unit = um.group(1).upper()
+        work = (work[: um.start()] + " " + work[um.end():]).strip()
+        work = re.sub(r"\s*,(\s*,)+", ",", work)
+        work = re.sub(r"\s+", " ", work).strip(" ,")
+        work = re.sub(r"^,\s*", "", work)
+
+    parts = [p.strip() for p in work.split(",") if p.strip()]
+    province = ""
+    city = ""
+    # province and city from the end
+    if parts:
+        rest, code = _strip_province(parts[-1])
+        if code and not (len(parts) == 1 and rest and not _has_name(rest)):
+            province = code
+            parts[-1] = rest
+            parts = [p for p in parts if p]
+    if len(parts) > 1:
+        maybe_city = _match_city(parts[-1], cities_all)
+        looks_like_street = bool(street_key(parts[-1]).generic)
+        if maybe_city or (
+            _has_name(parts[0]) and not re.search(r"\d", parts[-1]) and not looks_like_street
+        ):
+            city = maybe_city or parts[-1].strip()
+            parts = parts[:-1]
+    if not parts:
+        if postcode is not None:
+            msg = (
+                f"Un code postal seul ({postcode.code}) ne suffit pas : il couvre tout un secteur. "
+                "Ajoutez le numéro civique et la rue."
+            )
+        else:
+            msg = "Il manque la rue : écrivez un numéro civique et une rue, par exemple « 123 rue Principale »."
+        raise InvalidInput(msg)
+
+    head = parts[0]
+    extra = parts[1:]
+    number, suffix, num_unit, street_text = _split_number(head)
+    if number is not None and not street_text and extra:
+        street_text = extra.pop(0)  # "123, rue Principale"
+    elif number is not None and not street_text:
+        street_text = ""
+    if num_unit and not unit:
+        unit = num_unit
+    # a unit written as a bare comma part after the street ("123 rue X, 4")
+    if extra and not unit and re.fullmatch(r"[0-9]{1,5}[a-z]?", extra[0], re.IGNORECASE):
+        unit = extra.pop(0).upper()
+    if not city and extra:
+        city = _match_city(extra[-1], cities_all) or extra[-1]
+
+    # no comma after the street: a trailing province and city may still be glued to it
+    candidates: list[str] = []
+    if not province:
+        rest, code = _strip_province(street_text)
+        if code and rest and _has_name(rest):
+            province = code
+            street_text = rest
+    if not city:
+        st, c = _split_trailing_city(street_text, cities_all)
+        if c and st and _has_name(st):
+            city = c
+            street_text = st
+    street_text = re.sub(r"\s+", " ", street_text).strip(" ,.-")
+    if not street_text or not re.search(r"[^\W\d_]", street_text):
+        msg = (
+            f"Il manque le nom de la rue dans « {cleaned} ». Écrivez par exemple "
+            "« 123 rue Principale, Mascouche »."
+        )
+        raise InvalidInput(msg)
+    candidates.append(street_text)
+    words = street_text.split()
+    for n in range(1, min(4, len(words) - 1) + 1):
+        candidates.append(" ".join(words[:-n]))
+    return ParsedAddress(
+        raw=cleaned,
+        number=number,
+        suffix=suffix,
+        unit=unit,
+        street=display_street(street_text),
+        street_candidates=tuple(dict.fromkeys(candidates)),
+        city=city,
+        province=province,
+        postcode=postcode,
+        po_box=False,
+        warnings=tuple(warnings),
+    )
+
+
+def parse_housenumber(text: str) -> tuple[int | None, str]:
+    """Split a tagged house number (``123``, ``123A``, ``123 1/2``, ``123-125``) into (number,
+    suffix); ``(None, "")`` when it holds no number."""
+    m = re.match(r"^\s*(\d{1,6})\s*(?:(1/2|½)|-?\s*([A-Za-z])\b)?", str(text))
+    if not m:
+        return None, ""
+    if m.group(2):
+        return int(m.group(1)), "1/2"
+    return int(m.group(1)), (m.group(3) or "").upper()
+
+
+__all__ = [
+    "GENERICS",
+    "KNOWN_CITIES",
+    "MAX_LENGTH",
+    "PROVINCES",
+    "ParsedAddress",
+    "PostalCode",
+    "StreetKey",
+    "display_street",
+    "fold",
+    "parse_address",
+    "parse_housenumber",
+    "parse_postal_code",
+    "street_key",
+]
