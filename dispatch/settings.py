@@ -153,6 +153,13 @@ class BillingSettings:
     interac_email: str = "paiement@example.com"
     #: Years invoices are kept after a customer's erasure (Law 25 / tax law).
     retention_years: int = 6
+    #: Prefix of credit-note numbers (their own gapless series, e.g. ``AV2026-00001``).
+    credit_note_prefix: str = "AV"
+    #: Whether ``minimum_min`` also applies to a remote session interrupted by the customer
+    #: (default no: only the time done so far is billed, rounded up to ``increment_min``).
+    interrupted_minimum: bool = False
+    #: Bill a second travel line for the return visit of a workshop repair.
+    bill_return_travel: bool = True
 
 
 @dataclass(frozen=True)

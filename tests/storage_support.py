@@ -24,7 +24,6 @@ import sqlalchemy as sa
 
 PG_ENV = "OPMS_TEST_PG_URL"
 
-
 def pg_url_or_skip() -> str:
     """The PostgreSQL test server URL; skip (or fail on CI) when it is not configured."""
     url = os.environ.get(PG_ENV, "")

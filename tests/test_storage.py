@@ -12,38 +12,9 @@ import sqlalchemy as sa
 from dispatch import storage as st
 from dispatch.errors import ConflictError, InvalidInput, NotFound
 from dispatch.storage import TZ
+from tests.storage_data import COVERAGE, make_request
 
 pytest_plugins = ["tests.storage_support"]
-
-COVERAGE = {
-    "zone": "extended",
-    "lat": 45.7601,
-    "lon": -73.5502,
-    "straight_km": 11.2,
-    "road_km": 12.4,
-    "drive_min": 14.5,
-    "travel_fee": {"amount": "38.60", "explanation": "Déplacement depuis l'atelier : 12,4 km"},
-    "precision": "exact",
-    "matched": "1234 chemin Sainte-Marie, Mascouche",
-}
-
-
-def make_request(db, **kw):
-    """Store a typical request (overridable fields)."""
-    args = dict(
-        name="Marie Tremblay",
-        phone="450 555-1234",
-        email="marie@example.com",
-        address="1234 chemin Sainte-Marie, Mascouche",
-        problem="L'ordinateur ne démarre plus",
-        desired_date=date(2026, 12, 3),
-        consent=True,
-        coverage=COVERAGE,
-        actor="bureau",
-    )
-    args.update(kw)
-    return st.create_request(db, **args)
-
 
 def at(day, hh, mm=0):
     """A Montréal-time instant on 2026-12-<day>."""

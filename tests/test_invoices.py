@@ -1,0 +1,180 @@
+"""Invoices: exact totals from stored visits, gapless numbering under concurrency, immutability,
+credit notes, payments and balance, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from dispatch import invoices as iv
+from dispatch import storage as st
+from dispatch.errors import ConflictError, InvalidInput, InvalidTransition
+from dispatch.storage import TZ
+from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
+
+pytest_plugins = ["tests.storage_support"]
+
+D = Decimal
+ISSUED = datetime(2026, 12, 3, 15, 0, tzinfo=TZ)
+
+
+def test_refused_workshop_invoice_has_exact_lines_taxes_and_numbers(db, settings):
+    """45 min, core zone, workshop refused: 35.00 + 63.75 + 12.75; GST 5.58; QST 11.12; 128.20."""
+    req = diagnosed(db, minutes=45, outcome="workshop_refused", coverage=CORE_COVERAGE)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="lea", at=ISSUED)
+    assert inv.number == "F2026-00001"
+    assert [(ln.kind, str(ln.amount)) for ln in inv.lines] == [
+        ("travel", "35.00"), ("diagnostic", "63.75"), ("compensation", "12.75"),
+    ]
+    assert (inv.subtotal, inv.gst, inv.qst, inv.total) == (D("111.50"), D("5.58"), D("11.12"), D("128.20"))
+    assert inv.lines[0].detail.startswith("Déplacement depuis l'atelier : 1,6 km")
+    assert (inv.gst_number, inv.qst_number) == (settings.billing.gst_number, settings.billing.qst_number)
+    assert inv.interac_ref == "F202600001-" + inv.interac_ref[-2:]
+    assert inv.customer_name == "Marie Tremblay" and inv.status == "unpaid"
+    assert inv.retain_until.year == 2032
+    assert st.get_request(db, req.id).state == "invoiced"
+
+
+def test_invoice_before_an_outcome_is_refused_and_uses_no_number(db, settings):
+    """A request still 'contacted' cannot be invoiced; the next real invoice is still 00001."""
+    early = make_request(db)
+    with pytest.raises(InvalidTransition, match="outcome"):
+        iv.issue_invoice(db, early.id, settings=settings, actor="x", at=ISSUED)
+    req = diagnosed(db, email="b@example.com", phone="")
+    assert iv.issue_invoice(db, req.id, settings=settings, actor="x", at=ISSUED).number == "F2026-00001"
+
+
+def test_a_request_is_invoiced_once(db, settings):
+    """A second issue for the same request is refused (it is no longer in a billable state)."""
+    req = diagnosed(db)
+    iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    with pytest.raises(InvalidTransition):
+        iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    assert len(iv.list_invoices(db)) == 1
+
+
+def test_issued_invoice_cannot_be_changed(db, settings):
+    """Updating an issued invoice or its lines is refused: corrections go by credit note."""
+    req = diagnosed(db)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    with pytest.raises(ConflictError, match="credit note"), db.write() as s:
+        s.get(st.InvoiceRow, inv.id).total = D("1.00")
+    with pytest.raises(ConflictError, match="credit note"), db.write() as s:
+        s.scalars(sa.select(st.InvoiceLineRow)).first().amount = D("0.00")
+    assert iv.get_invoice(db, inv.number).total == inv.total
+
+
+def test_full_credit_note_cancels_the_balance_without_touching_the_invoice(db, settings):
+    """A full credit note (own AV series) mirrors the lines and taxes; balance 0, status credited."""
+    req = diagnosed(db, coverage=CORE_COVERAGE)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x", at=ISSUED)
+    cn = iv.issue_credit_note(db, inv.number, reason="Erreur de facturation", settings=settings, actor="x", at=ISSUED)
+    assert cn.number == "AV2026-00001" and cn.kind == "credit_note" and cn.credits_number == inv.number
+    assert cn.total == inv.total and cn.gst == inv.gst
+    again = iv.get_invoice(db, inv.number)
+    assert (again.balance, again.status, again.credit_notes) == (D("0.00"), "credited", (cn.number,))
+    assert again.lines == inv.lines
+    with pytest.raises(InvalidInput, match="left to credit"):
+        iv.issue_credit_note(db, inv.number, reason="encore", settings=settings, actor="x")
+
+
+def test_partial_credit_reduces_the_balance_by_amount_plus_taxes(db, settings):
+    """A 10.00 credit before taxes takes 11.50 off (10.00 + 0.50 GST + 1.00 QST after rounding)."""
+    req = diagnosed(db, minutes=45, outcome="estimate_refused", coverage=CORE_COVERAGE)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")  # 113.54
+    cn = iv.issue_credit_note(db, inv.number, reason="Geste commercial", amount=D("10.00"), settings=settings, actor="x")
+    assert (cn.subtotal, cn.gst, cn.qst, cn.total) == (D("10.00"), D("0.50"), D("1.00"), D("11.50"))
+    assert iv.get_invoice(db, inv.number).balance == D("102.04")
+
+
+def test_partial_payments_then_balance_zero_marks_the_request_paid(db, settings):
+    """113.54 paid as 50.00 cash + 63.54 Interac: partial, then paid; the request becomes paid."""
+    req = diagnosed(db, minutes=45, outcome="estimate_refused", coverage=CORE_COVERAGE)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    assert inv.total == D("113.54")
+    part = iv.record_payment(db, inv.number, method="cash", amount="50.00", actor="lea")
+    assert (part.balance, part.status) == (D("63.54"), "partial")
+    assert st.get_request(db, req.id).state == "invoiced"
+    with pytest.raises(InvalidInput, match="exceeds the balance"):
+        iv.record_payment(db, inv.number, method="interac", amount="63.55", reference="CA9", actor="lea")
+    done = iv.record_payment(db, inv.number, method="interac", amount="63.54", reference="CAxYz12", actor="lea")
+    assert (done.balance, done.status, done.status_label) == (D("0.00"), "paid", "Payée")
+    assert [(p.method, p.reference, p.amount) for p in done.payments] == [
+        ("cash", "", D("50.00")), ("interac", "CAxYz12", D("63.54")),
+    ]
+    assert st.get_request(db, req.id).state == "paid"
+
+
+@pytest.mark.parametrize("method", ["cheque", "bank_transfer", "interac", "paypal", "square"])
+def test_each_non_cash_method_needs_its_reference(db, settings, method):
+    """Cheque, transfer, Interac, PayPal and Square payments are refused without a reference."""
+    req = diagnosed(db)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    with pytest.raises(InvalidInput, match="needs its reference"):
+        iv.record_payment(db, inv.number, method=method, amount="1.00", actor="x")
+    got = iv.record_payment(db, inv.number, method=method, amount="1.00", reference="REF-1", actor="x")
+    assert got.payments[0].method == method
+
+
+def test_on_quote_travel_needs_the_agreed_amount(db, settings):
+    """Outside the zone the invoice is refused until the agreed travel amount is given."""
+    cov = {"zone": "outside", "road_km": 31.0, "travel_fee": {"amount": None, "explanation": "hors zone : sur devis"}}
+    req = diagnosed(db, minutes=30, coverage=cov)
+    with pytest.raises(InvalidInput, match="--travel-amount"):
+        iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x", travel_amount=D("60.00"))
+    assert inv.lines[0].amount == D("60.00") and "60,00 $" in inv.lines[0].detail
+
+
+def test_late_cancellation_fee_is_invoiced_once(db, settings):
+    """A late cancellation with a 25.00 fee gives a one-line invoice (28.74 with taxes)."""
+    s = settings.with_section("tariff", late_cancellation_fee=D("25.00"))
+    req = make_request(db)
+    start = datetime(2026, 12, 3, 9, tzinfo=TZ)
+    st.book_appointment(db, req.id, start=start, end=start.replace(hour=11), actor="b")
+    st.cancel_request(db, req.id, settings=s, at=start.replace(hour=8), actor="b")
+    inv = iv.issue_invoice(db, req.id, settings=s, actor="b")
+    # 25.00 + 1.25 GST + 2.49375 -> 2.49 QST = 28.74
+    assert [str(ln.amount) for ln in inv.lines] == ["25.00"] and inv.total == D("28.74")
+    with pytest.raises(InvalidTransition, match="already invoiced"):
+        iv.issue_invoice(db, req.id, settings=s, actor="b")
+
+
+def test_numbers_restart_each_year(db, settings):
+    """The first invoice of 2027 is F2027-00001."""
+    a, b = diagnosed(db), diagnosed(db, email="z@example.com", phone="")
+    iv.issue_invoice(db, a.id, settings=settings, actor="x", at=datetime(2026, 12, 31, 23, 59, tzinfo=TZ))
+    inv = iv.issue_invoice(db, b.id, settings=settings, actor="x", at=datetime(2027, 1, 1, 0, 1, tzinfo=TZ))
+    assert inv.number == "F2027-00001"
+
+
+def test_concurrent_issuing_gives_gapless_unique_numbers(db, settings):
+    """12 threads issue at once (plus 4 failing issues and 2 racing on one request): 1..N, no gap."""
+    good = [diagnosed(db, email=f"c{i}@example.com", phone="") for i in range(12)]
+    bad = [make_request(db, email=f"x{i}@example.com", phone="") for i in range(4)]
+    targets = [r.id for r in good] + [r.id for r in bad] + [good[0].id, good[1].id]
+    barrier = threading.Barrier(len(targets))
+    numbers: list[str] = []
+    errors: list[str] = []
+
+    def issue(rid: int) -> None:
+        barrier.wait()
+        try:
+            numbers.append(iv.issue_invoice(db, rid, settings=settings, actor="t", at=ISSUED).number)
+        except (InvalidTransition, ConflictError) as err:
+            errors.append(type(err).__name__)
+
+    threads = [threading.Thread(target=issue, args=(rid,)) for rid in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == [f"F2026-{n:05d}" for n in range(1, 13)]
+    assert len(errors) == 6
+    stored = sorted(i.number for i in iv.list_invoices(db))
+    assert stored == sorted(numbers)
+    assert {i.request_id for i in iv.list_invoices(db)} == {r.id for r in good}
