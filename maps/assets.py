@@ -84,14 +84,17 @@ def asset_urls(base_url: str = DASHBOARD_BASE_URL, *, core_only: bool = False) -
 class LeafletSetup(MacroElement):
     """Leaflet fixes run right after the map is created.
 
-    Sets the default marker icon location (Leaflet guesses it from its CSS, which fails when
-    the CSS is inlined or served under another path), always adds the OpenStreetMap
+    Gives the default marker icon full URLs (Leaflet otherwise prefixes them with a path it
+    guesses from its CSS, which fails when the CSS is inlined or served under another path), always adds the OpenStreetMap
     attribution, even when no tile layer is drawn, and adds a metric scale.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+            L.Icon.Default.prototype._getIconUrl = function (name) {
+                return L.Icon.prototype._getIconUrl.call(this, name);
+            };
             L.Icon.Default.mergeOptions({{ this.icon_options|tojson }});
             {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
             {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.attribution|tojson }});

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
+from jinja2 import Template
 from pyproj import Geod
 
 from maps.assets import DASHBOARD_BASE_URL, offline_map
@@ -101,6 +102,37 @@ def _base_map(
     return m
 
 
+class DivMarker(folium.Marker):
+    """A marker created with its ``L.divIcon`` from the start.
+
+    Folium's ``Marker(icon=DivIcon(...))`` first adds a marker with Leaflet's default image
+    icon and swaps the icon afterwards (and only when the map is rendered as a page, not in
+    ``st_folium``): the browser then fetches the default icon images for nothing.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.marker(
+                {{ this.location|tojson }},
+                {icon: L.divIcon({{ this.icon_options|tojson }})}
+            ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        location: tuple[float, float],
+        *,
+        icon_options: dict[str, Any],
+        popup: folium.Popup | None = None,
+        tooltip: folium.Tooltip | None = None,
+    ) -> None:
+        super().__init__(location=list(location), popup=popup, tooltip=tooltip)
+        self.icon_options = icon_options
+
+
 def _div_marker(
     location: tuple[float, float],
     *,
@@ -111,7 +143,7 @@ def _div_marker(
     tooltip: str | None = None,
     popup: str | None = None,
     square: bool = False,
-) -> folium.Marker:
+) -> DivMarker:
     radius = "5px" if square else "50%"
     html_icon = (
         f'<div class="{css_class}" style="width:{size}px;height:{size}px;line-height:{size - 4}px;'
@@ -119,21 +151,20 @@ def _div_marker(
         "box-shadow:0 1px 4px rgba(0,0,0,.45);text-align:center;font:bold 12px/1 sans-serif;"
         f'display:flex;align-items:center;justify-content:center">{label}</div>'
     )
-    icon = folium.DivIcon(
-        html=html_icon,
-        icon_size=(size, size),
-        icon_anchor=(size // 2, size // 2),
-        class_name=f"{css_class}-icon",
-    )
-    return folium.Marker(
-        location=list(location),
-        icon=icon,
+    return DivMarker(
+        location,
+        icon_options={
+            "html": html_icon,
+            "iconSize": [size, size],
+            "iconAnchor": [size // 2, size // 2],
+            "className": f"{css_class}-icon",
+        },
         tooltip=folium.Tooltip(tooltip) if tooltip else None,
         popup=folium.Popup(popup, max_width=320) if popup else None,
     )
 
 
-def shop_marker(shop: Any, *, name: str = "Atelier") -> folium.Marker:
+def shop_marker(shop: Any, *, name: str = "Atelier") -> DivMarker:
     """The shop (départ et retour des techniciens)."""
     return _div_marker(
         _latlon(shop),

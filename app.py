@@ -1,0 +1,54 @@
+"""The OPMS dashboard: a router over thin pages (``streamlit run app.py``).
+
+Public pages (no login, embeddable in the company's website with ``?embed=true``):
+``/couverture`` and ``/demande``. Staff pages (login comes later, issue 7) are grouped
+under "Équipe". The home page (``/``) guides a fresh machine: build the region, load demo
+data. (The default page of ``st.navigation`` is always served at ``/``, so it is the one
+page without a path of its own.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="OPMS — Répartition et couverture",
+    page_icon=str(Path(__file__).parent / "maps" / "static" / "app" / "icon.png"),
+    layout="wide",
+    initial_sidebar_state="auto",
+)
+
+coverage = st.Page(
+    "pages/coverage.py", title="Vérifier ma couverture", icon=":material/location_on:",
+    url_path="couverture",
+)
+request = st.Page(
+    "pages/request.py", title="Demande d'intervention", icon=":material/edit_note:",
+    url_path="demande",
+)
+dispatcher = st.Page(
+    "pages/dispatcher.py", title="Répartition", icon=":material/route:", url_path="repartition",
+)
+technician = st.Page(
+    "pages/technician.py", title="Technicien", icon=":material/build:", url_path="technicien"
+)
+billing = st.Page(
+    "pages/billing.py", title="Facturation", icon=":material/receipt_long:",
+    url_path="facturation",
+)
+settings_page = st.Page(
+    "pages/parametres.py", title="Paramètres", icon=":material/settings:", url_path="parametres"
+)
+welcome = st.Page("pages/welcome.py", title="Accueil", icon=":material/home:", default=True)
+
+nav = st.navigation(
+    {
+        "": [welcome],
+        "Clients": [coverage, request],
+        "Équipe": [dispatcher, technician, billing],
+        "Administration": [settings_page],
+    }
+)
+nav.run()

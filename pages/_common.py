@@ -1,0 +1,163 @@
+"""Glue shared by the dashboard pages: settings, the cached region, maps, French formats.
+
+Pages stay thin: they read widgets, call :mod:`dispatch`, and render with :mod:`maps`
+through the helpers here. Nothing in this module holds business rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date, datetime
+from typing import Any
+
+import streamlit as st
+
+from maps.assets import DASHBOARD_BASE_URL
+
+PUBLIC_PAGES = ("pages/coverage.py", "pages/request.py")
+WELCOME_PAGE = "pages/welcome.py"
+
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre",
+)
+NBSP = "\u00a0"
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def settings() -> Any:
+    """The settings in force (``$OPMS_CONFIG`` / ``<data dir>/settings.toml`` / environment)."""
+    from dispatch.settings import load_settings
+
+    return load_settings()
+
+
+def optional(module: str) -> Any | None:
+    """Import a ``dispatch`` module if it exists yet (pages degrade to a French notice)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if err.name and module.startswith(err.name):
+            return None
+        raise
+
+
+def region_names(s: Any) -> list[str]:
+    """Names of the regions built in the data directory."""
+    from dispatch.region import list_regions
+
+    return [r["name"] for r in list_regions(settings=s) if r.get("name")]
+
+
+def region_name(s: Any) -> str | None:
+    """The region the dashboard works on: the chosen one, the default one, else the first."""
+    names = region_names(s)
+    chosen = st.session_state.get("region_name")
+    if chosen in names:
+        return chosen
+    if s.general.default_region in names:
+        return s.general.default_region
+    return names[0] if names else None
+
+
+@st.cache_resource(show_spinner="Chargement de la région…")
+def _load_region(name: str, data_dir: str, _settings: Any, built_at: str) -> Any:
+    from dispatch.region import load_region
+
+    return load_region(name, settings=_settings)
+
+
+def region(s: Any) -> Any | None:
+    """The loaded region (cached for the process), or ``None`` when none is built."""
+    name = region_name(s)
+    if name is None:
+        return None
+    from dispatch.region import list_regions
+
+    built = next((r for r in list_regions(settings=s) if r["name"] == name), {})
+    return _load_region(name, str(s.data_dir), s, str(built.get("built_at", "")))
+
+
+def require_region(s: Any) -> Any:
+    """The region, or a French notice pointing to "Premiers pas" and ``st.stop()``."""
+    reg = region(s)
+    if reg is None:
+        st.info(
+            "Aucune région n'est encore construite. Ouvrez **Accueil** pour charger la "
+            "carte routière de votre territoire (fichier OpenStreetMap `.osm` ou `.osm.pbf`)."
+        )
+        st.page_link(WELCOME_PAGE, label="Aller à l'accueil", icon=":material/flag:")
+        st.stop()
+    return reg
+
+
+def database(s: Any) -> Any | None:
+    """The opened, migrated database (cached), or ``None`` if storage is not available."""
+    storage = optional("dispatch.storage")
+    if storage is None:
+        return None
+    return _database(s.database_url, s)
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str, _settings: Any) -> Any:
+    from dispatch import storage
+
+    return storage.open_database(url, settings=_settings)
+
+
+def static_base_url() -> str:
+    """Where the vendored map assets are served (honours ``server.baseUrlPath``)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}{DASHBOARD_BASE_URL}" if base else DASHBOARD_BASE_URL
+
+
+def show_map(m: Any, *, key: str, height: int = 520) -> None:
+    """Render a Folium map (made by :mod:`maps`) with ``st_folium``, no round trips on pan."""
+    from streamlit_folium import st_folium
+
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+
+
+def money(amount: Any) -> str:
+    """``1234.5`` -> ``1 234,50 $`` (Québec format)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    d = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if d < 0 else ""
+    whole, cents = f"{abs(d):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{NBSP.join(groups)},{cents}{NBSP}$"
+
+
+def km(value: Any) -> str:
+    """``12.345`` -> ``12,3 km``."""
+    return f"{float(value):.1f}".replace(".", ",") + "\u00a0km"
+
+
+def minutes(value: Any) -> str:
+    """``75`` -> ``1 h 15``; ``12`` -> ``12 min``."""
+    total = round(float(value))
+    if total < 60:
+        return f"{total}\u00a0min"
+    return f"{total // 60}\u00a0h\u00a0{total % 60:02d}"
+
+
+def long_date(d: date | datetime) -> str:
+    """``2026-11-26`` -> ``jeudi 26 novembre 2026``."""
+    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def hhmm(t: datetime | None) -> str:
+    """``09:05`` -> ``9 h 05`` (Québec style)."""
+    if t is None:
+        return "—"
+    return f"{t.hour}\u00a0h\u00a0{t.minute:02d}"
+
+
+def error_box(err: Exception) -> None:
+    """Show a product error (its message says how to fix it) without a traceback."""
+    st.error(str(err))

@@ -1,0 +1,11 @@
+"""Page "Répartition" (being wired)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _common
+
+s = _common.settings()
+st.title("Répartition")
+st.info("Cette page sera disponible sous peu.")

@@ -1,0 +1,156 @@
+"""Home page "Accueil": on a fresh machine, build the region, then load demo data."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import streamlit as st
+
+from dispatch.errors import DispatchError
+from dispatch.models import GeoPoint
+from pages import _common
+
+s = _common.settings()
+st.title("Bienvenue")
+
+names = _common.region_names(s)
+step1 = "✅" if names else "1️⃣"
+st.subheader(f"{step1} La carte routière de votre territoire")
+if names:
+    st.success(
+        f"Région prête : **{', '.join(names)}**. Le calcul des distances, des trajets et des "
+        "tournées se fait sur ce poste, sans internet."
+    )
+else:
+    st.write(
+        "Tout fonctionne hors ligne à partir d'un extrait OpenStreetMap de votre territoire "
+        "(fichier `.osm`, `.osm.bz2` ou `.osm.pbf`, par exemple d'un fournisseur d'extraits "
+        "régionaux). Indiquez aussi la position de l'atelier : c'est le point de départ des "
+        "techniciens et le centre des zones de service."
+    )
+
+with st.expander("Construire une région", expanded=not names):
+    tab_file, tab_download = st.tabs(["À partir d'un fichier", "Télécharger (en ligne)"])
+    with tab_file:
+        with st.form("region_file_form"):
+            upload = st.file_uploader(
+                "Fichier OpenStreetMap", type=["osm", "pbf", "bz2"], key="region_upload"
+            )
+            name = st.text_input("Nom de la région", value="mascouche", key="region_name_file")
+            shop = st.text_input(
+                "Position de l'atelier (latitude, longitude)",
+                value="45.7460, -73.6010",
+                key="region_shop_file",
+            )
+            c1, c2 = st.columns(2)
+            core = c1.number_input("Zone principale (km)", 1.0, 100.0, float(s.service_area.core_km))
+            ext = c2.number_input("Zone élargie (km)", 1.0, 150.0, float(s.service_area.extended_km))
+            go = st.form_submit_button("Construire la région", type="primary")
+        if go:
+            if upload is None:
+                st.warning("Choisissez d'abord un fichier OpenStreetMap.")
+            else:
+                from dispatch.region import build_region
+
+                bar = st.progress(0.0, text="Lecture du fichier…")
+
+                def progress(stage: str, fraction: float | None) -> None:
+                    bar.progress(min(max(fraction or 0.0, 0.0), 1.0), text=stage)
+
+                suffix = "".join(Path(upload.name).suffixes) or ".osm"
+                target = s.data_dir / "uploads"
+                target.mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile(dir=target, suffix=suffix, delete=False) as fh:
+                    fh.write(upload.getbuffer())
+                try:
+                    build_region(
+                        fh.name,
+                        name=name.strip(),
+                        shop=GeoPoint.parse(shop),
+                        core_km=core,
+                        extended_km=ext,
+                        settings=s,
+                        progress=progress,
+                    )
+                except DispatchError as err:
+                    bar.empty()
+                    _common.error_box(err)
+                else:
+                    bar.progress(1.0, text="Région prête.")
+                    st.session_state["region_name"] = name.strip()
+                    st.rerun()
+    with tab_download:
+        st.write(
+            "Télécharge les routes et les adresses autour de l'atelier depuis OpenStreetMap "
+            "(service Overpass). **Il faut une connexion internet** ; sans connexion, utilisez "
+            "un fichier."
+        )
+        with st.form("region_download_form"):
+            name_d = st.text_input("Nom de la région", value="ma-region", key="region_name_dl")
+            shop_d = st.text_input(
+                "Position de l'atelier (latitude, longitude)", value="", key="region_shop_dl",
+                placeholder="45.7460, -73.6010",
+            )
+            go_d = st.form_submit_button("Télécharger et construire")
+        if go_d:
+            from dispatch.region import build_region
+
+            try:
+                with st.spinner("Téléchargement depuis OpenStreetMap…"):
+                    build_region(
+                        "download", name=name_d.strip(), shop=GeoPoint.parse(shop_d), settings=s
+                    )
+            except (ConnectionError, TimeoutError) as err:
+                st.error(
+                    "Téléchargement impossible : ce poste semble hors ligne ou le service "
+                    f"OpenStreetMap ne répond pas ({err}). Utilisez plutôt un fichier `.osm`."
+                )
+            except DispatchError as err:
+                _common.error_box(err)
+            else:
+                st.session_state["region_name"] = name_d.strip()
+                st.rerun()
+
+st.subheader("2️⃣ Essayer avec des données de démonstration")
+demo = _common.optional("dispatch.demo")
+if not names:
+    st.caption("Disponible dès qu'une région est construite.")
+elif demo is None:
+    st.info("Le générateur de données de démonstration n'est pas encore installé sur ce poste.")
+else:
+    st.write(
+        "Crée des techniciens, des demandes et des rendez-vous à de vraies adresses de la "
+        "région, pour essayer tout de suite la planification de la journée."
+    )
+    c1, c2, c3 = st.columns(3)
+    n_tech = c1.number_input("Techniciens", 1, 10, 4, key="demo_techs")
+    n_visits = c2.number_input("Visites", 1, 80, 20, key="demo_visits")
+    day = c3.date_input("Jour", date.today() + timedelta(days=1), key="demo_day", format="YYYY-MM-DD")
+    if st.button("Charger les données de démonstration", key="demo_load"):
+        from dispatch import planning
+
+        try:
+            with st.spinner("Création des données…"):
+                summary = planning.load_demo(
+                    _common.region(s), settings=s, db=_common.database(s), day=day,
+                    n_technicians=int(n_tech), n_visits=int(n_visits),
+                )
+        except DispatchError as err:
+            _common.error_box(err)
+        else:
+            st.success(
+                f"{summary['technicians']} techniciens et {summary['visits']} rendez-vous créés "
+                f"pour le {_common.long_date(day)}."
+            )
+            st.page_link("pages/dispatcher.py", label="Planifier cette journée", icon=":material/route:")
+
+st.subheader("3️⃣ Au quotidien")
+st.markdown(
+    "- **Vérifier ma couverture** et **Demande d'intervention** sont les pages publiques, à "
+    "intégrer au site web (ajoutez `?embed=true` à leur adresse dans un `<iframe>`).\n"
+    "- **Répartition** : demandes à rappeler, rendez-vous du jour, *Optimiser la journée*.\n"
+    "- **Technicien** : la tournée du jour sur téléphone, le formulaire de visite, la facture.\n"
+    "- **Paramètres** : atelier, zones, tarifs, techniciens."
+)
