@@ -68,6 +68,7 @@ ACROSS_NUMBERS = 5
 #: Numbers (both sides) used in the local linear fit of position against number.
 FIT_NEIGHBOURS = 6
 
+_AMBIGUOUS = "\x00ambiguous"
 _DIRECTIONS = {"nord", "sud", "est", "ouest", "n", "s", "e", "o", "north", "south", "east", "west"}
 
 
@@ -145,7 +146,7 @@ class GeocodeResult:
         text = self.notice or f"Adresse introuvable dans la région : « {self.query} »."
         if self.suggestions:
             text += " Vouliez-vous dire : " + " ; ".join(self.suggestions) + " ?"
-        else:
+        elif "hors Québec" not in text:
             text += " Vérifiez le nom de la rue ou donnez la position (--latlon LAT,LON)."
         return text
 
@@ -430,6 +431,7 @@ class AddressIndex:
                     warnings.append(f"« {ignored} » ignoré : ce n'est pas une partie du nom de la rue.")
                 return self._streets[hits[0]], warnings, []
             if len(hits) > 1:
+                warnings.append(_AMBIGUOUS)
                 return None, warnings, [self._streets[h].name for h in hits]
         if first_key is None:
             return None, warnings, []
@@ -444,6 +446,7 @@ class AddressIndex:
                 )
             return st, warnings, []
         if len(same_name) > 1:
+            warnings.append(_AMBIGUOUS)
             return None, warnings, sorted(self._streets[c].name for c in same_name)
         # fuzzy
         query = k.loose if k.generic else k.name_loose
@@ -627,10 +630,11 @@ class AddressIndex:
             return GeocodeResult(None, None, "none", "", "offline", (), notice, tuple(warnings), text,
                                  "", postcode)
         st, notes, suggestions = self._match_street(parsed, threshold)
-        warnings += notes
+        ambiguous = _AMBIGUOUS in notes
+        warnings += [w for w in notes if w != _AMBIGUOUS]
         if st is None:
-            if suggestions:
-                notice = f"Rue introuvable ou ambiguë dans {where} : « {parsed.street} »."
+            if ambiguous:
+                notice = f"Plusieurs rues de {where} portent ce nom : « {parsed.street} » ; précisez le type de voie."
             else:
                 notice = f"Rue introuvable dans {where} : « {parsed.street} »."
             return GeocodeResult(None, None, "none", "", "offline", tuple(suggestions), notice,
