@@ -519,7 +519,7 @@ class Database:
         self._write_engine = engine.execution_options(opms_write=True)
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(bind=self._write_engine, expire_on_commit=False)
-        self._lock = threading.Lock()
+        self._local = threading.local()
 
     @property
     def dialect(self) -> str:
@@ -535,21 +535,39 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One write transaction: committed at the end, rolled back on any error.
 
+        Blocks nest: a ``write()`` (or a repository function) called inside another one in the
+        same thread joins the outer transaction, so several repository calls can be made
+        atomic together (``with db.write(): book_appointment(...); ...``).
+
         On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (writers wait for each other
         instead of failing half-way). Database errors are translated: a concurrent change to a
         versioned row becomes :class:`ConflictError`, a locked or unreachable database
         :class:`StorageError`.
         """
+        outer = getattr(self._local, "session", None)
+        if outer is not None:  # nested: join the transaction already open in this thread
+            yield outer
+            return
         session = self._write_sessions()
+        self._local.session = session
         try:
             with _translate(), session.begin():
                 yield session
         finally:
+            self._local.session = None
             session.close()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session (its transaction is rolled back at the end)."""
+        """A read-only session (its transaction is rolled back at the end).
+
+        Inside a :meth:`write` block of the same thread, the write's session is used (so the
+        read sees what the transaction wrote so far).
+        """
+        outer = getattr(self._local, "session", None)
+        if outer is not None:
+            yield outer
+            return
         session = self._sessions()
         try:
             with _translate():
@@ -1024,29 +1042,35 @@ def cancel_request(
     """
     when = _aware(at, "at") if at is not None else now()
     with db.write() as s:
-        row = _get(s, RequestRow, request_id, "request")
-        if State(row.state) not in CANCELLABLE:
-            msg = (
-                f"Request {row.id} is {row.state}: it can be cancelled only before the "
-                "technician is on site (requested, contacted or confirmed)."
-            )
-            raise InvalidTransition(msg)
-        appts = s.scalars(
-            sa.select(AppointmentRow)
-            .where(AppointmentRow.request_id == row.id, AppointmentRow.status != "cancelled")
-            .order_by(AppointmentRow.window_start)
-        ).all()
-        start = appts[0].window_start if appts else None
-        timing = cancellation_timing(start, when, notice_h=settings.tariff.cancellation_notice_h)
-        for a in appts:
-            a.status = "cancelled"
-        fee = Decimal(settings.tariff.late_cancellation_fee).quantize(_CENT, ROUND_HALF_UP)
-        row.cancelled_at = when
-        row.cancellation = timing
-        row.cancellation_fee = fee if timing == "late" and fee > 0 else None
-        _set_state(s, row, State.CANCELLED, actor, timing=timing, reason=reason)
-        s.flush()
-        return _request(s, row)
+        return _request(s, _cancel(s, request_id, settings=settings, actor=actor, when=when, reason=reason))
+
+
+def _cancel(
+    s: Session, request_id: int, *, settings: Settings, actor: str, when: datetime, reason: str
+) -> RequestRow:
+    row = _get(s, RequestRow, request_id, "request")
+    if State(row.state) not in CANCELLABLE:
+        msg = (
+            f"Request {row.id} is {row.state}: it can be cancelled only before the "
+            "technician is on site (requested, contacted or confirmed)."
+        )
+        raise InvalidTransition(msg)
+    appts = s.scalars(
+        sa.select(AppointmentRow)
+        .where(AppointmentRow.request_id == row.id, AppointmentRow.status != "cancelled")
+        .order_by(AppointmentRow.window_start)
+    ).all()
+    start = appts[0].window_start if appts else None
+    timing = cancellation_timing(start, when, notice_h=settings.tariff.cancellation_notice_h)
+    for a in appts:
+        a.status = "cancelled"
+    fee = Decimal(settings.tariff.late_cancellation_fee).quantize(_CENT, ROUND_HALF_UP)
+    row.cancelled_at = when
+    row.cancellation = timing
+    row.cancellation_fee = fee if timing == "late" and fee > 0 else None
+    _set_state(s, row, State.CANCELLED, actor, timing=timing, reason=reason)
+    s.flush()
+    return row
 
 
 # --------------------------------------------------------------------------------------------
