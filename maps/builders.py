@@ -215,8 +215,9 @@ def _geojson_area(
         data,
         style_function=lambda _f: {
             "color": color,
-            "weight": 2,
-            "fillOpacity": 0.08,
+            "weight": 1,
+            "opacity": 0.6,
+            "fillOpacity": 0.12,
             "fillColor": color,
         },
         tooltip=label,
@@ -230,8 +231,7 @@ def service_area_map(
     shop: Any = None,
     core_km: float,
     extended_km: float,
-    custom_polygon: dict[str, Any] | None = None,
-    road_area: dict[str, Any] | None = None,
+    area: dict[str, Any] | None = None,
     shop_name: str = "Atelier",
     tile_url: str = "",
     base_url: str = DASHBOARD_BASE_URL,
@@ -248,10 +248,11 @@ def service_area_map(
         The shop position (default ``region.shop``).
     core_km, extended_km
         Radii of the zones (geodesic circles, as published to customers).
-    custom_polygon
-        Optional GeoJSON of a custom service polygon.
-    road_area
-        Optional GeoJSON of the area reachable within the extended radius by road.
+    area
+        Optional GeoJSON FeatureCollection of the service area, as made by
+        :func:`dispatch.service_area.service_area_geojson`: its features whose ``zone`` is
+        ``road`` (reachable by road within the extended radius) or ``custom*`` (custom
+        polygon) are drawn; the circles are drawn from the radii.
     shop_name, tile_url, base_url, core_only, height
         Display options (see :func:`maps.assets.offline_map`).
 
@@ -271,10 +272,15 @@ def service_area_map(
     )
     zones = folium.FeatureGroup(name="Zones de service").add_to(m)
     _zone_circles(zones, center, core_km=core_km, extended_km=extended_km)
-    if road_area:
-        _geojson_area(m, road_area, color="#6a1b9a", label="Accessible par la route")
-    if custom_polygon:
-        _geojson_area(m, custom_polygon, color="#00695c", label="Territoire desservi")
+    for feature in (area or {}).get("features", []):
+        zone = str(feature.get("properties", {}).get("zone", ""))
+        if zone == "road":
+            _geojson_area(
+                m, feature, color="#6a1b9a",
+                label=f"Routes à {extended_km:g} km ou moins par la route",
+            )
+        elif zone.startswith("custom"):
+            _geojson_area(m, feature, color="#00695c", label="Territoire desservi")
     shop_marker(center, name=shop_name).add_to(m)
     ring = geodesic_circle(center, extended_km, n=32)
     m.fit_bounds(_bounds(ring))

@@ -12,19 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from maps.assets import OSM_ATTRIBUTION, inline_assets
-from maps.builders import ZONE_LABELS, geodesic_circle, service_area_map
-
-
-def _custom_polygon(settings: Any) -> dict[str, Any] | None:
-    path = getattr(settings.service_area, "custom_polygon", "")
-    if not path:
-        return None
-    p = Path(path).expanduser()
-    if not p.is_absolute():
-        p = settings.data_dir / p
-    if not p.is_file():
-        return None
-    return json.loads(p.read_text(encoding="utf-8"))
+from maps.builders import esc, service_area_map
 
 
 def _radii(region: Any, settings: Any) -> tuple[float, float]:
@@ -33,47 +21,20 @@ def _radii(region: Any, settings: Any) -> tuple[float, float]:
     return float(core), float(ext)
 
 
-def zones_geojson(region: Any, *, settings: Any) -> dict[str, Any]:
-    """The service area as GeoJSON: the shop point, the core and extended zones.
+def service_area_geojson(region: Any, *, settings: Any, road: bool = True) -> dict[str, Any]:
+    """The service area as GeoJSON (shop, zones, custom polygon, road-distance area).
 
-    The zones are geodesic circles (128-sided polygons); a custom polygon from settings is
-    added as a feature ``zone = "custom"``. Properties carry the French labels.
+    The domain computes it (:func:`dispatch.service_area.service_area_geojson`); this adds
+    the OpenStreetMap attribution the data requires.
     """
-    core_km, ext_km = _radii(region, settings)
-    shop = (region.shop.lat, region.shop.lon)
-    features: list[dict[str, Any]] = [
-        {
-            "type": "Feature",
-            "properties": {"kind": "shop", "label": "Atelier"},
-            "geometry": {"type": "Point", "coordinates": [shop[1], shop[0]]},
-        }
-    ]
-    for zone, km in (("core", core_km), ("extended", ext_km)):
-        ring = [[round(lon, 6), round(lat, 6)] for lat, lon in geodesic_circle(shop, km)]
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"kind": "zone", "zone": zone, "label": ZONE_LABELS[zone], "radius_km": km},
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-            }
-        )
-    custom = _custom_polygon(settings)
-    if custom:
-        geoms = custom.get("features", [custom]) if custom.get("type") == "FeatureCollection" else [custom]
-        for g in geoms:
-            geom = g.get("geometry", g)
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"kind": "zone", "zone": "custom", "label": "Territoire desservi"},
-                    "geometry": geom,
-                }
-            )
-    return {
-        "type": "FeatureCollection",
-        "properties": {"region": getattr(region, "name", ""), "attribution": OSM_ATTRIBUTION},
-        "features": features,
-    }
+    from dispatch.service_area import service_area_geojson as compute
+
+    data = dict(compute(region, settings=settings, road=road))
+    props = dict(data.get("properties") or {})
+    props.setdefault("region", getattr(region, "name", ""))
+    props["attribution"] = OSM_ATTRIBUTION
+    data["properties"] = props
+    return data
 
 
 def service_area_html(region: Any, *, settings: Any, title: str | None = None) -> str:
@@ -98,15 +59,13 @@ def service_area_html(region: Any, *, settings: Any, title: str | None = None) -
         region,
         core_km=core_km,
         extended_km=ext_km,
-        custom_polygon=_custom_polygon(settings),
+        area=service_area_geojson(region, settings=settings),
         shop_name=settings.general.company_name,
         tile_url=settings.online.tile_url,
         core_only=True,
     )
     html = inline_assets(m)
     page_title = title or f"Territoire desservi — {settings.general.company_name}"
-    from maps.builders import esc
-
     head = (
         '<meta charset="utf-8">'
         f"<title>{esc(page_title)}</title>"
@@ -128,11 +87,11 @@ def write_service_area(
         out["html"] = str(html_path)
     if geojson_path:
         Path(geojson_path).write_text(
-            json.dumps(zones_geojson(region, settings=settings), ensure_ascii=False),
+            json.dumps(service_area_geojson(region, settings=settings), ensure_ascii=False),
             encoding="utf-8",
         )
         out["geojson"] = str(geojson_path)
     return out
 
 
-__all__ = ["service_area_html", "write_service_area", "zones_geojson"]
+__all__ = ["service_area_geojson", "service_area_html", "write_service_area"]

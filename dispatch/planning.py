@@ -1,0 +1,334 @@
+"""Plan a stored day: glue between storage, the region and the routing engine.
+
+Used by the dashboard ("Optimiser la journée") and by ``opms-dispatch plan --date``:
+
+1. load the day's appointments and the active technicians from storage;
+2. build the :class:`~dispatch.routing.DispatchProblem` on the region's road matrices;
+3. solve, and keep what a page needs to draw and explain the result (:class:`DayPlan`):
+   labels of visits, technicians' names, the road path of every route.
+
+Also :func:`load_demo`, which stores demo technicians, requests and appointments at real
+address points of the region (the first-run "données de démonstration").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dispatch.errors import InvalidInput, Unreachable
+from dispatch.models import GeoPoint
+from dispatch.settings import Settings
+
+TZ = ZoneInfo("America/Montreal")
+
+
+def visit_id(appointment_id: int) -> str:
+    """The routing id of a stored appointment (``a<id>``)."""
+    return f"a{appointment_id}"
+
+
+def technician_id(tech_id: int) -> str:
+    """The routing id of a stored technician (``t<id>``)."""
+    return f"t{tech_id}"
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """A solved day with what pages and commands need to show it.
+
+    Attributes
+    ----------
+    day
+        The date planned.
+    problem, plan
+        The routing problem and its solution (:class:`dispatch.routing.Plan`).
+    visits
+        Routing visit id -> the stored :class:`~dispatch.storage.DayAppointment`.
+    technicians
+        Routing technician id -> stored technician.
+    paths
+        Routing technician id -> road path of the route, (lat, lon) pairs.
+    skipped
+        Appointments that could not enter the problem (no position), id -> French reason.
+    """
+
+    day: date
+    problem: Any
+    plan: Any
+    visits: dict[str, Any]
+    technicians: dict[str, Any]
+    paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def label(self, vid: str) -> str:
+        """The address of a visit as shown to the dispatcher."""
+        a = self.visits.get(vid)
+        return a.address if a is not None else vid
+
+    def name(self, tid: str) -> str:
+        """A technician's name."""
+        t = self.technicians.get(tid)
+        return t.name if t is not None else tid
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON: the plan, with names and addresses added."""
+        out = self.plan.to_dict()
+        for route in out["routes"]:
+            route["name"] = self.name(route["technician"])
+            for stop in route["stops"]:
+                stop["address"] = self.label(stop["visit"])
+                a = self.visits.get(stop["visit"])
+                if a is not None:
+                    stop["appointment_id"] = a.appointment.id
+                    stop["request_id"] = a.request_id
+        for u in out["unassigned"]:
+            u["address"] = self.label(u["visit"])
+        out["unassigned"] += [
+            {"visit": vid, "reason": "no_position", "message": msg, "address": self.label(vid)}
+            for vid, msg in self.skipped.items()
+        ]
+        return out
+
+
+def _lunch(t: Any, day: date) -> tuple[float, datetime, datetime] | None:
+    if t.break_start is None or not t.break_min:
+        return None
+    start = datetime.combine(day, t.shift_start, tzinfo=TZ)
+    end = datetime.combine(day, t.shift_end, tzinfo=TZ)
+    b = datetime.combine(day, t.break_start, tzinfo=TZ)
+    early = max(start, b - timedelta(minutes=30))
+    late = min(b + timedelta(minutes=60), end - timedelta(minutes=t.break_min))
+    if late < early:
+        return None
+    return (float(t.break_min), early, late)
+
+
+def build_day_problem(
+    region: Any,
+    db: Any,
+    day: date,
+    *,
+    settings: Settings,
+    pins: Mapping[str, str] | None = None,
+) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The day's :class:`~dispatch.routing.DispatchProblem` from storage.
+
+    Parameters
+    ----------
+    region
+        The loaded region (shop, road matrices).
+    db
+        The open database.
+    day
+        The date to plan.
+    settings
+        Settings in force (traffic factor).
+    pins
+        Visit id -> technician id the dispatcher pinned the visit to.
+
+    Returns
+    -------
+    tuple
+        ``(problem, visits, technicians, skipped)`` (see :class:`DayPlan`).
+    """
+    from dispatch import storage
+    from dispatch.routing import DispatchProblem
+
+    pins = dict(pins or {})
+    techs = {technician_id(t.id): t for t in storage.technicians(db)}
+    appts = storage.appointments_for_day(db, day)
+    problem = DispatchProblem(day, shop=region.shop)
+    for tid, t in techs.items():
+        start = None
+        if t.start_lat is not None and t.start_lon is not None:
+            start = GeoPoint(t.start_lat, t.start_lon)
+        problem.add_technician(
+            tid,
+            shift=(t.shift_start, t.shift_end),
+            start=start,
+            lunch=_lunch(t, day),
+            skills=t.skills,
+            name=t.name,
+        )
+    visits: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    for a in appts:
+        vid = visit_id(a.appointment.id)
+        visits[vid] = a
+        if a.lat is None or a.lon is None:
+            skipped[vid] = "Adresse sans position : corrigez l'adresse de la demande."
+            continue
+        pin = pins.get(vid)
+        problem.add_visit(
+            vid,
+            location=GeoPoint(a.lat, a.lon),
+            windows=[(a.appointment.window_start, a.appointment.window_end)],
+            service_min=a.appointment.duration_min,
+            skills=a.appointment.skills,
+            pinned_technician=pin if pin in techs else None,
+            label=a.address,
+        )
+    if problem.visits or problem.technicians:
+        problem.use_region(region, traffic_factor=settings.network.traffic_factor)
+    return problem, visits, techs, skipped
+
+
+def route_paths(region: Any, problem: Any, plan: Any) -> dict[str, list[tuple[float, float]]]:
+    """The road path of every route: start -> stops -> end, following the roads."""
+    techs = {t.id: t for t in problem.technicians}
+    locs = {v.id: v.location for v in problem.visits}
+    out: dict[str, list[tuple[float, float]]] = {}
+    network = region.network
+    for route in plan.routes:
+        t = techs.get(route.technician)
+        start = t.start if t is not None and isinstance(t.start, GeoPoint) else region.shop
+        end = t.end if t is not None and isinstance(t.end, GeoPoint) else start
+        points = [start]
+        points += [locs[s.visit] for s in (*route.fixed, *route.stops) if isinstance(locs.get(s.visit), GeoPoint)]
+        points.append(end)
+        path: list[tuple[float, float]] = []
+        for a, b in zip(points, points[1:], strict=False):
+            try:
+                leg = network.route(a, b).coords
+            except Unreachable:
+                leg = [(a.lat, a.lon), (b.lat, b.lon)]
+            path.extend((float(lat), float(lon)) for lat, lon in leg)
+        out[route.technician] = path
+    return out
+
+
+def plan_day(
+    region: Any,
+    db: Any,
+    day: date,
+    *,
+    settings: Settings,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    pins: Mapping[str, str] | None = None,
+    paths: bool = True,
+) -> DayPlan:
+    """Load, build, solve: the optimised plan of a stored day.
+
+    Parameters
+    ----------
+    region, db, day, settings, pins
+        See :func:`build_day_problem`.
+    time_limit, seed
+        Solver budget and seed (default ``settings.routing``).
+    paths
+        Also compute the road path of every route (for maps).
+
+    Returns
+    -------
+    DayPlan
+    """
+    from dispatch.routing import solve
+
+    problem, visits, techs, skipped = build_day_problem(
+        region, db, day, settings=settings, pins=pins
+    )
+    if not problem.technicians:
+        msg = (
+            "Aucun technicien actif : ajoutez-en dans Paramètres (ou chargez les données de "
+            "démonstration) avant d'optimiser la journée."
+        )
+        raise InvalidInput(msg)
+    limit = settings.routing.time_limit_s if time_limit is None else time_limit
+    plan = solve(problem, time_limit=limit, seed=settings.routing.seed if seed is None else seed)
+    day_plan = DayPlan(day, problem, plan, visits, techs, skipped=skipped)
+    if paths:
+        day_plan.paths.update(route_paths(region, problem, plan))
+    return day_plan
+
+
+def load_demo(
+    region: Any,
+    *,
+    settings: Settings,
+    db: Any,
+    day: date,
+    n_technicians: int = 4,
+    n_visits: int = 20,
+    seed: int = 1,
+) -> dict[str, int]:
+    """Store demo technicians, requests and confirmed appointments of ``day``.
+
+    Technicians are added only if there are none yet. Each visit is a request at a real
+    address point of the region (fictitious customer, phone 555), with its coverage, booked
+    in its agreed window and confirmed.
+
+    Returns
+    -------
+    dict
+        ``{"technicians": n, "visits": n}``.
+    """
+    from dispatch import storage
+    from dispatch.demo import generate_requests
+    from dispatch.service_area import check_point
+
+    techs, visits = generate_requests(
+        region, n_technicians=n_technicians, n_visits=n_visits, seed=seed
+    )
+    existing = storage.technicians(db)
+    if not existing:
+        for t in techs:
+            s0, s1 = (time.fromisoformat(x) for x in t["shift"])
+            start = (t["start"].lat, t["start"].lon) if t["start"] is not None else None
+            storage.add_technician(
+                db,
+                name=t["name"],
+                shift_start=s0,
+                shift_end=s1,
+                break_start=time(12, 0),
+                break_min=int(t["lunch"][0]),
+                skills=t["skills"],
+                phone="450 555-0100",
+                start=start,
+                actor="démo",
+            )
+    known_skills = {sk for t in storage.technicians(db) for sk in t.skills}
+    surnames = ("Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie")
+    for i, v in enumerate(visits):
+        cov = check_point(region, v["location"], settings=settings)
+        req = storage.create_request(
+            db,
+            name=f"Client démo {i + 1} {surnames[i % len(surnames)]}",
+            phone=f"450 555-{1000 + i:04d}",
+            address=v["label"],
+            problem="Ordinateur lent, virus possible (démonstration).",
+            desired_date=day,
+            consent=True,
+            source="office",
+            coverage={**cov.to_dict(), "lat": v["location"].lat, "lon": v["location"].lon,
+                      "precision": "exact", "matched": v["label"]},
+            region=region.name,
+            actor="démo",
+        )
+        (w0, w1), = v["windows"]
+        appt = storage.book_appointment(
+            db,
+            req.id,
+            start=datetime.combine(day, time.fromisoformat(w0), tzinfo=TZ),
+            end=datetime.combine(day, time.fromisoformat(w1), tzinfo=TZ),
+            duration_min=int(v["service_min"]),
+            skills=[s for s in v["skills"] if s in known_skills],
+            actor="démo",
+        )
+        storage.confirm_appointment(db, appt.id, actor="démo")
+    return {"technicians": len(storage.technicians(db)), "visits": len(visits)}
+
+
+__all__ = [
+    "DayPlan",
+    "build_day_problem",
+    "load_demo",
+    "plan_day",
+    "route_paths",
+    "technician_id",
+    "visit_id",
+]
