@@ -92,7 +92,7 @@ def locate(address: str, *, region: Any, settings: Settings) -> tuple[Any | None
 
         region = load_region(region, settings=settings)
     try:
-        cov = check_address(address, region=region, settings=settings)
+        cov = check_address(region, address, settings=settings)
     except AddressNotFound:
         return None, [FLAG_ADDRESS]
     flags = []
@@ -113,8 +113,11 @@ def coverage_record(cov: Any) -> dict[str, Any]:
     geo = d.get("geocode") or {}
     point = d.get("point") or {}
     fee = d.get("travel_fee")
-    if not isinstance(fee, dict):
-        fee = {"amount": fee, "explanation": ""}
+    obj = getattr(cov, "travel_fee", None)
+    if obj is not None and hasattr(obj, "explanation"):
+        fee = {"amount": None if obj.amount is None else str(obj.amount), "explanation": obj.explanation}
+    elif not isinstance(fee, dict):
+        fee = {"amount": fee, "explanation": d.get("travel_fee_explanation", "")}
     return {
         **d,
         "lat": d.get("lat", point.get("lat", geo.get("lat"))),
