@@ -155,9 +155,11 @@ def _translate(err: Exception, host: str, timeout_s: float) -> ServiceError:
 
     text = str(err)
     code = None
+    network = False
     cause: BaseException | None = err
-    while cause is not None and code is None:  # geopy chains its AdapterHTTPError
-        code = getattr(cause, "status_code", None)
+    while cause is not None:  # geopy chains the original error (AdapterHTTPError, URLError)
+        code = code or getattr(cause, "status_code", None)
+        network = network or isinstance(cause, OSError)
         cause = cause.__cause__ or cause.__context__
     if code is None:
         m = re.search(r"status code (\d{3})", text)
@@ -172,7 +174,7 @@ def _translate(err: Exception, host: str, timeout_s: float) -> ServiceError:
         return ServiceError(f"Nominatim ({host}) a répondu HTTP {code} ({what}).")
     if isinstance(err, gexc.GeocoderTimedOut) or "timed out" in text.lower():
         return ServiceTimeout(f"Nominatim ({host}) n'a pas répondu en {timeout_s:g} s.")
-    if isinstance(err, (gexc.GeocoderUnavailable, OSError)):
+    if network or isinstance(err, gexc.GeocoderUnavailable):
         return ServiceError(f"Nominatim ({host}) est injoignable (réseau ou serveur arrêté).")
     return ServiceError(f"Nominatim ({host}) a échoué ({type(err).__name__}).")
 
