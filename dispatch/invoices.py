@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from sqlalchemy.orm import Session
 
 from dispatch import billing as bl
@@ -386,7 +387,7 @@ def _store(
 def _summary(visits: list[VisitRow], state: str) -> str:
     parts = []
     for v in visits:
-        when = v.arrived_at.strftime("%Y-%m-%d") if v.arrived_at else ""
+        when = format_date(v.arrived_at, format="long", locale="fr_CA") if v.arrived_at else ""
         what = {"visit": "Visite", "return": "Visite de retour", "remote": "Soutien à distance"}[v.kind]
         text = f"{what} du {when}" if when else what
         if v.diagnostic_min:

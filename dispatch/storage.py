@@ -974,9 +974,19 @@ def get_request(db: Database, request_id: int) -> InterventionRequest:
 
 
 def request_by_message_id(db: Database, message_id: str) -> InterventionRequest | None:
-    """The request created from the e-mail with this Message-ID, if any."""
+    """The request created from the e-mail with this Message-ID, if any.
+
+    Requests of erased customers keep only a hash of the Message-ID
+    (:func:`dispatch.privacy.hash_message_id`); they are found too, so an erased request is
+    never taken in again.
+    """
+    import hashlib
+
+    hashed = "sha256:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()
     with db.read() as s:
-        row = s.scalars(sa.select(RequestRow).where(RequestRow.message_id == message_id)).first()
+        row = s.scalars(
+            sa.select(RequestRow).where(RequestRow.message_id.in_([message_id, hashed]))
+        ).first()
         return None if row is None else _request(s, row)
 
 

@@ -1,0 +1,97 @@
+"""Law 25: export everything, erase while keeping invoices for the retention period, purge; logged."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from dispatch import invoices as iv
+from dispatch import privacy as pv
+from dispatch import storage as st
+from dispatch.errors import InvalidTransition
+from dispatch.storage import TZ
+from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
+
+pytest_plugins = ["tests.storage_support"]
+
+ISSUED = datetime(2026, 12, 3, 15, tzinfo=TZ)
+
+
+def paid_customer(db, settings):
+    """A customer with one paid invoice (issued 2026-12-03) and a call logged."""
+    from dispatch.calls import record_call
+
+    req = diagnosed(db, coverage=CORE_COVERAGE, message_id="<m1@site>", problem="Écran bleu chez Marie")
+    record_call(db, req.id, "message_left", kind="contact", actor="lea", note="rappeler Marie")
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="lea", at=ISSUED)
+    iv.record_payment(db, inv.number, method="cash", amount=inv.total, actor="lea")
+    return req, inv
+
+
+def test_export_holds_everything_about_the_customer_as_json(db, settings):
+    """Customer, address with coverage, request, appointment, visit, call, invoice and audit."""
+    req, inv = paid_customer(db, settings)
+    data = pv.export_customer(db, req.customer_id, actor="dpo")
+    json.dumps(data)  # JSON-ready
+    assert data["customer"]["email"] == "marie@example.com"
+    assert data["addresses"][0]["zone"] == "core"
+    assert data["requests"][0]["problem"] == "Écran bleu chez Marie"
+    assert len(data["appointments"]) == 1 and len(data["visits"]) == 1
+    assert data["calls"][0]["note"] == "rappeler Marie"
+    assert data["invoices"][0]["number"] == inv.number
+    assert any(a["action"] == "transition" for a in data["audit"])
+    assert st.audit_log(db, entity="customer", entity_id=req.customer_id)[0].action == "export"
+
+
+def test_erasure_removes_personal_data_but_keeps_invoices_six_years(db, settings):
+    """Name, contact, address, problem and notes go; the invoice stays, kept until 2032-12-03."""
+    req, inv = paid_customer(db, settings)
+    report = pv.erase_customer(db, req.customer_id, actor="dpo")
+    assert (report.invoices_kept, report.keep_until) == (1, date(2032, 12, 3))
+    got = st.get_request(db, req.id)
+    assert got.customer.name.startswith("Client effacé") and got.customer.email == got.customer.phone == ""
+    assert got.customer.erased_at is not None
+    assert (got.address.text, got.address.lat, got.problem) == ("adresse effacée", None, "")
+    dump = json.dumps(pv.export_customer(db, req.customer_id, actor="dpo"), ensure_ascii=False)
+    assert "rappeler Marie" not in dump and "Écran bleu" not in dump and "<m1@site>" not in dump
+    kept = iv.get_invoice(db, inv.number)
+    assert (kept.customer_name, kept.total, kept.status) == ("Marie Tremblay", inv.total, "paid")
+    assert st.audit_log(db, entity="customer", entity_id=req.customer_id)[1].action == "erase"
+
+
+def test_erased_email_request_is_not_taken_in_again(db, settings):
+    """After erasure only a hash of the Message-ID remains, still blocking a second intake."""
+    req, _ = paid_customer(db, settings)
+    pv.erase_customer(db, req.customer_id, actor="dpo")
+    assert st.request_by_message_id(db, "<m1@site>").id == req.id
+
+
+def test_erasure_with_an_open_request_is_refused(db):
+    """A customer with a request still to be done must have it cancelled or finished first."""
+    req = make_request(db)
+    with pytest.raises(InvalidTransition, match="open requests"):
+        pv.erase_customer(db, req.customer_id, actor="dpo")
+    assert st.get_customer(db, req.customer_id).erased_at is None
+
+
+def test_purge_keeps_invoices_until_retention_ends_then_deletes_everything(db, settings):
+    """On 2032-12-03 nothing goes; on 2032-12-04 the invoice, payment and erased customer go."""
+    req, inv = paid_customer(db, settings)
+    pv.erase_customer(db, req.customer_id, actor="dpo")
+    early = pv.purge_expired(db, actor="cron", today=date(2032, 12, 3))
+    assert (early.invoices, early.customers) == (0, 0)
+    assert iv.get_invoice(db, inv.number).number == inv.number
+    late = pv.purge_expired(db, actor="cron", today=date(2032, 12, 4))
+    assert (late.invoices, late.customers) == (1, 1)
+    assert iv.list_invoices(db) == [] and st.list_requests(db) == []
+    assert st.audit_log(db, entity="retention")[0].details["invoices"] == 1
+
+
+def test_purge_keeps_customers_that_were_not_erased(db, settings):
+    """Past retention the old invoice goes, but a customer who never asked for erasure stays."""
+    req, _ = paid_customer(db, settings)
+    report = pv.purge_expired(db, actor="cron", today=date(2033, 1, 1))
+    assert (report.invoices, report.customers) == (1, 0)
+    assert st.get_customer(db, req.customer_id).name == "Marie Tremblay"
