@@ -116,7 +116,7 @@ def show_map(m: Any, *, key: str, height: int = 520) -> None:
     """Render a Folium map (made by :mod:`maps`) with ``st_folium``, no round trips on pan."""
     from streamlit_folium import st_folium
 
-    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+    st_folium(m, key=key, height=height, width="stretch", returned_objects=[])
 
 
 def money(amount: Any) -> str:
