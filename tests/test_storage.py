@@ -213,3 +213,16 @@ def test_foreign_keys_are_enforced(db):
                 created_at=at(1, 9),
             )
         )
+
+
+def test_missing_postgresql_server_fails_on_ci_and_skips_elsewhere(monkeypatch):
+    """Without $OPMS_TEST_PG_URL the PostgreSQL runs FAIL when $CI is set, and skip otherwise."""
+    from tests.storage_support import pg_url_or_skip
+
+    monkeypatch.delenv("OPMS_TEST_PG_URL", raising=False)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must test on the real PostgreSQL"):
+        pg_url_or_skip()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match=r"scripts/test\.sh"):
+        pg_url_or_skip()
