@@ -191,9 +191,15 @@ def fold(text: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Folded words: hyphens, apostrophes, dots and commas become spaces."""
-    t = fold(text)
-    t = re.sub(r"[\-‐‑‒–—'’`´.,;:/()\[\]«»\"]+", " ", t)
-    return t.split()
+    return list(_tokens_cached(text))
+
+
+_SEPARATORS = re.compile(r"[\-‐‑‒–—'’`´.,;:/()\[\]«»\"]+")
+
+
+@lru_cache(maxsize=65536)
+def _tokens_cached(text: str) -> tuple[str, ...]:
+    return tuple(_SEPARATORS.sub(" ", fold(text)).split())
 
 
 def _ordinal(tok: str) -> str | None:
@@ -466,12 +472,16 @@ def _strip_province(part: str) -> tuple[str, str]:
     return part, ""
 
 
-def _match_city(text: str, cities: tuple[str, ...]) -> str:
-    f = " ".join(_tokens(text))
+@lru_cache(maxsize=64)
+def _city_table(cities: tuple[str, ...]) -> dict[str, str]:
+    table: dict[str, str] = {}
     for c in cities:
-        if f == " ".join(_tokens(c)):
-            return c
-    return ""
+        table.setdefault(" ".join(_tokens(c)), c)
+    return table
+
+
+def _match_city(text: str, cities: tuple[str, ...]) -> str:
+    return _city_table(cities).get(" ".join(_tokens(text)), "")
 
 
 def _split_trailing_city(text: str, cities: tuple[str, ...]) -> tuple[str, str]:

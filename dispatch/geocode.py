@@ -719,7 +719,7 @@ def geocode(region: Region, text: str, *, settings: Settings, index: AddressInde
     InvalidInput
         The text is not an address (empty, too long, PO box, postal code alone...).
     """
-    idx = index or address_index(region)
+    idx = index if index is not None else address_index(region)
     g = settings.geocoding
     result = idx.geocode(text, fuzzy_threshold=g.fuzzy_threshold)
     service = (g.service or "offline").strip().lower()
@@ -766,7 +766,7 @@ def geocode_many(
     ``progress`` is called with the number of addresses done so far (every 100 and at the end).
     """
     out: list[GeocodeResult] = []
-    idx = index or address_index(region)
+    idx = index if index is not None else address_index(region)
     for i, text in enumerate(texts, 1):
         try:
             out.append(geocode(region, text, settings=settings, index=idx))
