@@ -246,6 +246,56 @@ def plan_day(
     return day_plan
 
 
+def publish(db: Any, day_plan: DayPlan, *, actor: str) -> int:
+    """Assign every planned visit to its technician in storage; returns how many changed.
+
+    The technician page then shows each technician's visits (ordered and timed by
+    :func:`technician_day`). Visits left unassigned are released (no technician).
+    """
+    from dispatch import storage
+
+    changed = 0
+    planned = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
+    for vid, a in day_plan.visits.items():
+        tid = planned.get(vid)
+        new = day_plan.technicians[tid].id if tid in day_plan.technicians else None
+        if a.appointment.technician_id != new:
+            storage.update_appointment(
+                db, a.appointment.id, expected_version=a.appointment.version, actor=actor,
+                technician_id=new,
+            )
+            changed += 1
+    return changed
+
+
+def assigned_pins(db: Any, day: date) -> dict[str, str]:
+    """Pins from the assignments stored by :func:`publish` (visit id -> technician id)."""
+    from dispatch import storage
+
+    return {
+        visit_id(a.appointment.id): technician_id(a.appointment.technician_id)
+        for a in storage.appointments_for_day(db, day)
+        if a.appointment.technician_id is not None
+    }
+
+
+def technician_day(
+    region: Any, db: Any, day: date, tech_id: int, *, settings: Settings, time_limit: float = 0.5
+) -> tuple[DayPlan, Any]:
+    """One technician's published day: the plan with every stored assignment pinned.
+
+    Returns
+    -------
+    (DayPlan, Route or None)
+        The day's plan and the technician's route in it (``None``: nothing published).
+    """
+    pins = assigned_pins(db, day)
+    if technician_id(tech_id) not in pins.values():
+        return plan_day(region, db, day, settings=settings, time_limit=time_limit, pins=pins, paths=False), None
+    day_plan = plan_day(region, db, day, settings=settings, time_limit=time_limit, pins=pins)
+    return day_plan, day_plan.plan.route_of(technician_id(tech_id))
+
+
 def load_demo(
     region: Any,
     *,
@@ -269,6 +319,7 @@ def load_demo(
     """
     from dispatch import storage
     from dispatch.demo import generate_requests
+    from dispatch.intake import coverage_record
     from dispatch.service_area import check_point
 
     techs, visits = generate_requests(
@@ -304,8 +355,7 @@ def load_demo(
             desired_date=day,
             consent=True,
             source="office",
-            coverage={**cov.to_dict(), "lat": v["location"].lat, "lon": v["location"].lon,
-                      "precision": "exact", "matched": v["label"]},
+            coverage={**coverage_record(cov), "precision": "exact", "matched": v["label"]},
             region=region.name,
             actor="démo",
         )
@@ -325,10 +375,13 @@ def load_demo(
 
 __all__ = [
     "DayPlan",
+    "assigned_pins",
     "build_day_problem",
     "load_demo",
     "plan_day",
+    "publish",
     "route_paths",
+    "technician_day",
     "technician_id",
     "visit_id",
 ]

@@ -204,6 +204,14 @@ with tab_day:
             width="stretch",
         )
 
+        if st.button("Publier les tournées aux techniciens", key="publish", icon=":material/send:"):
+            try:
+                n = planning.publish(db, day_plan, actor="répartition")
+            except DispatchError as err:
+                _common.error_box(err)
+            else:
+                st.success(f"{n} visite(s) assignée(s) : chaque technicien voit sa tournée.")
+
         if plan.unassigned or day_plan.skipped:
             st.subheader("Visites non assignées")
             st.dataframe(
