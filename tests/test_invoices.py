@@ -178,3 +178,13 @@ def test_concurrent_issuing_gives_gapless_unique_numbers(db, settings):
     stored = sorted(i.number for i in iv.list_invoices(db))
     assert stored == sorted(numbers)
     assert {i.request_id for i in iv.list_invoices(db)} == {r.id for r in good}
+
+
+def test_database_itself_refuses_raw_updates_of_issued_invoices(db, settings):
+    """Even a raw SQL UPDATE (bypassing the ORM) is refused by a trigger; the total is unchanged."""
+    req = diagnosed(db)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    for stmt in ("UPDATE invoices SET total = 1", "UPDATE invoice_lines SET amount = 0"):
+        with pytest.raises(ConflictError, match="immutable"), db.write() as s:
+            s.execute(sa.text(stmt))
+    assert iv.get_invoice(db, inv.number).total == inv.total

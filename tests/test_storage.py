@@ -226,3 +226,21 @@ def test_missing_postgresql_server_fails_on_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match=r"scripts/test\.sh"):
         pg_url_or_skip()
+
+
+def test_older_database_is_upgraded_in_place_keeping_its_data(tmp_path):
+    """A database left at revision 0001 is brought to head by open_database, rows kept."""
+    from dispatch.migrations import head_revision, run_upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = st.open_database(url, migrate=False)
+    run_upgrade(old.engine, "0001")
+    assert st.schema_revision(old) == "0001"
+    make_request(old)
+    old.close()
+    db = st.open_database(url)
+    try:
+        assert st.schema_revision(db) == head_revision() != "0001"
+        assert [r.customer.name for r in st.list_requests(db)] == ["Marie Tremblay"]
+    finally:
+        db.close()
