@@ -188,3 +188,36 @@ def test_database_itself_refuses_raw_updates_of_issued_invoices(db, settings):
         with pytest.raises(ConflictError, match="immutable"), db.write() as s:
             s.execute(sa.text(stmt))
     assert iv.get_invoice(db, inv.number).total == inv.total
+
+
+def _issue_in_process(url: str, data_dir: str, request_ids: list[int], queue) -> None:
+    """Child process: open the database itself and issue invoices for ``request_ids``."""
+    from dispatch.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir, env={})
+    db = st.open_database(url)
+    try:
+        for rid in request_ids:
+            queue.put(iv.issue_invoice(db, rid, settings=settings, actor="p", at=ISSUED).number)
+    finally:
+        db.close()
+
+
+def test_concurrent_processes_share_one_gapless_sequence(db, db_url, settings):
+    """3 processes, each with its own connections, issue 4 invoices each: F2026-00001..00012."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    reqs = [diagnosed(db, email=f"p{i}@example.com", phone="").id for i in range(12)]
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=_issue_in_process, args=(db_url, str(settings.data_dir), reqs[i::3], queue))
+        for i in range(3)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    numbers = sorted(queue.get(timeout=5) for _ in range(12))
+    assert numbers == [f"F2026-{n:05d}" for n in range(1, 13)]
