@@ -314,6 +314,29 @@ def list_invoices(
     return out
 
 
+def list_payments(
+    db: Database, *, since: datetime | None = None, until: datetime | None = None
+) -> list[Payment]:
+    """Payments received in ``[since, until)`` (any bound optional), oldest first."""
+    with db.read() as s:
+        q = (
+            sa.select(PaymentRow, InvoiceRow.number)
+            .join(InvoiceRow, PaymentRow.invoice_id == InvoiceRow.id)
+            .order_by(PaymentRow.received_at, PaymentRow.id)
+        )
+        if since is not None:
+            q = q.where(PaymentRow.received_at >= _aware(since, "since"))
+        if until is not None:
+            q = q.where(PaymentRow.received_at < _aware(until, "until"))
+        return [
+            Payment(
+                p.id, number, p.method, bl.PAYMENT_LABELS[bl.PaymentMethod(p.method)], p.reference,
+                p.amount, p.received_at, p.recorded_by,
+            )
+            for p, number in s.execute(q).all()
+        ]
+
+
 # --------------------------------------------------------------------------------------------
 # Issuing
 # --------------------------------------------------------------------------------------------
@@ -620,6 +643,7 @@ __all__ = [
     "issue_credit_note",
     "issue_invoice",
     "list_invoices",
+    "list_payments",
     "next_number",
     "quote_for_request",
     "record_payment",

@@ -1337,6 +1337,21 @@ def appointments_for_day(
         ]
 
 
+def appointments_between(
+    db: Database, first: date, last: date, *, include_cancelled: bool = False
+) -> dict[date, list[DayAppointment]]:
+    """Appointments from day ``first`` to day ``last`` included, grouped by local day (calendar)."""
+    if last < first:
+        msg = f"The last day ({last}) is before the first ({first})."
+        raise InvalidInput(msg)
+    out: dict[date, list[DayAppointment]] = {}
+    day = first
+    while day <= last:
+        out[day] = appointments_for_day(db, day, include_cancelled=include_cancelled)
+        day += timedelta(days=1)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Visits (on site, diagnostic, outcome; remote sessions)
 # --------------------------------------------------------------------------------------------
@@ -1606,6 +1621,7 @@ __all__ = [
     "Visit",
     "add_technician",
     "advance",
+    "appointments_between",
     "appointments_for_day",
     "appointments_of",
     "audit",

@@ -221,3 +221,15 @@ def test_concurrent_processes_share_one_gapless_sequence(db, db_url, settings):
     assert [p.exitcode for p in procs] == [0, 0, 0]
     numbers = sorted(queue.get(timeout=5) for _ in range(12))
     assert numbers == [f"F2026-{n:05d}" for n in range(1, 13)]
+
+
+def test_payments_are_listed_by_date_range(db, settings):
+    """list_payments returns the payments received in [since, until), oldest first."""
+    req = diagnosed(db)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    for day, amount in ((4, "10.00"), (5, "20.00"), (6, "30.00")):
+        iv.record_payment(db, inv.number, method="cash", amount=amount, actor="x",
+                          received_at=datetime(2026, 12, day, 12, tzinfo=TZ))  # fmt: skip
+    got = iv.list_payments(db, since=datetime(2026, 12, 5, tzinfo=TZ), until=datetime(2026, 12, 6, tzinfo=TZ))
+    assert [(p.invoice_number, p.amount) for p in got] == [(inv.number, D("20.00"))]
+    assert len(iv.list_payments(db)) == 3

@@ -244,3 +244,12 @@ def test_older_database_is_upgraded_in_place_keeping_its_data(tmp_path):
         assert [r.customer.name for r in st.list_requests(db)] == ["Marie Tremblay"]
     finally:
         db.close()
+
+
+def test_calendar_groups_appointments_by_day(db):
+    """appointments_between gives every day of the range, empty days included."""
+    req = make_request(db)
+    st.book_appointment(db, req.id, start=at(4, 13), end=at(4, 15), actor="x")
+    cal = st.appointments_between(db, date(2026, 12, 3), date(2026, 12, 5))
+    assert list(cal) == [date(2026, 12, 3), date(2026, 12, 4), date(2026, 12, 5)]
+    assert [len(v) for v in cal.values()] == [0, 1, 0]
