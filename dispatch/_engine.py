@@ -1,0 +1,104 @@
+"""The solver-neutral integer model that the engines (OR-Tools, PyVRP) receive.
+
+:mod:`dispatch.routing` (domain words: technicians, visits, datetimes) and
+:mod:`dispatch.vrptw` (benchmark instances) both translate to this model; the private
+engine modules ``_ortools`` and ``_pyvrp`` translate it to their library. Every number is an
+integer in the model's unit (seconds for a dispatch day; 1/10 or 1/1000 of a distance unit
+for VRPTW), so that both engines optimise exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EngineBreak:
+    """A break of ``duration`` to start within ``[early, late]`` (anywhere on the route)."""
+
+    duration: int
+    early: int
+    late: int
+
+
+@dataclass(frozen=True)
+class EngineVehicle:
+    """One vehicle (technician): depots, shift, break, span limit, fixed cost, capacity."""
+
+    start: int
+    end: int
+    tw_early: int
+    tw_late: int
+    max_span: int | None = None
+    brk: EngineBreak | None = None
+    fixed_cost: int = 0
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class EngineJob:
+    """One job (visit / customer).
+
+    ``penalty`` is the objective cost of leaving it out (always finite: the engines never
+    return an empty answer); ``allowed`` restricts the vehicles (``None`` = any);
+    ``position`` pins the job at that 0-based position of its (single allowed) vehicle.
+    """
+
+    loc: int
+    windows: tuple[tuple[int, int], ...]
+    service: int
+    penalty: int
+    demand: int = 0
+    allowed: frozenset[int] | None = None
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """A full instance; ``objective`` is ``"duration"`` or ``"distance"`` (travel only)."""
+
+    durations: list[list[int]]
+    distances: list[list[int]]
+    vehicles: list[EngineVehicle]
+    jobs: list[EngineJob]
+    objective: str = "duration"
+
+    def arc_cost(self, i: int, j: int) -> int:
+        """Objective cost of travelling from location ``i`` to ``j``."""
+        return self.durations[i][j] if self.objective == "duration" else self.distances[i][j]
+
+    @property
+    def has_breaks(self) -> bool:
+        return any(v.brk is not None for v in self.vehicles)
+
+    @property
+    def has_restrictions(self) -> bool:
+        """Skills/pins restrict vehicles, or positions are pinned."""
+        return any(j.allowed is not None or j.position is not None for j in self.jobs)
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Routes per vehicle (job indices in visit order) and the dropped jobs."""
+
+    routes: list[list[int]]
+    dropped: list[int]
+    engine: str
+    seconds: float
+    stats: dict = field(default_factory=dict)
+
+    def cost(self, inst: EngineInput) -> int:
+        """Objective value: travel + fixed costs + penalties of dropped jobs."""
+        total = sum(inst.jobs[j].penalty for j in self.dropped)
+        for v, route in enumerate(self.routes):
+            if not route:
+                continue
+            veh = inst.vehicles[v]
+            locs = [veh.start, *(inst.jobs[j].loc for j in route), veh.end]
+            total += veh.fixed_cost + sum(
+                inst.arc_cost(a, b) for a, b in zip(locs, locs[1:], strict=False)
+            )
+        return total
+
+
+__all__ = ["EngineBreak", "EngineInput", "EngineJob", "EngineResult", "EngineVehicle"]

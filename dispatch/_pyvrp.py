@@ -1,0 +1,315 @@
+"""PyVRP glue: the second engine, for the problems it can express.
+
+PyVRP (iterated local search with SWAP* and a penalty manager) is far ahead of OR-Tools on
+plain VRPTW (measured in MEASUREMENTS.md and ``benchmarks/bench_vrptw.py``). It expresses
+shifts, several depots (home starts), span limits, fixed costs, capacities, optional jobs
+with prizes and several windows (a required client group of one client per window). It has
+no lunch breaks, skills or pinned positions here, so :func:`can_express` says when it may
+be used; :mod:`dispatch.routing` sends the rest to OR-Tools.
+
+Determinism: with ``iterations`` the search stops after a fixed number of iterations and is
+repeatable for a seed; the time limit only guards.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+from dispatch._engine import EngineInput, EngineResult
+
+
+def can_express(inst: EngineInput) -> bool:
+    """Whether PyVRP can solve this instance exactly as modelled.
+
+    Lunch breaks, skills and pinned technicians are expressed by :func:`solve_day`; only
+    pinned positions (re-optimisation with fixed order) need OR-Tools.
+    """
+    return not any(j.position is not None for j in inst.jobs)
+
+
+#: Drive time that makes an arc unusable for a vehicle (its profile).
+_FORBIDDEN = 10**8
+
+
+def solve_day(
+    inst: EngineInput,
+    *,
+    time_limit: float,
+    seed: int = 1,
+    iterations: int | None = None,
+) -> EngineResult:
+    """Solve a dispatch day with PyVRP, lunch breaks and skills included.
+
+    Modelling (exact for our scheduler's semantics):
+
+    * every job and depot gets its own PyVRP location (copies of the matrix rows);
+    * a lunch break of technician *k* is a required client group of "lunch spots", one
+      co-located with each place *k* may be (its start, its end, each visit it may serve),
+      with the lunch duration as service and the lunch window as time window. Taking the
+      lunch at the spot of the next visit before serving it equals taking it on the way;
+    * skills and pinned technicians: each technician has its own profile (matrix) in which
+      the spots and visits it may not serve cannot be reached (drive time 10^8);
+    * several windows: a client group of one client per window;
+    * every visit is optional with its penalty as prize (the answer is never empty).
+    """
+    import numpy as np
+
+    t0 = time.perf_counter()
+    n_jobs = len(inst.jobs)
+    n_veh = len(inst.vehicles)
+    base_dur = np.asarray(inst.durations, dtype=np.int64)
+    base_dist = np.asarray(inst.distances, dtype=np.int64)
+    # locations: one per depot place used, then one per job, then lunch spots
+    depot_base = sorted({v.start for v in inst.vehicles} | {v.end for v in inst.vehicles})
+    depot_idx = {b: k for k, b in enumerate(depot_base)}
+    loc_base: list[int] = list(depot_base)
+    loc_owner: list[int] = [-1] * len(depot_base)  # -1 = anyone; k = only vehicle k
+    clients: list = []
+    client_kind: list[tuple[str, int]] = []
+    groups: list = []
+    allowed = [job.allowed for job in inst.jobs]
+    job_locs: list[int] = []
+    for job in inst.jobs:
+        job_locs.append(len(loc_base))
+        loc_base.append(job.loc)
+        loc_owner.append(-1)
+    for j, job in enumerate(inst.jobs):
+        if len(job.windows) == 1:
+            a, b = job.windows[0]
+            clients.append(
+                pyvrp.Client(job_locs[j], service_duration=int(job.service), tw_early=int(a),
+                             tw_late=int(b), prize=int(job.penalty), required=False)
+            )
+            client_kind.append(("job", j))
+        else:
+            members = []
+            for a, b in job.windows:
+                members.append(len(clients))
+                clients.append(
+                    pyvrp.Client(job_locs[j], service_duration=int(job.service), tw_early=int(a),
+                                 tw_late=int(b), prize=int(job.penalty), required=False,
+                                 group=len(groups))
+                )
+                client_kind.append(("job", j))
+            groups.append(pyvrp.ClientGroup(members, required=False))
+    for v, veh in enumerate(inst.vehicles):
+        if veh.brk is None:
+            continue
+        spots = {veh.start, veh.end} | {
+            job.loc for j, job in enumerate(inst.jobs) if allowed[j] is None or v in allowed[j]
+        }
+        members = []
+        for b in sorted(spots):
+            loc = len(loc_base)
+            loc_base.append(b)
+            loc_owner.append(v)
+            members.append(len(clients))
+            clients.append(
+                pyvrp.Client(loc, service_duration=int(veh.brk.duration), tw_early=int(veh.brk.early),
+                             tw_late=int(veh.brk.late), required=False, group=len(groups))
+            )
+            client_kind.append(("lunch", v))
+        groups.append(pyvrp.ClientGroup(members, required=True))
+    idx = np.asarray(loc_base)
+    dur = base_dur[np.ix_(idx, idx)]
+    dist = base_dist[np.ix_(idx, idx)]
+    np.fill_diagonal(dur, 0)
+    np.fill_diagonal(dist, 0)
+    owner = np.asarray(loc_owner)
+    # profiles: one per vehicle when anything is restricted, else one shared
+    restricted = any(a is not None for a in allowed) or inst.has_breaks
+    dur_mats, dist_mats, profile_of = [], [], []
+    if not restricted:
+        dur_mats, dist_mats, profile_of = [dur], [dist], [0] * n_veh
+    else:
+        for v in range(n_veh):
+            forbid = (owner != -1) & (owner != v)
+            for j in range(n_jobs):
+                if allowed[j] is not None and v not in allowed[j]:
+                    forbid[job_locs[j]] = True
+            d = dur.copy()
+            d[:, forbid] = _FORBIDDEN
+            np.fill_diagonal(d, 0)
+            dur_mats.append(d)
+            dist_mats.append(dist)
+            profile_of.append(v)
+    locations = [pyvrp.Location(0, 0) for _ in loc_base]
+    depots = [pyvrp.Depot(k) for k in range(len(depot_base))]
+    vtypes = []
+    for v, veh in enumerate(inst.vehicles):
+        span = 2**40
+        if veh.max_span is not None:
+            span = veh.max_span + (veh.brk.duration if veh.brk else 0)
+        vtypes.append(
+            pyvrp.VehicleType(
+                1, start_depot=depot_idx[veh.start], end_depot=depot_idx[veh.end],
+                fixed_cost=int(veh.fixed_cost), tw_early=int(veh.tw_early), tw_late=int(veh.tw_late),
+                shift_duration=int(span),
+                unit_distance_cost=0 if inst.objective == "duration" else 1,
+                unit_duration_cost=1 if inst.objective == "duration" else 0,
+                profile=profile_of[v],
+            )
+        )
+    data = pyvrp.ProblemData(locations, clients, depots, vtypes, dist_mats, dur_mats, groups)
+    stop = MaxRuntime(time_limit)
+    if iterations is not None:
+        stop = MultipleCriteria([MaxIterations(int(iterations)), MaxRuntime(time_limit)])
+    res = pyvrp.solve(data, stop=stop, seed=int(seed), display=False, collect_stats=False)
+    sol = res.best
+    routes: list[list[int]] = [[] for _ in inst.vehicles]
+    for r in sol.routes():
+        v = r.vehicle_type()
+        routes[v] = [client_kind[a.idx][1] for a in r if a.is_client() and client_kind[a.idx][0] == "job"]
+    served = {j for r in routes for j in r}
+    return EngineResult(
+        routes=routes,
+        dropped=[j for j in range(n_jobs) if j not in served],
+        engine="pyvrp",
+        seconds=time.perf_counter() - t0,
+        stats={"feasible": bool(sol.is_feasible()), "iterations": int(res.num_iterations)},
+    )
+
+
+def solve(
+    inst: EngineInput,
+    *,
+    time_limit: float,
+    seed: int = 1,
+    iterations: int | None = None,
+    all_required: bool = False,
+    coords: list[tuple[float, float]] | None = None,
+) -> EngineResult:
+    """Solve with PyVRP.
+
+    Parameters
+    ----------
+    inst
+        The integer model (must satisfy :func:`can_express`).
+    time_limit
+        Wall-clock limit in seconds.
+    seed
+        Random seed of the search.
+    iterations
+        Stop after this many iterations (repeatable); the time limit still guards.
+    all_required
+        Every job must be served (plain VRPTW with an unlimited fleet); otherwise jobs are
+        optional with their penalty as prize.
+    coords
+        Optional planar coordinates of the locations (used only for display).
+
+    Returns
+    -------
+    EngineResult
+    """
+    if not can_express(inst):
+        msg = "PyVRP cannot express breaks, skills or pinned visits; use the OR-Tools engine."
+        raise ValueError(msg)
+    t0 = time.perf_counter()
+    m = pyvrp.Model()
+    n_loc = len(inst.durations)
+    locs = [
+        m.add_location(*(coords[i] if coords else (0, 0)), name=str(i)) for i in range(n_loc)
+    ]
+    has_cap = any(v.capacity is not None for v in inst.vehicles)
+    depot_of: dict[tuple[int, int, int], object] = {}
+    groups: dict[tuple, list[int]] = {}
+    for v, veh in enumerate(inst.vehicles):
+        key = (veh.start, veh.end, veh.tw_early, veh.tw_late, veh.max_span, veh.fixed_cost, veh.capacity)
+        groups.setdefault(key, []).append(v)
+    for key in groups:
+        for loc in (key[0], key[1]):
+            dk = (loc, 0, 0)
+            if dk not in depot_of:
+                depot_of[dk] = m.add_depot(locs[loc], name=f"d{loc}")
+    type_vehicles: list[list[int]] = []
+    for key, members in groups.items():
+        start, end, early, late, span, fixed, cap = key
+        kwargs = {
+            "num_available": len(members),
+            "start_depot": depot_of[(start, 0, 0)],
+            "end_depot": depot_of[(end, 0, 0)],
+            "fixed_cost": int(fixed),
+            "tw_early": int(early),
+            "tw_late": int(late),
+        }
+        if span is not None:
+            kwargs["shift_duration"] = int(span)
+        if has_cap:
+            kwargs["capacity"] = [int(cap) if cap is not None else 10**9]
+        if inst.objective == "duration":
+            kwargs["unit_distance_cost"] = 0
+            kwargs["unit_duration_cost"] = 1
+        m.add_vehicle_type(**kwargs)
+        type_vehicles.append(members)
+
+    client_job: list[int] = []
+    for j, job in enumerate(inst.jobs):
+        demand = [int(job.demand)] if has_cap else []
+        if len(job.windows) == 1:
+            a, b = job.windows[0]
+            m.add_client(
+                locs[job.loc],
+                delivery=demand,
+                service_duration=int(job.service),
+                tw_early=int(a),
+                tw_late=int(b),
+                prize=0 if all_required else int(job.penalty),
+                required=all_required,
+                name=str(j),
+            )
+            client_job.append(j)
+        else:
+            group = m.add_client_group(required=all_required, name=f"g{j}")
+            for a, b in job.windows:
+                m.add_client(
+                    locs[job.loc],
+                    delivery=demand,
+                    service_duration=int(job.service),
+                    tw_early=int(a),
+                    tw_late=int(b),
+                    prize=0 if all_required else int(job.penalty),
+                    required=False,
+                    group=group,
+                    name=str(j),
+                )
+                client_job.append(j)
+    for a in range(n_loc):
+        da, ta = inst.distances[a], inst.durations[a]
+        for b in range(n_loc):
+            if a == b:
+                continue
+            m.add_edge(locs[a], locs[b], distance=int(da[b]), duration=int(ta[b]))
+
+    stop = MaxRuntime(time_limit)
+    if iterations is not None:
+        stop = MultipleCriteria([MaxIterations(int(iterations)), MaxRuntime(time_limit)])
+    res = m.solve(stop, seed=int(seed), display=False, collect_stats=False)
+    sol = res.best
+    routes: list[list[int]] = [[] for _ in inst.vehicles]
+    used_in_type = [0] * len(type_vehicles)
+    served: set[int] = set()
+    for r in sol.routes():
+        t = r.vehicle_type()
+        v = type_vehicles[t][used_in_type[t]]
+        used_in_type[t] += 1
+        route = [client_job[a.idx] for a in r if a.is_client()]
+        routes[v] = route
+        served.update(route)
+    dropped = [j for j in range(len(inst.jobs)) if j not in served]
+    return EngineResult(
+        routes=routes,
+        dropped=dropped,
+        engine="pyvrp",
+        seconds=time.perf_counter() - t0,
+        stats={
+            "feasible": bool(sol.is_feasible()),
+            "iterations": int(res.num_iterations),
+            "cost": float(res.cost()) if sol.is_feasible() else None,
+        },
+    )
+
+
+__all__ = ["can_express", "solve"]
