@@ -1,0 +1,207 @@
+"""Dashboard page logic with Streamlit's AppTest (no browser; maps seen through st_folium's args)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.servers.dashboard import prepare_data_dir
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+DEMO_DAY = date(2026, 6, 2)
+TIMEOUT = 120
+
+
+@pytest.fixture()
+def app_dir(tmp_path, monkeypatch, mascouche, regions_data_dir):
+    """A data directory with the session's Mascouche region (no requests yet)."""
+    d = prepare_data_dir(tmp_path / "data", regions_from=regions_data_dir)
+    monkeypatch.setenv("OPMS_DATA_DIR", str(d))
+    monkeypatch.delenv("OPMS_CONFIG", raising=False)
+    return d
+
+
+@pytest.fixture()
+def demo_dir(tmp_path, monkeypatch, mascouche, regions_data_dir):
+    """A data directory with the region and a demo day (4 technicians, 12 visits)."""
+    d = prepare_data_dir(
+        tmp_path / "data", regions_from=regions_data_dir, demo_day=DEMO_DAY, n_visits=12
+    )
+    monkeypatch.setenv("OPMS_DATA_DIR", str(d))
+    monkeypatch.delenv("OPMS_CONFIG", raising=False)
+    return d
+
+
+def _page(path: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _maps(at: AppTest) -> list[dict]:
+    return [
+        json.loads(c.proto.json_args)
+        for c in at.get("component_instance")
+        if c.proto.component_name.endswith("st_folium")
+    ]
+
+
+def _texts(at: AppTest) -> str:
+    parts = []
+    for kind in ("title", "markdown", "caption", "info", "success", "warning", "error"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def test_fresh_machine_home_page_guides_to_build_a_region(data_dir):
+    """With no region, the home page explains how to load an OSM file, in French."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Bienvenue"
+    text = _texts(at)
+    assert "OpenStreetMap" in text and ".osm" in text
+    assert "Disponible dès qu'une région est construite" in text
+
+
+def test_staff_page_without_region_shows_a_french_notice(data_dir):
+    """A page that needs a region says so and links to the home page instead of failing."""
+    at = _page("pages/dispatcher.py")
+    assert "Aucune région n'est encore construite" in _texts(at)
+
+
+def test_coverage_page_map_is_offline_with_its_layers(app_dir):
+    """The territory map loads only /app/static assets and draws roads, zones and the shop."""
+    at = _page("pages/coverage.py")
+    (args,) = _maps(at)
+    links = args["js_links"] + args["css_links"]
+    assert links and all(u.startswith("/app/static/") for u in links)
+    blob = json.dumps(args)
+    assert "http://" not in blob and "https://" not in blob
+    assert "L.canvas(" in args["script"]  # the roads basemap
+    assert args["script"].count("L.polygon(") == 2  # core and extended zones
+    assert "opms-shop" in args["script"]
+
+
+def test_coverage_of_a_mascouche_address_gives_zone_distance_and_fee(app_dir):
+    """A real Mascouche address is in the core zone with a road distance and a flat fee."""
+    at = _page("pages/coverage.py")
+    at.text_input(key="coverage_address").input("1015 Avenue Saint-Denis, Mascouche")
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "zone principale" in at.success[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Zone"] == "Zone principale"
+    assert metrics["Frais de déplacement"].startswith("35,00")
+    assert metrics["Par la route"].endswith("km")
+    (args,) = _maps(at)
+    assert '"className": "opms-path"' in args["script"]
+    assert "opms-address" in args["script"]
+
+
+def test_coverage_of_an_unknown_address_says_so_in_french(app_dir):
+    """An address that is not in the region gives a French message, no map of a wrong place."""
+    at = _page("pages/coverage.py")
+    at.text_input(key="coverage_address").input("999 Rue Imaginaire, Nulle-Part")
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert at.error and "Adresse introuvable" in at.error[0].value
+    assert "coverage_result" not in at.session_state
+
+
+def test_request_form_stores_nothing_without_consent(app_dir):
+    """Without the consent box ticked the request is refused and nothing is stored."""
+    from dispatch import storage
+    from dispatch.settings import load_settings
+
+    at = _page("pages/request.py")
+    at.text_input(key="req_name").input("Marie Côté")
+    at.text_input(key="req_phone").input("450 555-1234")
+    at.text_input(key="req_address").input("1015 Avenue Saint-Denis, Mascouche")
+    at.text_area(key="req_problem").input("Écran bleu au démarrage")
+    at.button[0].click()
+    at.run()
+    assert "consentement" in at.warning[0].value
+    db = storage.open_database(settings=load_settings(data_dir=app_dir, env={}))
+    assert storage.list_requests(db) == []
+
+
+def test_request_form_stores_the_request_with_its_coverage(app_dir):
+    """A consented request is stored once, with its address placed and its zone."""
+    from dispatch import storage
+    from dispatch.settings import load_settings
+
+    at = _page("pages/request.py")
+    at.text_input(key="req_name").input("Marie Côté")
+    at.text_input(key="req_phone").input("450 555-1234")
+    at.text_input(key="req_address").input("1015 Avenue Saint-Denis, Mascouche")
+    at.text_area(key="req_problem").input("Écran bleu au démarrage")
+    at.checkbox(key="req_consent").check()
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "Merci, Marie Côté" in at.success[0].value
+    db = storage.open_database(settings=load_settings(data_dir=app_dir, env={}))
+    (req,) = storage.list_requests(db)
+    assert req.consent and req.address.zone == "core"
+
+
+def test_optimise_the_day_draws_one_route_per_technician(demo_dir):
+    """"Optimiser la journée" plans the demo day and the map gets the routes and stops."""
+    at = _page("pages/dispatcher.py")
+    at.date_input(key="dispatch_day").set_value(DEMO_DAY)
+    at.run()
+    at.button(key="optimize").click()
+    at.run()
+    assert not at.exception, at.exception
+    plan = at.session_state["day_plans"][DEMO_DAY.isoformat()].plan
+    (args,) = _maps(at)
+    script = args["script"]
+    assert script.count('"className": "opms-route"') == len(plan.routes) > 0
+    assert script.count("opms-stop-icon") == len(plan.served)
+    assert "http://" not in script and "https://" not in script
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Visites planifiées"] == f"{len(plan.served)} / 12"
+
+
+def test_pinning_a_visit_moves_it_to_that_technician(demo_dir):
+    """Pinning a visit to a technician and re-optimising puts it in that technician's route."""
+    at = _page("pages/dispatcher.py")
+    at.date_input(key="dispatch_day").set_value(DEMO_DAY)
+    at.run()
+    at.button(key="optimize").click()
+    at.run()
+    day_plan = at.session_state["day_plans"][DEMO_DAY.isoformat()]
+    vid = day_plan.plan.routes[0].stops[0].visit
+    other = next(r.technician for r in day_plan.plan.routes[1:])
+    at.selectbox(key="pin_visit").set_value(vid)
+    at.selectbox(key="pin_tech").set_value(other)
+    at.button(key="pin_apply").click()
+    at.run()
+    assert not at.exception
+    replanned = at.session_state["day_plans"][DEMO_DAY.isoformat()].plan
+    assert vid in [s.visit for s in replanned.route_of(other).stops]
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["pages/welcome.py", "pages/coverage.py", "pages/request.py", "pages/dispatcher.py",
+     "pages/technician.py", "pages/billing.py", "pages/parametres.py"],
+)
+def test_every_page_runs_in_french_without_error(demo_dir, page):
+    """Each page renders with a region and demo data, without exception, titled in French."""
+    at = _page(page)
+    title = at.title[0].value
+    assert title in {
+        "Bienvenue", "Vérifier ma couverture", "Demande d'intervention", "Répartition",
+        "Ma tournée", "Facturation", "Paramètres",
+    }
