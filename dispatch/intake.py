@@ -27,7 +27,13 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dispatch.errors import AddressNotFound, ConflictError, DispatchError, InvalidInput
+from dispatch.errors import (
+    AddressNotFound,
+    ConflictError,
+    DispatchError,
+    InvalidInput,
+    RegionNotFound,
+)
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -157,7 +163,10 @@ def submit(
     if region is None:
         flags.append(FLAG_NO_REGION)
     else:
-        cov, flags = locate(form.address, region=region, settings=settings)
+        try:
+            cov, flags = locate(form.address, region=region, settings=settings)
+        except RegionNotFound:  # a configuration problem must not lose a customer's request
+            cov, flags = None, [FLAG_NO_REGION]
         if cov is not None:
             coverage = coverage_record(cov)
     if not form.consent:

@@ -175,3 +175,10 @@ def test_outside_zone_request_is_flagged_for_the_office(db, settings, shared_dat
     assert req.address.zone == "outside"
     assert set(req.flags) == {it.FLAG_OUTSIDE, it.FLAG_ON_QUOTE}
     assert req.address.travel_fee is None
+
+
+def test_public_form_with_an_unbuilt_region_still_stores_the_request(db, settings):
+    """A region that was never built flags the request instead of losing it."""
+    form = it.RequestForm(name="Paul", address="12 rue X", phone="514 555 0000", consent=True)
+    req = it.submit(db, form, settings=settings, region="jamais-construite")
+    assert req.flags == (it.FLAG_NO_REGION,) and req.source == "form" and req.customer.consent_at

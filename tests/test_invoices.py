@@ -233,3 +233,29 @@ def test_payments_are_listed_by_date_range(db, settings):
     got = iv.list_payments(db, since=datetime(2026, 12, 5, tzinfo=TZ), until=datetime(2026, 12, 6, tzinfo=TZ))
     assert [(p.invoice_number, p.amount) for p in got] == [(inv.number, D("20.00"))]
     assert len(iv.list_payments(db)) == 3
+
+
+def test_remote_interrupted_invoice_has_no_travel(db, settings):
+    """Remote session interrupted after 10 min: one line 21.25, total 24.43, no travel line."""
+    req = make_request(db, remote_ok=True, coverage=CORE_COVERAGE)
+    st.start_remote_session(db, req.id, actor="t")
+    st.end_remote_session(db, req.id, minutes=10, interrupted=True, actor="t")
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    assert [(ln.kind, str(ln.amount)) for ln in inv.lines] == [("diagnostic", "21.25")]
+    assert inv.total == D("24.43") and "Soutien à distance" in inv.visit_summary
+
+
+def test_workshop_repair_invoice_bills_repairs_and_return_travel(db, settings):
+    """Workshop path: travel 35.00 + 30 min 42.50 + repair 250.00 + return travel 35.00 = 362.50."""
+    req = diagnosed(db, minutes=30, outcome="in_workshop", coverage=CORE_COVERAGE)
+    st.record_workshop_repair(db, req.id, repair_lines=[("Carte mère", "250.00")], actor="t")
+    start = datetime(2026, 12, 10, 13, tzinfo=TZ)
+    st.book_appointment(db, req.id, start=start, end=start.replace(hour=15), kind="return", witness="Paul", actor="b")
+    st.record_return(db, req.id, tested_with="Paul (fils)", actor="t")
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
+    assert [(ln.kind, str(ln.amount)) for ln in inv.lines] == [
+        ("travel", "35.00"), ("diagnostic", "42.50"), ("repair", "250.00"), ("travel", "35.00"),
+    ]
+    # 362.50; GST 18.125 -> 18.13; QST 36.159375 -> 36.16; total 416.79
+    assert (inv.subtotal, inv.gst, inv.qst, inv.total) == (D("362.50"), D("18.13"), D("36.16"), D("416.79"))
+    assert "en présence de Paul (fils)" in inv.visit_summary
