@@ -178,7 +178,9 @@ def main() -> None:
         south, west, north, east = region.bbox
         lats = rng.uniform(south, north, args.points)
         lons = rng.uniform(west, east, args.points)
-        check_points(region, lats[:10], lons[:10], settings=settings)  # warm: one-to-all, snap tree
+        t = time.perf_counter()
+        check_points(region, lats[:10], lons[:10], settings=settings)  # warm: one-to-all, snap samples
+        res["coverage_warmup_s"] = round(time.perf_counter() - t, 3)
         times = []
         for _ in range(5):
             t = time.perf_counter()
@@ -216,6 +218,7 @@ def main() -> None:
         ("CLI --csv end to end (incl. start-up)", f"{res['geocode_cli_csv']['seconds']:.2f} s = "
                                                   f"{res['geocode_cli_csv']['per_second']:,.0f} /s"),
         ("Nominatim via geopy (1 req/s policy)", f"{res['nominatim_peer']['per_second']} /s"),
+        ("coverage warm-up (once per region)", f"{res['coverage_warmup_s']:.2f} s"),
         (f"check_points, {c['points']:,} points (median of 5)", f"{c['median_s'] * 1000:.0f} ms"),
         ("check_point loop (extrapolated)", f"{res['coverage_loop_peer']['extrapolated_s_for_points']} s"),
         ("geopy geodesic loop (straight only)", f"{res['geopy_geodesic_loop_peer']['seconds']} s"),

@@ -323,10 +323,82 @@ class CoverageBatch:
 
 
 # --- checks -------------------------------------------------------------------------------------
+class _Snapper:
+    """Fast snapping for coverage: nearest of dense samples along every road segment.
+
+    The road network's own :meth:`~dispatch.network.Network.snap` projects each point exactly
+    onto the nearest segment (an STRtree of polylines: about 0.14 s for 10,000 points here).
+    Coverage only needs where along which segment a point enters the network, so this keeps
+    a k-d tree of points every ``SNAP_STEP_M`` metres along each segment (position known
+    exactly) and takes the nearest: the same rules (nearest segment; a point whose nearest
+    road is cut off from the main network goes to the main network when that is within
+    ``network.snap_max_m``; farther than the limit = no road figures), with the entry point
+    at most ``SNAP_STEP_M / 2`` metres along the road from the exact projection, for about a
+    quarter of the time.
+    """
+
+    def __init__(self, net: Any) -> None:
+        import shapely
+        from scipy.spatial import cKDTree
+
+        lines = net._lines
+        seg_all = np.arange(len(lines))
+        length = shapely.length(lines)
+        k = np.maximum(np.ceil(length / SNAP_STEP_M).astype(np.int64), 1) + 1
+        self.seg = np.repeat(seg_all, k)
+        starts = np.concatenate([[0], np.cumsum(k)[:-1]])
+        idx = np.arange(len(self.seg)) - np.repeat(starts, k)
+        self.frac = idx / np.repeat(k - 1, k)
+        pts = shapely.line_interpolate_point(lines[self.seg], self.frac * np.repeat(length, k))
+        xy = shapely.get_coordinates(pts)
+        self.lat, self.lon = net.unproject(xy[:, 0], xy[:, 1])
+        self.tree = cKDTree(xy)
+        main = np.zeros(len(lines), dtype=bool)
+        main[net.main_segments] = True
+        self.sample_main = np.flatnonzero(main[self.seg])
+        self.all_main = bool(main.all())
+        self.main_tree = None if self.all_main else cKDTree(xy[self.sample_main])
+        self.net = net
+
+    def snap(self, lats: np.ndarray, lons: np.ndarray):
+        from dispatch.network import Snapped
+
+        net = self.net
+        x, y = net.project(lats, lons)
+        q = np.column_stack([x, y])
+        d, j = self.tree.query(q)
+        if self.main_tree is not None:
+            main = np.zeros(len(net._lines), dtype=bool)
+            main[net.main_segments] = True
+            island = ~main[self.seg[j]]
+            if island.any():
+                sub = np.flatnonzero(island)
+                d2, j2 = self.main_tree.query(q[sub], distance_upper_bound=net.snap_max_m)
+                ok = np.isfinite(d2)
+                d[sub[ok]] = d2[ok]
+                j[sub[ok]] = self.sample_main[j2[ok]]
+        return Snapped(
+            segment=self.seg[j], fraction=self.frac[j], distance_m=d, lat=self.lat[j], lon=self.lon[j],
+            far=d > net.snap_max_m,
+        )
+
+
+#: Spacing (m) of the snapping samples along the roads (entry point within half of it).
+SNAP_STEP_M = 4.0
+_SNAPPERS: weakref.WeakKeyDictionary[Any, _Snapper] = weakref.WeakKeyDictionary()
+
+
+def _snapper(region: Region) -> _Snapper:
+    sn = _SNAPPERS.get(region)
+    if sn is None:
+        sn = _SNAPPERS[region] = _Snapper(region.network)
+    return sn
+
+
 def _road(region: Region, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Road distance (m), drive time (s) from the shop and the 'far from any road' flag."""
     one = region.drive_from_shop()
-    snaps = region.network.snap(lats, lons)
+    snaps = _snapper(region).snap(lats, lons)
     t, d = one.at_snapped(snaps)
     t = np.asarray(t, dtype=float).copy()
     d = np.asarray(d, dtype=float).copy()
