@@ -65,6 +65,12 @@ def _interac_text(inv: Invoice, settings: Settings) -> str:
     )
 
 
+def _refund_html(inv: Invoice) -> str:
+    if inv.balance >= 0:
+        return ""
+    return f"<p>Montant à rembourser au client : <strong>{html.escape(format_money(-inv.balance))}</strong></p>"
+
+
 def invoice_html(inv: Invoice, *, settings: Settings) -> str:
     """The invoice (or credit note) as a standalone French HTML page, every text escaped."""
     e = html.escape
@@ -95,6 +101,7 @@ def invoice_html(inv: Invoice, *, settings: Settings) -> str:
             f'<p class="status">État : <strong>{e(inv.status_label)}</strong></p>'
             f"{'<ul>' + items + credits + '</ul>' if items or credits else ''}"
             f'<p>Solde dû : <strong>{e(format_money(max(inv.balance, Decimal(0))))}</strong></p>'
+            f"{_refund_html(inv)}"
             f"<p>Modes de paiement : comptant, chèque, virement bancaire, virement Interac, "
             f"PayPal, Square.</p><p>{e(_interac_text(inv, settings))}</p></section>"
         )
@@ -178,10 +185,13 @@ def invoice_pdf(inv: Invoice, *, settings: Settings) -> bytes:
     for ln in inv.lines:
         y = pdf.get_y()
         pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(width - amount_w, 5.5, ln.label, new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(width - amount_w, 5.5, ln.label, new_x="LMARGIN", new_y="NEXT")
+        bottom = pdf.get_y()
+        if bottom < y:  # the label moved to a new page: print the amount there
+            y = pdf.t_margin
         pdf.set_xy(pdf.l_margin + width - amount_w, y)
         pdf.cell(amount_w, 5.5, format_money(ln.amount), align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y + 5.5))
+        pdf.set_y(max(bottom, y + 5.5))
         if ln.detail:
             pdf.set_font("DejaVu", "", 8)
             pdf.set_text_color(90, 90, 90)
@@ -210,6 +220,8 @@ def invoice_pdf(inv: Invoice, *, settings: Settings) -> bytes:
         for n in inv.credit_notes:
             text(f"Note de crédit {n}")
         text(f"Solde dû : {format_money(max(inv.balance, Decimal(0)))}", style="B")
+        if inv.balance < 0:
+            text(f"Montant à rembourser au client : {format_money(-inv.balance)}", style="B")
         pdf.ln(2)
         text(
             "Modes de paiement : comptant, chèque, virement bancaire, virement Interac, PayPal, "

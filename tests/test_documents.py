@@ -65,3 +65,11 @@ def test_credit_note_document_names_the_invoice_and_reason(db, settings, invoice
     assert "Note de crédit AV" in page and f"Crédit sur la facture {invoice.number}" in page
     assert "Erreur d’adresse" in page
     assert dc.invoice_pdf(cn, settings=settings).startswith(b"%PDF-")
+
+
+def test_credit_after_payment_shows_the_refund_due(db, settings, invoice):
+    """Paid 50.00, then fully credited: the invoice shows 50.00 to refund to the customer."""
+    iv.issue_credit_note(db, invoice.number, reason="Annulation", settings=settings, actor="x")
+    inv = iv.get_invoice(db, invoice.number)
+    assert inv.balance == -inv.paid
+    assert "Montant à rembourser au client : <strong>50,00 $</strong>" in dc.invoice_html(inv, settings=settings)
