@@ -197,3 +197,32 @@ def test_display_street_tidies_case_and_saints():
     """'ch. st-henri' -> 'Chemin Saint-henri' keeps words, expands generic and saint."""
     assert display_street("boul. de mascouche") == "Boulevard de Mascouche"
     assert display_street("CHEMIN STE-MARIE").startswith("Chemin Sainte")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_parses_or_is_refused_cleanly(text):
+    """Whatever the text (unicode, controls, emoji, very long), parsing returns an address or
+    raises InvalidInput: never another exception."""
+    try:
+        p = parse_address(text)
+    except InvalidInput as err:
+        assert str(err)
+    else:
+        assert p.street and (p.number is None or p.number >= 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 99999), st.sampled_from(["rue", "boul.", "av.", "ch.", "mtée", "pl.", "rang"]),
+       st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàç-' ", min_size=1, max_size=30))
+def test_generated_street_addresses_keep_their_number(number, generic, name):
+    """'N generic name' keeps N as the civic number whenever it parses."""
+    try:
+        p = parse_address(f"{number} {generic} {name}")
+    except InvalidInput:
+        return
+    assert p.number == number

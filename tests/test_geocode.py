@@ -368,3 +368,28 @@ def test_online_geocoding_without_user_agent_is_refused(mascouche, online):
     """Nominatim's policy needs a user agent: an empty one is a settings error (exit 2)."""
     with pytest.raises(InvalidInput, match="user_agent"):
         geocode(mascouche, "2999 Montée Masson", settings=online.with_section("geocoding", user_agent=""))
+
+
+def test_any_text_geocodes_or_is_refused_cleanly(mascouche, region_settings):
+    """Random unicode text and mangled real addresses: a result or InvalidInput, nothing else."""
+    from hypothesis import given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    streets = sorted(set(mascouche.addresses["street"]))
+
+    @hsettings(max_examples=150, deadline=None)
+    @given(st.one_of(
+        st.text(max_size=120),
+        st.builds(lambda n, s, junk: f"{n} {s}{junk}", st.integers(0, 10**6), st.sampled_from(streets),
+                  st.text(max_size=20)),
+    ))
+    def check(text):
+        try:
+            r = geocode(mascouche, text, settings=region_settings)
+        except InvalidInput:
+            return
+        assert r.precision in ("exact", "interpolated", "street", "none")
+        assert (r.lat is None) == (r.precision == "none")
+
+    check()
