@@ -5,6 +5,11 @@ Public pages (no login, embeddable in the company's website with ``?embed=true``
 under "Équipe". The home page (``/``) guides a fresh machine: build the region, load demo
 data. (The default page of ``st.navigation`` is always served at ``/``, so it is the one
 page without a path of its own.)
+
+The page scripts live in ``views/``, not ``pages/``: Streamlit treats a ``pages/`` folder
+beside the entry script as an old-style multipage app until ``st.navigation`` first runs in
+the server process, so the first visitor of a deep link (``/couverture``) got a "Page not
+found" dialog.
 """
 
 from __future__ import annotations
@@ -21,27 +26,27 @@ st.set_page_config(
 )
 
 coverage = st.Page(
-    "pages/coverage.py", title="Vérifier ma couverture", icon=":material/location_on:",
+    "views/coverage.py", title="Vérifier ma couverture", icon=":material/location_on:",
     url_path="couverture",
 )
 request = st.Page(
-    "pages/request.py", title="Demande d'intervention", icon=":material/edit_note:",
+    "views/request.py", title="Demande d'intervention", icon=":material/edit_note:",
     url_path="demande",
 )
 dispatcher = st.Page(
-    "pages/dispatcher.py", title="Répartition", icon=":material/route:", url_path="repartition",
+    "views/dispatcher.py", title="Répartition", icon=":material/route:", url_path="repartition",
 )
 technician = st.Page(
-    "pages/technician.py", title="Technicien", icon=":material/build:", url_path="technicien"
+    "views/technician.py", title="Technicien", icon=":material/build:", url_path="technicien"
 )
 billing = st.Page(
-    "pages/billing.py", title="Facturation", icon=":material/receipt_long:",
+    "views/billing.py", title="Facturation", icon=":material/receipt_long:",
     url_path="facturation",
 )
 settings_page = st.Page(
-    "pages/parametres.py", title="Paramètres", icon=":material/settings:", url_path="parametres"
+    "views/parametres.py", title="Paramètres", icon=":material/settings:", url_path="parametres"
 )
-welcome = st.Page("pages/welcome.py", title="Accueil", icon=":material/home:", default=True)
+welcome = st.Page("views/welcome.py", title="Accueil", icon=":material/home:", default=True)
 
 nav = st.navigation(
     {

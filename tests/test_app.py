@@ -73,13 +73,13 @@ def test_fresh_machine_home_page_guides_to_build_a_region(data_dir):
 
 def test_staff_page_without_region_shows_a_french_notice(data_dir):
     """A page that needs a region says so and links to the home page instead of failing."""
-    at = _page("pages/dispatcher.py")
+    at = _page("views/dispatcher.py")
     assert "Aucune région n'est encore construite" in _texts(at)
 
 
 def test_coverage_page_map_is_offline_with_its_layers(app_dir):
     """The territory map loads only /app/static assets and draws roads, zones and the shop."""
-    at = _page("pages/coverage.py")
+    at = _page("views/coverage.py")
     (args,) = _maps(at)
     links = args["js_links"] + args["css_links"]
     assert links and all(u.startswith("/app/static/") for u in links)
@@ -92,7 +92,7 @@ def test_coverage_page_map_is_offline_with_its_layers(app_dir):
 
 def test_coverage_of_a_mascouche_address_gives_zone_distance_and_fee(app_dir):
     """A real Mascouche address is in the core zone with a road distance and a flat fee."""
-    at = _page("pages/coverage.py")
+    at = _page("views/coverage.py")
     at.text_input(key="coverage_address").input("1015 Avenue Saint-Denis, Mascouche")
     at.button[0].click()
     at.run()
@@ -109,7 +109,7 @@ def test_coverage_of_a_mascouche_address_gives_zone_distance_and_fee(app_dir):
 
 def test_coverage_of_an_unknown_address_says_so_in_french(app_dir):
     """An address that is not in the region gives a French message, no map of a wrong place."""
-    at = _page("pages/coverage.py")
+    at = _page("views/coverage.py")
     at.text_input(key="coverage_address").input("999 Rue Imaginaire, Nulle-Part")
     at.button[0].click()
     at.run()
@@ -123,7 +123,7 @@ def test_request_form_stores_nothing_without_consent(app_dir):
     from dispatch import storage
     from dispatch.settings import load_settings
 
-    at = _page("pages/request.py")
+    at = _page("views/request.py")
     at.text_input(key="req_name").input("Marie Côté")
     at.text_input(key="req_phone").input("450 555-1234")
     at.text_input(key="req_address").input("1015 Avenue Saint-Denis, Mascouche")
@@ -140,7 +140,7 @@ def test_request_form_stores_the_request_with_its_coverage(app_dir):
     from dispatch import storage
     from dispatch.settings import load_settings
 
-    at = _page("pages/request.py")
+    at = _page("views/request.py")
     at.text_input(key="req_name").input("Marie Côté")
     at.text_input(key="req_phone").input("450 555-1234")
     at.text_input(key="req_address").input("1015 Avenue Saint-Denis, Mascouche")
@@ -157,7 +157,7 @@ def test_request_form_stores_the_request_with_its_coverage(app_dir):
 
 def test_optimise_the_day_draws_one_route_per_technician(demo_dir):
     """"Optimiser la journée" plans the demo day and the map gets the routes and stops."""
-    at = _page("pages/dispatcher.py")
+    at = _page("views/dispatcher.py")
     at.date_input(key="dispatch_day").set_value(DEMO_DAY)
     at.run()
     at.button(key="optimize").click()
@@ -175,7 +175,7 @@ def test_optimise_the_day_draws_one_route_per_technician(demo_dir):
 
 def test_pinning_a_visit_moves_it_to_that_technician(demo_dir):
     """Pinning a visit to a technician and re-optimising puts it in that technician's route."""
-    at = _page("pages/dispatcher.py")
+    at = _page("views/dispatcher.py")
     at.date_input(key="dispatch_day").set_value(DEMO_DAY)
     at.run()
     at.button(key="optimize").click()
@@ -194,8 +194,8 @@ def test_pinning_a_visit_moves_it_to_that_technician(demo_dir):
 
 @pytest.mark.parametrize(
     "page",
-    ["pages/welcome.py", "pages/coverage.py", "pages/request.py", "pages/dispatcher.py",
-     "pages/technician.py", "pages/billing.py", "pages/parametres.py"],
+    ["views/welcome.py", "views/coverage.py", "views/request.py", "views/dispatcher.py",
+     "views/technician.py", "views/billing.py", "views/parametres.py"],
 )
 def test_every_page_runs_in_french_without_error(demo_dir, page):
     """Each page renders with a region and demo data, without exception, titled in French."""

@@ -14,8 +14,8 @@ import streamlit as st
 
 from maps.assets import DASHBOARD_BASE_URL
 
-PUBLIC_PAGES = ("pages/coverage.py", "pages/request.py")
-WELCOME_PAGE = "pages/welcome.py"
+PUBLIC_PAGES = ("views/coverage.py", "views/request.py")
+WELCOME_PAGE = "views/welcome.py"
 
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dispatch.errors import DispatchError
-from pages import _common
+from views import _common
 
 s = _common.settings()
 st.title("Facturation")

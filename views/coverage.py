@@ -11,7 +11,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from maps.builders import ZONE_LABELS, coverage_map, service_area_map
-from pages import _common
+from views import _common
 
 s = _common.settings()
 st.title("Vérifier ma couverture")
@@ -118,4 +118,4 @@ m = coverage_map(
 )
 _common.show_map(m, key="coverage_result_map", height=460)
 if zone != "outside":
-    st.page_link("pages/request.py", label="Demander une intervention", icon=":material/edit_note:")
+    st.page_link("views/request.py", label="Demander une intervention", icon=":material/edit_note:")

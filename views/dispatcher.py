@@ -9,7 +9,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from maps.builders import RouteView, StopView, day_plan_map, technician_color
-from pages import _common
+from views import _common
 
 s = _common.settings()
 st.title("Répartition")

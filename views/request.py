@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from dispatch.errors import DispatchError
-from pages import _common
+from views import _common
 
 s = _common.settings()
 st.title("Demande d'intervention")

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from maps.builders import RouteView, StopView, technician_route_map
-from pages import _common
+from views import _common
 
 s = _common.settings()
 st.title("Ma tournée")

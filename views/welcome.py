@@ -10,7 +10,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.models import GeoPoint
-from pages import _common
+from views import _common
 
 s = _common.settings()
 st.title("Bienvenue")
@@ -144,7 +144,7 @@ else:
                 f"{summary['technicians']} techniciens et {summary['visits']} rendez-vous créés "
                 f"pour le {_common.long_date(day)}."
             )
-            st.page_link("pages/dispatcher.py", label="Planifier cette journée", icon=":material/route:")
+            st.page_link("views/dispatcher.py", label="Planifier cette journée", icon=":material/route:")
 
 st.subheader("3️⃣ Au quotidien")
 st.markdown(

@@ -1,0 +1,172 @@
+"""Real-browser tests: Debian's chromium (playwright) on the dashboard served on 127.0.0.1.
+
+The dashboard runs as users run it (``streamlit run app.py`` with the product's flags) over a
+data directory holding the Mascouche region and a demo day of today. Every test records all
+the requests the page makes and asserts that none leaves 127.0.0.1, and checks that the
+Leaflet map shows its layers (paths and markers inside the map's iframe), not only that the
+page loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.servers.dashboard import (
+    Dashboard,
+    chromium_available,
+    external,
+    launch_chromium,
+    map_frame,
+    prepare_data_dir,
+    record_requests,
+    wait_idle,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian chromium is not installed"),
+]
+
+ADDRESS = "1015 Avenue Saint-Denis, Mascouche"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory, mascouche, regions_data_dir):
+    """The dashboard over the Mascouche region with today's demo day (4 technicians, 16 visits)."""
+    from dispatch.planning import TZ
+
+    d = prepare_data_dir(
+        tmp_path_factory.mktemp("dash") / "data", regions_from=regions_data_dir,
+        demo_day=datetime.now(TZ).date(), n_visits=16,
+    )
+    with Dashboard(d) as dash:
+        yield dash
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium for the module."""
+    with launch_chromium() as b:
+        yield b
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh page whose requests and JavaScript dialogs are recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.requests = record_requests(pg)
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def _open(page, dash, path: str) -> None:
+    page.goto(dash.url + path)
+    wait_idle(page)
+
+
+def _click(page, name: str) -> None:
+    page.get_by_role("button", name=name).first.click()
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def test_coverage_check_draws_the_road_path_offline(page, dashboard):
+    """Checking a Mascouche address shows the zone, the fee and the path on the map."""
+    _open(page, dashboard, "/couverture")
+    frame = map_frame(page)
+    assert frame.locator("path.opms-zone-core").count() == 1
+    assert frame.locator("canvas").count() >= 1  # the roads basemap
+    page.get_by_label("Votre adresse").fill(ADDRESS)
+    _click(page, "Vérifier")
+    page.get_by_text("Bonne nouvelle").wait_for()
+    frame = map_frame(page)
+    frame.locator("path.opms-path").wait_for()
+    assert frame.locator(".opms-address-icon").count() == 1
+    assert "OpenStreetMap contributors" in frame.locator(".leaflet-control-attribution").inner_text()
+    assert external(page.requests) == []
+
+
+def test_request_form_submission_is_stored(page, dashboard):
+    """A customer fills the request form with consent and gets a request number."""
+    _open(page, dashboard, "/demande")
+    page.get_by_label("Nom complet *").fill("Julie Gagnon")
+    page.get_by_label("Téléphone").fill("450 555-7777")
+    page.get_by_label("Adresse de l'intervention *").fill(ADDRESS)
+    page.get_by_label("Votre problème *").fill("Imprimante réseau introuvable")
+    page.get_by_text("J'accepte que mes renseignements").click()
+    _click(page, "Envoyer la demande")
+    page.get_by_text("Merci, Julie Gagnon").wait_for()
+    from dispatch import storage
+    from dispatch.settings import load_settings
+
+    db = storage.open_database(settings=load_settings(data_dir=dashboard.data_dir, env={}))
+    assert any(r.customer.name == "Julie Gagnon" for r in storage.list_requests(db))
+    assert external(page.requests) == []
+
+
+def test_optimise_the_day_draws_every_route(page, dashboard):
+    """"Optimiser la journée" draws one road path per technician and a marker per visit."""
+    _open(page, dashboard, "/repartition")
+    _click(page, "Optimiser la journée")
+    frame = map_frame(page)
+    frame.locator("path.opms-route").first.wait_for()
+    routes = frame.locator("path.opms-route").count()
+    stops = frame.locator(".opms-stop-icon").count()
+    planned = page.get_by_test_id("stMetricValue").first.inner_text()  # "n / 16"
+    assert 1 <= routes <= 4
+    assert stops == int(planned.split("/")[0])
+    assert frame.locator(".opms-shop-icon").count() == 1
+    assert page.get_by_text("Horaire par technicien").count() == 1
+    assert external(page.requests) == []
+
+
+def test_technician_records_a_visit_and_downloads_the_invoice(page, dashboard):
+    """Published plan -> technician: arrival, policy, diagnostic, refusal, invoice PDF."""
+    _open(page, dashboard, "/repartition")
+    _click(page, "Optimiser la journée")
+    _click(page, "Publier les tournées aux techniciens")
+    page.get_by_text("visite(s) assignée(s)").wait_for()
+    _open(page, dashboard, "/technicien")
+    frame = map_frame(page)
+    assert frame.locator(".opms-stop-icon").count() >= 1
+    _click(page, "Je suis arrivé")
+    _click(page, "Politique signée")
+    _click(page, "Enregistrer le diagnostic")
+    page.get_by_text("Estimation refusée").click()
+    page.wait_for_timeout(300)
+    wait_idle(page)
+    _click(page, "Enregistrer la réponse")
+    _click(page, "Produire la facture")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Télécharger la facture (PDF)").first.click()
+    path = info.value.path()
+    with open(path, "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+    assert external(page.requests) == []
+
+
+def test_hostile_customer_name_shows_as_text_in_the_map_popup(page, mascouche, tmp_path):
+    """A customer named like an HTML tag appears verbatim in the popup; no script runs."""
+    from dispatch.models import GeoPoint
+    from maps.assets import inline_assets
+    from maps.builders import RouteView, StopView, day_plan_map
+
+    r = mascouche.addresses.iloc[42]
+    p = GeoPoint(float(r.lat), float(r.lon))
+    m = day_plan_map(mascouche, [RouteView("Alex", (StopView(p.lat, p.lon, XSS, "9 h 00"),))])
+    html = tmp_path / "plan.html"
+    html.write_text(inline_assets(m), encoding="utf-8")
+    page.goto(html.as_uri())
+    page.locator(".opms-stop-icon").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert XSS in popup.inner_text()
+    assert popup.locator("img").count() == 0
+    assert page.dialogs == []
+    assert [u for u in page.requests if not u.startswith("file://")] == []
