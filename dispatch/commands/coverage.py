@@ -42,7 +42,7 @@ GEOCODE_COLUMNS = ("lat", "lon", "precision", "matched", "source")
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         "coverage", parents=[common], help="zone, distances and travel fee of an address or point",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__.split("\n\n")[0].split(": ", 1)[-1].capitalize(),
     )
     p.add_argument("address", nargs="?", help="the address, as customers write it")
     p.add_argument("--latlon", metavar="LAT,LON", help="a position instead of an address")

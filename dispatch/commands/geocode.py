@@ -56,7 +56,7 @@ def resolve_region(args, settings):
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         "geocode", parents=[common], help="place an address (offline by default) or a CSV of addresses",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__.split("\n\n")[0].split(": ", 1)[-1].capitalize(),
     )
     p.add_argument("address", nargs="?", help="the address, as customers write it")
     add_region_argument(p)
