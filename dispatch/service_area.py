@@ -388,17 +388,22 @@ SNAP_STEP_M = 4.0
 _SNAPPERS: weakref.WeakKeyDictionary[Any, _Snapper] = weakref.WeakKeyDictionary()
 
 
-def _snapper(region: Region) -> _Snapper:
-    sn = _SNAPPERS.get(region)
-    if sn is None:
-        sn = _SNAPPERS[region] = _Snapper(region.network)
-    return sn
+def _snapper(region: Region) -> _Snapper | None:
+    """The region's sampled snapper (built once), or ``None`` if the network does not expose
+    what it needs (then the network's exact ``snap`` is used)."""
+    if region not in _SNAPPERS:
+        try:
+            _SNAPPERS[region] = _Snapper(region.network)
+        except AttributeError:  # pragma: no cover - a network without segment geometry
+            _SNAPPERS[region] = None  # type: ignore[assignment]
+    return _SNAPPERS[region]
 
 
 def _road(region: Region, lats: np.ndarray, lons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Road distance (m), drive time (s) from the shop and the 'far from any road' flag."""
     one = region.drive_from_shop()
-    snaps = _snapper(region).snap(lats, lons)
+    fast = _snapper(region)
+    snaps = fast.snap(lats, lons) if fast is not None else region.network.snap(lats, lons)
     t, d = one.at_snapped(snaps)
     t = np.asarray(t, dtype=float).copy()
     d = np.asarray(d, dtype=float).copy()
