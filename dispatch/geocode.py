@@ -743,7 +743,11 @@ def geocode(region: Region, text: str, *, settings: Settings, index: AddressInde
     rank = {"exact": 0, "interpolated": 1, "street": 2, "none": 3}
     if rank[online.precision] > rank[result.precision]:
         return replace(result, notice="Résultat hors ligne plus précis que celui de Nominatim.")
-    return replace(online, query=text, warnings=result.warnings)
+    from urllib.parse import urlparse
+
+    host = urlparse(g.nominatim_url).netloc or g.nominatim_url
+    sent = f"Adresse transmise à Nominatim ({host}) : géocodage en ligne activé dans les paramètres."
+    return replace(online, query=text, warnings=result.warnings, notice=sent)
 
 
 def require(result: GeocodeResult) -> GeocodeResult:

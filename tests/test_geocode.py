@@ -312,6 +312,7 @@ def test_online_geocoder_is_asked_only_for_what_offline_cannot_place_exactly(mas
     assert r1.source == "offline" and nominatim.requests == []
     r2 = geocode(mascouche, "2999 Montée Masson", settings=online)
     assert r2.source == "nominatim" and r2.found
+    assert "transmise à Nominatim" in r2.notice  # says which service received the address
     req = nominatim.requests[-1]
     assert req["user_agent"] == "opms-dispatch-tests/1.0 (tests@example.com)"
     assert req["params"]["bounded"] == "1" and req["params"]["countrycodes"] == "ca"
