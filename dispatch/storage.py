@@ -1301,12 +1301,19 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def appointments_for_day(
-    db: Database, day: date, *, include_cancelled: bool = False
+    db: Database,
+    day: date,
+    *,
+    include_cancelled: bool = False,
+    kinds: Sequence[str] = ("visit", "return"),
 ) -> list[DayAppointment]:
     """The appointments whose window starts on ``day`` (local time), by window start.
 
     Each carries the customer's name and phone, the address with its point and zone, and the
-    problem: what ``plan --date`` and the technician's day sheet need.
+    problem: what ``plan --date`` and the technician's day sheet need. By default only the
+    trips (``visit`` and ``return`` visits) are listed; pass
+    ``kinds=("visit", "return", "remote")`` to include remote sessions (calendar). ``lat`` /
+    ``lon`` are ``None`` for an address still to verify.
     """
     lo, hi = _day_bounds(day)
     with db.read() as s:
@@ -1320,6 +1327,7 @@ def appointments_for_day(
         )
         if not include_cancelled:
             q = q.where(AppointmentRow.status != "cancelled")
+        q = q.where(AppointmentRow.kind.in_(list(kinds)))
         return [
             DayAppointment(
                 appointment=_appointment(a),
@@ -1338,16 +1346,24 @@ def appointments_for_day(
 
 
 def appointments_between(
-    db: Database, first: date, last: date, *, include_cancelled: bool = False
+    db: Database,
+    first: date,
+    last: date,
+    *,
+    include_cancelled: bool = False,
+    kinds: Sequence[str] = ("visit", "return", "remote"),
 ) -> dict[date, list[DayAppointment]]:
-    """Appointments from day ``first`` to day ``last`` included, grouped by local day (calendar)."""
+    """Appointments from day ``first`` to day ``last`` included, grouped by local day (calendar).
+
+    Remote sessions are included by default here (unlike :func:`appointments_for_day`).
+    """
     if last < first:
         msg = f"The last day ({last}) is before the first ({first})."
         raise InvalidInput(msg)
     out: dict[date, list[DayAppointment]] = {}
     day = first
     while day <= last:
-        out[day] = appointments_for_day(db, day, include_cancelled=include_cancelled)
+        out[day] = appointments_for_day(db, day, include_cancelled=include_cancelled, kinds=kinds)
         day += timedelta(days=1)
     return out
 

@@ -253,3 +253,14 @@ def test_calendar_groups_appointments_by_day(db):
     cal = st.appointments_between(db, date(2026, 12, 3), date(2026, 12, 5))
     assert list(cal) == [date(2026, 12, 3), date(2026, 12, 4), date(2026, 12, 5)]
     assert [len(v) for v in cal.values()] == [0, 1, 0]
+
+
+def test_remote_sessions_are_not_trips_of_the_day(db):
+    """A remote-session slot is left out of the day's trips (the planner) but shown in the calendar."""
+    r1 = make_request(db)
+    r2 = make_request(db, email="r@example.com", phone="514 555 0003", remote_ok=True)
+    st.book_appointment(db, r1.id, start=at(3, 9), end=at(3, 11), actor="x")
+    st.book_appointment(db, r2.id, start=at(3, 13), end=at(3, 14), kind="remote", actor="x")
+    assert [d.request_id for d in st.appointments_for_day(db, date(2026, 12, 3))] == [r1.id]
+    cal = st.appointments_between(db, date(2026, 12, 3), date(2026, 12, 3))
+    assert [d.appointment.kind for d in cal[date(2026, 12, 3)]] == ["visit", "remote"]
