@@ -30,8 +30,8 @@ def can_express(inst: EngineInput) -> bool:
     return not any(j.position is not None for j in inst.jobs)
 
 
-#: Drive time that makes an arc unusable for a vehicle (its profile).
-_FORBIDDEN = 10**8
+#: Cost of an arc a vehicle may not use (its profile): more than any visit's prize.
+_FORBIDDEN_COST = 10**9
 
 
 def solve_day(
@@ -130,11 +130,13 @@ def solve_day(
             for j in range(n_jobs):
                 if allowed[j] is not None and v not in allowed[j]:
                     forbid[job_locs[j]] = True
-            d = dur.copy()
-            d[:, forbid] = _FORBIDDEN
-            np.fill_diagonal(d, 0)
-            dur_mats.append(d)
-            dist_mats.append(dist)
+            # forbidden arcs cost _FORBIDDEN_COST (a static cost the local search handles
+            # well; measured better than making them time-infeasible)
+            c = np.zeros_like(dist) if inst.objective == "duration" else dist.copy()
+            c[:, forbid] += _FORBIDDEN_COST
+            np.fill_diagonal(c, 0)
+            dur_mats.append(dur)
+            dist_mats.append(c)
             profile_of.append(v)
     locations = [pyvrp.Location(0, 0) for _ in loc_base]
     depots = [pyvrp.Depot(k) for k in range(len(depot_base))]
@@ -148,7 +150,7 @@ def solve_day(
                 1, start_depot=depot_idx[veh.start], end_depot=depot_idx[veh.end],
                 fixed_cost=int(veh.fixed_cost), tw_early=int(veh.tw_early), tw_late=int(veh.tw_late),
                 shift_duration=int(span),
-                unit_distance_cost=0 if inst.objective == "duration" else 1,
+                unit_distance_cost=1 if (restricted or inst.objective == "distance") else 0,
                 unit_duration_cost=1 if inst.objective == "duration" else 0,
                 profile=profile_of[v],
             )

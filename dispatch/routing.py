@@ -931,7 +931,7 @@ def _engine_solve(
     """Run the engines on the integer model (see docs/routing.md for the measurements).
 
     ``auto``: when PyVRP can express the problem (everything but pinned positions), PyVRP
-    searches about 55 % of the budget (lunch spots, skill profiles), then OR-Tools starts
+    searches about 70 % of the budget (lunch spots, skill profiles), then OR-Tools starts
     from its routes and polishes them with its own moves (it often inserts one more visit);
     otherwise OR-Tools alone (guided local search).
     """
@@ -944,7 +944,7 @@ def _engine_solve(
     if engine == "auto":
         use = "pyvrp" if _pyvrp.can_express(inst) else "ortools"
     if use == "pyvrp":
-        share = 0.55 * time_limit
+        share = 0.7 * time_limit
         iterations = None
         if deterministic:
             n_clients = len(inst.jobs) + sum(
