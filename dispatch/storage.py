@@ -336,8 +336,8 @@ class AuditRow(Base):
 @event.listens_for(InvoiceLineRow, "before_update")
 def _invoice_immutable(mapper: Any, connection: Any, target: Any) -> None:
     msg = (
-        f"Invoice {getattr(target, 'number', target.id)} is issued and cannot be changed; "
-        "issue a credit note to correct it."
+        f"La facture {getattr(target, 'number', target.id)} est émise et ne peut plus être "
+        "modifiée : émettez une note de crédit pour la corriger."
     )
     raise ConflictError(msg)
 
@@ -593,12 +593,12 @@ def _translate() -> Iterator[None]:
         yield
     except StaleDataError as err:
         msg = (
-            "Someone else saved this record in the meantime; your change was not applied. "
-            "Reload it and make your change again."
+            "Cette fiche a été modifiée par quelqu'un d'autre entre-temps : votre modification "
+            "n'a pas été enregistrée. Rechargez la fiche et refaites-la."
         )
         raise ConflictError(msg) from err
     except exc.IntegrityError as err:
-        msg = f"The change conflicts with stored data ({err.orig}); nothing was saved."
+        msg = f"La modification entre en conflit avec les données enregistrées ({err.orig}) : rien n'a été enregistré."
         raise ConflictError(msg) from err
     except exc.OperationalError as err:
         msg = f"The database is unavailable or busy ({err.orig}); nothing was saved, try again."
@@ -733,11 +733,21 @@ def _get(s: Session, cls: type[Any], id_: int, what: str) -> Any:
     return row
 
 
+_FRENCH = {
+    "customer": "Le client",
+    "request": "La demande",
+    "appointment": "Le rendez-vous",
+    "technician": "Le technicien",
+    "visit": "La visite",
+}
+
+
 def _check_version(row: Any, expected: int | None, what: str) -> None:
     if expected is not None and row.version != expected:
         msg = (
-            f"The {what} {row.id} was changed by someone else (version {row.version}, you "
-            f"edited version {expected}); your change was not saved. Reload it and try again."
+            f"{_FRENCH.get(what, what)} n° {row.id} a été modifié par quelqu'un d'autre pendant "
+            f"votre édition (version {row.version}, vous aviez la version {expected}) : votre "
+            "modification n'a pas été enregistrée. Rechargez la fiche et refaites-la."
         )
         raise ConflictError(msg)
 

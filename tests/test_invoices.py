@@ -61,9 +61,9 @@ def test_issued_invoice_cannot_be_changed(db, settings):
     """Updating an issued invoice or its lines is refused: corrections go by credit note."""
     req = diagnosed(db)
     inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
-    with pytest.raises(ConflictError, match="credit note"), db.write() as s:
+    with pytest.raises(ConflictError, match="note de crédit"), db.write() as s:
         s.get(st.InvoiceRow, inv.id).total = D("1.00")
-    with pytest.raises(ConflictError, match="credit note"), db.write() as s:
+    with pytest.raises(ConflictError, match="note de crédit"), db.write() as s:
         s.scalars(sa.select(st.InvoiceLineRow)).first().amount = D("0.00")
     assert iv.get_invoice(db, inv.number).total == inv.total
 

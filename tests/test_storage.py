@@ -114,7 +114,7 @@ def test_second_save_of_same_appointment_version_is_refused(db):
     req = make_request(db)
     appt = st.book_appointment(db, req.id, start=at(3, 9), end=at(3, 11), actor="bureau")
     first = st.update_appointment(db, appt.id, expected_version=appt.version, actor="A", notes="A")
-    with pytest.raises(ConflictError, match="changed by someone else"):
+    with pytest.raises(ConflictError, match="modifié par quelqu'un d'autre"):
         st.update_appointment(db, appt.id, expected_version=appt.version, actor="B", notes="B")
     got = st.get_appointment(db, appt.id)
     assert got.notes == "A"
