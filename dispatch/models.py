@@ -36,10 +36,11 @@ class GeoPoint:
             msg = f"Expected LAT,LON (for example 45.7460,-73.6010), got {text!r}."
             raise InvalidInput(msg)
         try:
-            return cls(float(parts[0]), float(parts[1]))
+            lat, lon = float(parts[0]), float(parts[1])
         except ValueError as err:
             msg = f"Expected LAT,LON as decimal degrees (for example 45.7460,-73.6010), got {text!r}."
             raise InvalidInput(msg) from err
+        return cls(lat, lon)
 
     def to_dict(self) -> dict[str, float]:
         return {"lat": self.lat, "lon": self.lon}
