@@ -178,7 +178,57 @@ __all__ = [
     "read_sol",
     "read_vrptw",
     "route_cost",
+    "solve_vrptw",
+    "summarise",
+    "to_engine",
 ]
+
+
+def summarise(runs: list[dict], *, common: bool = True) -> list[dict]:
+    """Mean and max gap per (budget, solver) of benchmark runs (``bench_vrptw.py`` rows).
+
+    Parameters
+    ----------
+    runs
+        Rows with ``instance``, ``budget``, ``solver``, ``gap_pct``, ``feasible``, ``seconds``.
+    common
+        Keep, per budget, only the instances every solver of that budget has finished (fair
+        comparison when a run was interrupted).
+
+    Returns
+    -------
+    list[dict]
+        ``budget``, ``solver``, ``instances``, ``feasible``, ``mean_gap_pct``,
+        ``max_gap_pct``, ``mean_seconds``, sorted by budget then mean gap.
+    """
+    import statistics
+
+    out = []
+    for budget in sorted({r["budget"] for r in runs}):
+        rows = [r for r in runs if r["budget"] == budget]
+        solvers = sorted({r["solver"] for r in rows})
+        keep = None
+        if common:
+            sets = [{r["instance"] for r in rows if r["solver"] == s} for s in solvers]
+            keep = set.intersection(*sets) if sets else set()
+        for s in solvers:
+            mine = [r for r in rows if r["solver"] == s and (keep is None or r["instance"] in keep)]
+            if not mine:
+                continue
+            gaps = [r["gap_pct"] for r in mine if r["feasible"]]
+            out.append(
+                {
+                    "budget": budget,
+                    "solver": s,
+                    "instances": len(mine),
+                    "feasible": sum(bool(r["feasible"]) for r in mine),
+                    "mean_gap_pct": round(statistics.fmean(gaps), 3) if gaps else None,
+                    "max_gap_pct": round(max(gaps), 3) if gaps else None,
+                    "mean_seconds": round(statistics.fmean(r["seconds"] for r in mine), 2),
+                }
+            )
+    out.sort(key=lambda r: (r["budget"], r["mean_gap_pct"] if r["mean_gap_pct"] is not None else 1e9))
+    return out
 
 
 # --------------------------------------------------------------------------- solving
