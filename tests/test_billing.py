@@ -205,3 +205,20 @@ def test_partial_payments_sum_to_the_balance(total, parts):
     pays = [(total * D(p) / weights).quantize(D("0.01"), rounding="ROUND_DOWN") for p in parts]
     pays[-1] += total - sum(pays, D(0))
     assert bl.balance_due(total, paid=pays) == D("0.00")
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    minutes=hs.integers(1, 600),
+    travel=travel_st,
+    fraction=hs.integers(1, 100),
+)
+def test_credit_notes_never_exceed_the_invoice_and_add_up(minutes, travel, fraction):
+    """A full credit mirrors the invoice exactly; a partial one is lines + taxes and at most the total."""
+    bill = bl.price("refused", diagnostic_min=minutes, billing=B, travel=travel)
+    full = bl.total_of(bl.credit_lines(bill.lines, None, "x"), gst_rate=B.gst_rate, qst_rate=B.qst_rate)
+    assert (full.subtotal, full.gst, full.qst, full.total) == (bill.subtotal, bill.gst, bill.qst, bill.total)
+    amount = max(D("0.01"), (bill.subtotal * fraction / 100).quantize(D("0.01")))
+    part = bl.total_of(bl.credit_lines(bill.lines, amount, "x"), gst_rate=B.gst_rate, qst_rate=B.qst_rate)
+    assert part.total == part.subtotal + part.gst + part.qst <= bill.total
+    assert type(part.total) is D and part.total > 0
