@@ -52,6 +52,7 @@ def solve(
     initial_routes: list[list[int]] | None = None,
     extra_operators: tuple[str, ...] = (),
     gls_lambda: float | None = None,
+    warm_only: bool = False,
 ) -> EngineResult:
     """Solve with OR-Tools' routing library.
 
@@ -67,6 +68,9 @@ def solve(
         Keys of :data:`FIRST_SOLUTION` and :data:`METAHEURISTIC`.
     initial_routes
         Optional warm start (job indices per vehicle); ignored when OR-Tools rejects it.
+    warm_only
+        With ``initial_routes``: return them unchanged instead of searching from scratch when
+        OR-Tools rejects them (``stats["warm_start"]`` tells).
 
     Returns
     -------
@@ -177,6 +181,15 @@ def solve(
         if assignment is not None:
             solution = routing.SolveFromAssignmentWithParameters(assignment, params)
             warm = solution is not None
+    if solution is None and warm_only:
+        served = {j for r in initial_routes for j in r}
+        return EngineResult(
+            routes=[list(r) for r in initial_routes],
+            dropped=[j for j in range(n_jobs) if j not in served],
+            engine="ortools",
+            seconds=time.perf_counter() - t0,
+            stats={"warm_start": False},
+        )
     if solution is None:
         solution = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - t0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 import pyvrp
+from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from dispatch._engine import EngineInput, EngineResult
@@ -30,6 +31,31 @@ def can_express(inst: EngineInput) -> bool:
     return not any(j.position is not None for j in inst.jobs)
 
 
+def lunch_spots(inst: EngineInput, v: int) -> set[int]:
+    """Places where vehicle ``v`` may take its lunch in the PyVRP model.
+
+    Its start, its end, and the places of the visits it may serve whose window lies within
+    an hour of the lunch window (a lunch far from any such visit would mean hours of
+    waiting); fewer clients keep the search fast on 60-visit days.
+    """
+    veh = inst.vehicles[v]
+    brk = veh.brk
+    if brk is None:
+        return set()
+    return {veh.start, veh.end} | {
+        job.loc
+        for job in inst.jobs
+        if (job.allowed is None or v in job.allowed)
+        and job.windows[0][0] <= brk.late + 3600
+        and job.windows[-1][1] + job.service >= brk.early - 3600
+    }
+
+
+def size(inst: EngineInput) -> int:
+    """Number of PyVRP clients of the day model (visits + lunch spots)."""
+    return len(inst.jobs) + sum(len(lunch_spots(inst, v)) for v in range(len(inst.vehicles)))
+
+
 #: Cost of an arc a vehicle may not use (its profile): more than any visit's prize.
 _FORBIDDEN_COST = 10**9
 
@@ -40,6 +66,7 @@ def solve_day(
     time_limit: float,
     seed: int = 1,
     iterations: int | None = None,
+    num_neighbours: int = 100,
 ) -> EngineResult:
     """Solve a dispatch day with PyVRP, lunch breaks and skills included.
 
@@ -98,9 +125,7 @@ def solve_day(
     for v, veh in enumerate(inst.vehicles):
         if veh.brk is None:
             continue
-        spots = {veh.start, veh.end} | {
-            job.loc for j, job in enumerate(inst.jobs) if allowed[j] is None or v in allowed[j]
-        }
+        spots = lunch_spots(inst, v)
         members = []
         for b in sorted(spots):
             loc = len(loc_base)
@@ -159,7 +184,8 @@ def solve_day(
     stop = MaxRuntime(time_limit)
     if iterations is not None:
         stop = MultipleCriteria([MaxIterations(int(iterations)), MaxRuntime(time_limit)])
-    res = pyvrp.solve(data, stop=stop, seed=int(seed), display=False, collect_stats=False)
+    params = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=num_neighbours))
+    res = pyvrp.solve(data, stop=stop, seed=int(seed), display=False, collect_stats=False, params=params)
     sol = res.best
     routes: list[list[int]] = [[] for _ in inst.vehicles]
     for r in sol.routes():

@@ -733,90 +733,97 @@ class _Schedule:
 
 
 def _simulate(inst: EngineInput, v: int, route: Sequence[int], depart: int, leg_of_break: int | None):
+    """Forward pass leaving at ``depart`` with the lunch on leg ``leg_of_break`` (windows and
+    shift end checked, not the span); ``None`` if infeasible."""
     veh = inst.vehicles[v]
     dur = inst.durations
+    jobs = inst.jobs
     t = depart
     prev = veh.start
     arrivals, starts = [], []
     bstart = None
-    for k in range(len(route) + 1):
-        loc = inst.jobs[route[k]].loc if k < len(route) else veh.end
+    n = len(route)
+    for k in range(n + 1):
+        loc = jobs[route[k]].loc if k < n else veh.end
         leg = dur[prev][loc]
         if leg_of_break == k:
             b = veh.brk
-            s = max(t, b.early)
+            s = t if t > b.early else b.early
             if s > b.late:
                 return None
             bstart = s
-            ready = max(t + leg, b.early) + b.duration
+            ready = (t + leg if t + leg > b.early else b.early) + b.duration
         else:
             ready = t + leg
-        if k == len(route):
+        if k == n:
             if ready > veh.tw_late:
                 return None
-            back = ready
-            break
-        job = inst.jobs[route[k]]
+            return _Schedule(depart, ready, tuple(arrivals), tuple(starts), bstart, leg_of_break)
         start = None
-        for a, bb in job.windows:
+        for a, bb in jobs[route[k]].windows:
             if ready <= bb:
-                start = max(ready, a)
+                start = ready if ready > a else a
                 break
         if start is None:
             return None
         arrivals.append(ready)
         starts.append(start)
-        t = start + job.service
+        t = start + jobs[route[k]].service
         prev = loc
-    span = back - depart - (veh.brk.duration if veh.brk is not None else 0)
-    if veh.max_span is not None and span > veh.max_span:
-        return None
-    return _Schedule(depart, back, tuple(arrivals), tuple(starts), bstart, leg_of_break)
+    return None  # pragma: no cover
 
 
 def _best_at(inst: EngineInput, v: int, route: Sequence[int], depart: int):
+    """Earliest-return schedule leaving at ``depart`` over every lunch position."""
     veh = inst.vehicles[v]
-    legs = [None] if veh.brk is None or not route else list(range(len(route) + 1))
+    if veh.brk is None or not route:
+        return _simulate(inst, v, route, depart, None)
     best = None
-    for leg in legs:
+    for leg in range(len(route) + 1):
         s = _simulate(inst, v, route, depart, leg)
         if s is not None and (best is None or s.back < best.back):
             best = s
     return best
 
 
+def _span(inst: EngineInput, v: int, s: _Schedule) -> int:
+    veh = inst.vehicles[v]
+    return s.back - s.departure - (veh.brk.duration if veh.brk is not None else 0)
+
+
+def _latest(inst: EngineInput, v: int, route: Sequence[int], lo: _Schedule, ok) -> _Schedule:
+    """Latest departure whose schedule satisfies ``ok`` (binary search; ``lo`` satisfies it)."""
+    a, b = lo.departure, inst.vehicles[v].tw_late
+    best = lo
+    while b - a > 1:
+        mid = (a + b) // 2
+        s = _best_at(inst, v, route, mid)
+        if s is not None and ok(s):
+            a, best = mid, s
+        else:
+            b = mid
+    return best
+
+
 def schedule_route(inst: EngineInput, v: int, route: Sequence[int]) -> _Schedule | None:
     """Earliest-return schedule of a route, leaving as late as that allows; ``None`` if infeasible.
 
-    The lunch goes on the leg that gives the earliest return; then the departure is pushed
-    as late as possible without delaying the return (less waiting at the first visit).
+    The lunch goes on the leg that gives the earliest return; the departure is then pushed
+    as late as possible without delaying the return (less waiting at the first visit). With
+    a working-time limit, if that schedule is too long the departure is pushed to the latest
+    feasible one (the shortest span).
     """
     veh = inst.vehicles[v]
     if not route:
         return _Schedule(veh.tw_early, veh.tw_early, (), (), None, None)
-    # with a span limit, an early departure may be infeasible where a later one is not
-    lo = veh.tw_early
-    first = _best_at(inst, v, route, lo)
-    if first is None and veh.max_span is not None:
-        # search the departure on a coarse grid, then refine
-        for d in range(lo, veh.tw_late, 300):
-            first = _best_at(inst, v, route, d)
-            if first is not None:
-                lo = d
-                break
+    first = _best_at(inst, v, route, veh.tw_early)
     if first is None:
         return None
-    target = first.back
-    hi = veh.tw_late
-    best = first
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        s = _best_at(inst, v, route, mid)
-        if s is not None and s.back <= target:
-            lo, best = mid, s
-        else:
-            hi = mid
-    return best
+    best = _latest(inst, v, route, first, lambda s: s.back <= first.back)
+    if veh.max_span is None or _span(inst, v, best) <= veh.max_span:
+        return best
+    last = _latest(inst, v, route, best, lambda s: True)
+    return last if _span(inst, v, last) <= veh.max_span else None
 
 
 def _route_feasible(inst: EngineInput, v: int, route: Sequence[int]) -> bool:
@@ -829,9 +836,17 @@ def _route_feasible(inst: EngineInput, v: int, route: Sequence[int]) -> bool:
             return False
         if job.position is not None and job.position != pos:
             return False
-    return _best_at(inst, v, route, veh.tw_early) is not None or (
-        veh.max_span is not None and schedule_route(inst, v, route) is not None
-    )
+    first = _best_at(inst, v, route, veh.tw_early)
+    if first is None:
+        return False
+    if veh.max_span is None or _span(inst, v, first) <= veh.max_span:
+        return True
+    return schedule_route(inst, v, route) is not None
+
+
+def _windows_ok(inst: EngineInput, v: int, route: Sequence[int]) -> bool:
+    """Cheap necessary condition: windows and shift end without lunch nor span."""
+    return _simulate(inst, v, route, inst.vehicles[v].tw_early, None) is not None
 
 
 def _route_cost(inst: EngineInput, v: int, route: Sequence[int]) -> int:
@@ -843,7 +858,7 @@ def _route_cost(inst: EngineInput, v: int, route: Sequence[int]) -> int:
 def _best_insertion(inst: EngineInput, routes: list[list[int]], j: int) -> tuple[int, int, int] | None:
     """Cheapest feasible (extra cost, vehicle, position) to insert job ``j``; ``None`` if none."""
     job = inst.jobs[j]
-    best = None
+    cands = []
     for v, route in enumerate(routes):
         if job.allowed is not None and v not in job.allowed:
             continue
@@ -854,16 +869,22 @@ def _best_insertion(inst: EngineInput, routes: list[list[int]], j: int) -> tuple
             if p > len(route):
                 continue
             cand = [*route[:p], j, *route[p:]]
-            delta = _route_cost(inst, v, cand) - base + extra_fixed
-            if best is not None and delta >= best[0]:
-                continue
-            if _route_feasible(inst, v, cand):
-                best = (delta, v, p)
-    return best
+            cands.append((_route_cost(inst, v, cand) - base + extra_fixed, v, p, cand))
+    cands.sort(key=lambda c: c[:3])
+    for delta, v, p, cand in cands:
+        if _windows_ok(inst, v, cand) and _route_feasible(inst, v, cand):
+            return (delta, v, p)
+    return None
 
 
-def _repair(inst: EngineInput, routes: list[list[int]], dropped: list[int]) -> tuple[list[list[int]], list[int]]:
-    """Make every route feasible under our own scheduler, then insert what fits and pays."""
+def _repair(
+    inst: EngineInput, routes: list[list[int]], dropped: list[int]
+) -> tuple[list[list[int]], list[int], set[int]]:
+    """Make every route feasible under our own scheduler, then insert what fits and pays.
+
+    Returns the routes, the jobs still left out, and those of them that could have been
+    inserted but cost more than their penalty.
+    """
     routes = [list(r) for r in routes]
     removed = list(dropped)
     for v, route in enumerate(routes):
@@ -871,20 +892,22 @@ def _repair(inst: EngineInput, routes: list[list[int]], dropped: list[int]) -> t
             # drop the visit whose removal helps most (cheapest penalty first)
             k = min(range(len(route)), key=lambda i: inst.jobs[route[i]].penalty)
             removed.append(route.pop(k))
-    still = []
+    still, not_worth = [], set()
     for j in sorted(removed, key=lambda j: -inst.jobs[j].penalty):
         ins = _best_insertion(inst, routes, j)
         if ins is not None and ins[0] < inst.jobs[j].penalty:
             routes[ins[1]].insert(ins[2], j)
         else:
             still.append(j)
-    return routes, sorted(still)
+            if ins is not None:
+                not_worth.add(j)
+    return routes, sorted(still), not_worth
 
 
 # --------------------------------------------------------------------------- diagnosis
 
 
-def _diagnose(inst: EngineInput, routes: list[list[int]], j: int) -> str:
+def _diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set[int]) -> str:
     job = inst.jobs[j]
     able = [v for v in range(len(inst.vehicles)) if job.allowed is None or v in job.allowed]
     if all(
@@ -903,8 +926,7 @@ def _diagnose(inst: EngineInput, routes: list[list[int]], j: int) -> str:
         return "window_unreachable"
     if job.position is not None:
         return "pinned_conflict"
-    ins = _best_insertion(inst, routes, j)
-    if ins is not None:
+    if j in not_worth:
         return "not_worth"
     # workload: services + shortest access vs shift time left
     demand = sum(inst.jobs[k].service for r in routes for k in r) + job.service
@@ -931,7 +953,7 @@ def _engine_solve(
     """Run the engines on the integer model (see docs/routing.md for the measurements).
 
     ``auto``: when PyVRP can express the problem (everything but pinned positions), PyVRP
-    searches about 70 % of the budget (lunch spots, skill profiles), then OR-Tools starts
+    searches about 65 % of the budget (lunch spots, skill profiles), then OR-Tools starts
     from its routes and polishes them with its own moves (it often inserts one more visit);
     otherwise OR-Tools alone (guided local search).
     """
@@ -944,35 +966,33 @@ def _engine_solve(
     if engine == "auto":
         use = "pyvrp" if _pyvrp.can_express(inst) else "ortools"
     if use == "pyvrp":
-        share = 0.7 * time_limit
+        share = 0.65 * time_limit
         iterations = None
         if deterministic:
-            n_clients = len(inst.jobs) + sum(
-                len(inst.jobs) + 2 for v in inst.vehicles if v.brk is not None
-            )
+            n_clients = _pyvrp.size(inst)
             # measured ~250,000 / n_clients iterations per second on this machine
-            iterations = max(50, int(0.7 * 250_000 * share / max(1, n_clients)))
+            iterations = max(50, int(0.6 * 250_000 * share / max(1, n_clients)))
         first = _pyvrp.solve_day(
             inst,
-            time_limit=share * (2.5 if deterministic else 1.0),
+            time_limit=share * (1.2 if deterministic else 1.0),
             seed=seed,
             iterations=iterations,
         )
-        left = max(0.2 * time_limit, time_limit - (_time.perf_counter() - t0))
-        polished = _ortools.solve(
-            inst,
-            time_limit=left,
-            initial_routes=first.routes,
-            metaheuristic="greedy_descent" if deterministic else "guided_local_search",
-        )
-        best = polished if polished.cost(inst) <= first.cost(inst) else first
-        return EngineResult(
-            routes=best.routes,
-            dropped=best.dropped,
-            engine="pyvrp+ortools" if best is polished else "pyvrp",
-            seconds=_time.perf_counter() - t0,
-            stats={"pyvrp": first.stats, "ortools": polished.stats},
-        )
+        routes, dropped, _ = _repair(inst, first.routes, first.dropped)
+        first = replace(first, routes=routes, dropped=dropped)
+        left = 0.95 * time_limit - (_time.perf_counter() - t0)
+        best = first
+        if left > 0.05 * time_limit:
+            polished = _ortools.solve(
+                inst,
+                time_limit=left,
+                initial_routes=first.routes,
+                metaheuristic="greedy_descent" if deterministic else "guided_local_search",
+                warm_only=True,
+            )
+            if polished.stats.get("warm_start") and polished.cost(inst) < first.cost(inst):
+                best = replace(polished, engine="pyvrp+ortools")
+        return replace(best, seconds=_time.perf_counter() - t0)
     if use == "ortools":
         return _ortools.solve(
             inst,
@@ -1028,8 +1048,8 @@ def solve(
     model = _to_engine(problem)
     inst = model.inst
     res = _engine_solve(inst, time_limit=time_limit, seed=seed, engine=engine, deterministic=deterministic)
-    routes, dropped = _repair(inst, res.routes, res.dropped)
-    return _build_plan(problem, model, routes, dropped, engine=res.engine, t0=t0)
+    routes, dropped, not_worth = _repair(inst, res.routes, res.dropped)
+    return _build_plan(problem, model, routes, dropped, engine=res.engine, t0=t0, not_worth=not_worth)
 
 
 def _build_plan(
@@ -1041,6 +1061,7 @@ def _build_plan(
     engine: str,
     t0: float,
     fixed: Mapping[str, tuple[Stop, ...]] | None = None,
+    not_worth: set[int] | None = None,
 ) -> Plan:
     from dispatch.feasibility import check_plan
 
@@ -1101,7 +1122,7 @@ def _build_plan(
         )
     unassigned = list(model.pre_unassigned)
     for j in dropped:
-        reason = _diagnose(inst, routes, j)
+        reason = _diagnose(inst, routes, j, not_worth or set())
         vis = next(v for v in problem.visits if v.id == model.visit_ids[j])
         unassigned.append(_unassigned(vis, reason))
     by_id = {v.id: v for v in problem.visits}
@@ -1240,8 +1261,11 @@ def reoptimize(
     new.validate()
     model = _to_engine(new)
     res = _engine_solve(model.inst, time_limit=time_limit, seed=seed, engine="auto", deterministic=True)
-    routes, dropped = _repair(model.inst, res.routes, res.dropped)
-    return _build_plan(new, model, routes, dropped, engine=res.engine, t0=t0, fixed=fixed), new
+    routes, dropped, not_worth = _repair(model.inst, res.routes, res.dropped)
+    plan = _build_plan(
+        new, model, routes, dropped, engine=res.engine, t0=t0, fixed=fixed, not_worth=not_worth
+    )
+    return plan, new
 
 
 # --------------------------------------------------------------------------- booking
