@@ -1,7 +1,8 @@
 """Folium map factories: service area, coverage result, day plan, technician route.
 
 Every factory returns a :class:`folium.Map` made by :func:`maps.assets.offline_map` (local
-assets only) with the region's roads as basemap (:func:`maps.basemap.add_basemap`), and
+assets only; the core set, Leaflet and jQuery, since markers are ``DivIcon``s and need neither
+Bootstrap nor Font Awesome) with the region's roads as basemap (:func:`maps.basemap.add_basemap`), and
 takes keyword-only options. Factories take plain values (points, radii, the views below),
 never Streamlit state, so pages, exports and tests share them.
 
@@ -235,7 +236,7 @@ def service_area_map(
     shop_name: str = "Atelier",
     tile_url: str = "",
     base_url: str = DASHBOARD_BASE_URL,
-    core_only: bool = False,
+    core_only: bool = True,
     height: str | int = "100%",
 ) -> folium.Map:
     """The service area: shop, core and extended circles, custom polygon, road-distance area.
@@ -334,7 +335,7 @@ def coverage_map(
         zoom=12,
         tile_url=tile_url,
         base_url=base_url,
-        core_only=False,
+        core_only=True,
         height=height,
     )
     _zone_circles(m, shop, core_km=core_km, extended_km=extended_km)
@@ -453,7 +454,7 @@ def day_plan_map(
     """
     shop = _latlon(region.shop)
     m = _base_map(
-        region, center=shop, zoom=12, tile_url=tile_url, base_url=base_url, core_only=False,
+        region, center=shop, zoom=12, tile_url=tile_url, base_url=base_url, core_only=True,
         height=height,
     )
     pts: list[tuple[float, float]] = [shop]
@@ -493,7 +494,7 @@ def technician_route_map(
     """One technician's route for the day (the technician's phone page)."""
     shop = _latlon(region.shop)
     m = _base_map(
-        region, center=shop, zoom=12, tile_url=tile_url, base_url=base_url, core_only=False,
+        region, center=shop, zoom=12, tile_url=tile_url, base_url=base_url, core_only=True,
         height=height,
     )
     pts = [shop, *_add_route(m, route, route.color or technician_color(0))]

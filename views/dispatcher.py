@@ -28,10 +28,10 @@ st.session_state.setdefault("dispatch_day", today)
 day = c_day.date_input("Journée", key="dispatch_day", format="YYYY-MM-DD")
 effort = c_effort.selectbox(
     "Recherche",
-    ["Rapide (1 s)", f"Approfondie ({s.routing.time_limit_s:g} s)"],
+    ["Rapide (0,5 s)", f"Approfondie ({s.routing.time_limit_s:g} s)"],
     key="dispatch_effort",
 )
-time_limit = 1.0 if effort.startswith("Rapide") else float(s.routing.time_limit_s)
+time_limit = 0.5 if effort.startswith("Rapide") else float(s.routing.time_limit_s)
 
 tab_day, tab_contact, tab_confirm, tab_book = st.tabs(
     ["Journée", "Demandes à contacter", "Confirmations", "Proposer un rendez-vous"]
@@ -40,6 +40,50 @@ tab_day, tab_contact, tab_confirm, tab_book = st.tabs(
 plans: dict[str, planning.DayPlan] = st.session_state.setdefault("day_plans", {})
 pins: dict[str, str] = st.session_state.setdefault("pins", {})
 plan_key = day.isoformat()
+
+
+def _timeline_html(rows: list[dict], names: list[str], palette: list[str]) -> str:
+    """A light Gantt chart of the day (plain HTML: no chart library to load in the browser)."""
+    import html as _html
+
+    starts = [r["Début"] for r in rows]
+    ends = [r["Fin"] for r in rows]
+    t0 = min(starts).replace(minute=0, second=0, microsecond=0)
+    t1 = max(ends)
+    span = max((t1 - t0).total_seconds(), 3600.0)
+    color = dict(zip(names, palette, strict=True))
+    ticks = []
+    h = t0
+    while h <= t1:
+        left = (h - t0).total_seconds() / span * 100
+        ticks.append(f'<span style="position:absolute;left:{left:.2f}%;font-size:11px;color:#666">'
+                     f"{h.hour} h</span>")
+        h += timedelta(hours=1)
+    lines = []
+    for name in names:
+        bars = []
+        for r in rows:
+            if r["Technicien"] != name:
+                continue
+            left = (r["Début"] - t0).total_seconds() / span * 100
+            width = max((r["Fin"] - r["Début"]).total_seconds() / span * 100, 0.4)
+            lunch = r["Activité"] == "Dîner"
+            tip = _html.escape(f'{r["Activité"]} {_common.hhmm(r["Début"])}–{_common.hhmm(r["Fin"])} : {r["Détail"]}')
+            bars.append(
+                f'<div title="{tip}" class="opms-bar" style="position:absolute;left:{left:.2f}%;'
+                f'width:{width:.2f}%;top:3px;bottom:3px;border-radius:3px;'
+                f'background:{color[name]};opacity:{0.35 if lunch else 1}"></div>'
+            )
+        lines.append(
+            '<div style="display:flex;align-items:center;margin:2px 0">'
+            f'<div style="width:110px;flex:none;font-size:13px;overflow:hidden;text-overflow:ellipsis;'
+            f'white-space:nowrap">{_html.escape(name)}</div>'
+            f'<div style="position:relative;flex:1;height:24px;background:#f3f4f6;border-radius:3px">'
+            f'{"".join(bars)}</div></div>'
+        )
+    axis = ('<div style="display:flex"><div style="width:110px;flex:none"></div>'
+            f'<div style="position:relative;flex:1;height:16px">{"".join(ticks)}</div></div>')
+    return '<div class="opms-timeline">' + "".join(lines) + axis + "</div>"
 
 
 def _state_label(state: str) -> str:
@@ -161,31 +205,7 @@ with tab_day:
                 rows.append({"Technicien": name, "Début": st_.start, "Fin": st_.end,
                              "Activité": "Visite", "Détail": a.address if a else st_.visit})
         if rows:
-            import altair as alt
-
-            frame = pd.DataFrame(rows)
-            frame["Début"] = pd.to_datetime(frame["Début"]).dt.tz_localize(None)
-            frame["Fin"] = pd.to_datetime(frame["Fin"]).dt.tz_localize(None)
-            names = [day_plan.name(t) for t in order]
-            chart = (
-                alt.Chart(frame)
-                .mark_bar(cornerRadius=3)
-                .encode(
-                    x=alt.X("Début:T", title="Heure", axis=alt.Axis(format="%H:%M")),
-                    x2="Fin:T",
-                    y=alt.Y("Technicien:N", sort=names, title=None),
-                    color=alt.Color(
-                        "Technicien:N",
-                        scale=alt.Scale(domain=names, range=[colors[t] for t in order]),
-                        legend=None,
-                    ),
-                    opacity=alt.condition(alt.datum["Activité"] == "Dîner", alt.value(0.35), alt.value(1.0)),
-                    tooltip=["Technicien", "Activité", "Détail",
-                             alt.Tooltip("Début:T", format="%H:%M"), alt.Tooltip("Fin:T", format="%H:%M")],
-                )
-                .properties(height=40 * max(1, len(names)) + 30)
-            )
-            st.altair_chart(chart, width="stretch")
+            st.html(_timeline_html(rows, [day_plan.name(t) for t in order], [colors[t] for t in order]))
         st.dataframe(
             pd.DataFrame(
                 [

@@ -193,7 +193,7 @@ def wait_idle(page: Any, *, timeout: float = 60.0) -> None:
         quiet = 0 if running else quiet + 1
         if quiet >= 3:
             return
-        time.sleep(0.2)
+        page.wait_for_timeout(200)
     msg = "the dashboard kept running its script"
     raise TimeoutError(msg)
 
@@ -210,7 +210,7 @@ def map_frame(page: Any, *, timeout: float = 30.0, index: int = 0) -> Any:
                     return frame
             except Exception:  # the frame is being replaced by a rerun
                 pass
-        time.sleep(0.1)
+        page.wait_for_timeout(50)  # not time.sleep: playwright must keep processing events
     msg = "no Leaflet map appeared"
     raise TimeoutError(msg)
 
