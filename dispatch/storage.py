@@ -332,6 +332,23 @@ class AuditRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
 
+class UserRow(Base):
+    """A staff account (migration 0003); used through :mod:`dispatch.auth` only."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("technicians.id"))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(Instant)
+    last_login_at: Mapped[datetime | None] = mapped_column(Instant)
+    password_changed_at: Mapped[datetime] = mapped_column(Instant)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+
+
 @event.listens_for(InvoiceRow, "before_update")
 @event.listens_for(InvoiceLineRow, "before_update")
 def _invoice_immutable(mapper: Any, connection: Any, target: Any) -> None:

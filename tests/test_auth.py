@@ -1,0 +1,251 @@
+"""Staff access: argon2 hashes, same message for every refusal, lockout, roles, timeout, CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from dispatch import auth
+from dispatch import storage as st
+from dispatch.auth import LOGIN_REFUSED, LoginRefused
+from dispatch.cli import main
+from dispatch.errors import AccessDenied, ConflictError, InvalidInput, NotFound
+from dispatch.storage import TZ, UserRow
+
+pytest_plugins = ["tests.storage_support"]
+
+PASSWORD = "cheval agrafe batterie"
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=TZ)
+
+
+def _stored_hash(db, username: str) -> str:
+    with db.read() as s:
+        return s.scalars(sa.select(UserRow.password_hash).where(UserRow.username == username)).one()
+
+
+def _refusal(db, username, password, settings, now) -> LoginRefused:
+    with pytest.raises(LoginRefused) as info:
+        auth.authenticate(db, username, password, settings=settings, now=now)
+    return info.value
+
+
+def test_stored_hash_is_argon2id_and_never_the_password(db):
+    """The users table holds a salted $argon2id$ hash: not the password, different per user."""
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    auth.add_user(db, "luc", PASSWORD, role="billing", actor="test")
+    h1, h2 = _stored_hash(db, "marie"), _stored_hash(db, "luc")
+    assert h1.startswith("$argon2id$") and h2.startswith("$argon2id$")
+    assert PASSWORD not in h1 and h1 != h2
+    with db.read() as s:
+        dump = json.dumps([list(r) for r in s.execute(sa.select(UserRow.__table__)).all()], default=str)
+    assert PASSWORD not in dump
+    assert auth.verify_password(h1, PASSWORD) and not auth.verify_password(h1, PASSWORD + "x")
+
+
+def test_right_password_logs_in_and_is_audited(db, settings):
+    """A correct login returns the user, records last_login_at and a 'login' audit entry."""
+    created = auth.add_user(db, "Marie", PASSWORD, role="dispatcher", actor="test")
+    user = auth.authenticate(db, " MARIE ", PASSWORD, settings=settings, now=T0)
+    assert user.id == created.id and user.username == "marie" and user.role == "dispatcher"
+    assert user.last_login_at == T0
+    actions = [e.action for e in st.audit_log(db, entity="user", entity_id=user.id)]
+    assert actions == ["login", "user_created"]
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(db, settings):
+    """Unknown user, wrong password, disabled account: one identical message, reasons only in the log."""
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    auth.add_user(db, "luc", PASSWORD, role="billing", actor="test")
+    auth.disable_user(db, "luc", actor="test")
+    unknown = _refusal(db, "personne", PASSWORD, settings, T0)
+    wrong = _refusal(db, "marie", "mauvais mot de passe", settings, T0)
+    disabled = _refusal(db, "luc", PASSWORD, settings, T0)
+    assert str(unknown) == str(wrong) == str(disabled) == LOGIN_REFUSED
+    assert (unknown.reason, wrong.reason, disabled.reason) == ("unknown_user", "wrong_password", "disabled")
+    assert isinstance(unknown, AccessDenied) and unknown.exit_code == 2
+    failed = [e for e in st.audit_log(db, entity="user") if e.action in {"login_failed", "login_refused"}]
+    assert {e.details["reason"] for e in failed} == {"unknown_user", "wrong_password", "disabled"}
+    assert "personne" not in json.dumps([e.to_dict() for e in st.audit_log(db)], default=str)
+
+
+def test_disabled_user_is_refused_even_with_the_right_password(db, settings):
+    """A disabled account cannot log in; enabling it again lets it in."""
+    auth.add_user(db, "luc", PASSWORD, role="billing", actor="test")
+    assert auth.authenticate(db, "luc", PASSWORD, settings=settings, now=T0).username == "luc"
+    auth.disable_user(db, "luc", actor="admin")
+    assert _refusal(db, "luc", PASSWORD, settings, T0).reason == "disabled"
+    auth.enable_user(db, "luc", actor="admin")
+    assert auth.authenticate(db, "luc", PASSWORD, settings=settings, now=T0).username == "luc"
+
+
+def test_account_locks_after_max_failures_and_unlocks_after_the_delay(db, settings):
+    """3 failures (max_failed_logins=3) lock for lockout_min=15: right password refused until then."""
+    settings = settings.with_section("security", max_failed_logins=3, lockout_min=15)
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    for i in range(3):
+        assert _refusal(db, "marie", f"faux {i}", settings, T0 + timedelta(seconds=i)).reason == "wrong_password"
+    user = auth.get_user(db, "marie")
+    assert user.locked_until == T0 + timedelta(seconds=2, minutes=15)
+    assert _refusal(db, "marie", PASSWORD, settings, T0 + timedelta(minutes=10)).reason == "locked"
+    assert _refusal(db, "marie", PASSWORD, settings, T0 + timedelta(minutes=15, seconds=1)).reason == "locked"
+    ok = auth.authenticate(db, "marie", PASSWORD, settings=settings, now=T0 + timedelta(minutes=15, seconds=3))
+    assert ok.failed_logins == 0 and ok.locked_until is None
+    actions = [e.action for e in st.audit_log(db, entity="user", entity_id=ok.id)]
+    assert actions.count("account_locked") == 1 and actions.count("login_refused") == 2
+    assert actions[0] == "login"
+
+
+def test_failures_below_the_limit_do_not_lock_and_success_resets_the_count(db, settings):
+    """4 failures then a success then 4 failures: never locked with max_failed_logins=5."""
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    for round_ in range(2):
+        for i in range(4):
+            _refusal(db, "marie", "faux", settings, T0 + timedelta(minutes=round_, seconds=i))
+        assert auth.get_user(db, "marie").locked_until is None
+        auth.authenticate(db, "marie", PASSWORD, settings=settings, now=T0 + timedelta(minutes=round_, seconds=30))
+    assert auth.get_user(db, "marie").failed_logins == 0
+
+
+def test_after_a_lockout_expires_a_new_series_of_failures_is_allowed(db, settings):
+    """Once the lockout is over, the counter restarts: one more failure does not re-lock."""
+    settings = settings.with_section("security", max_failed_logins=2, lockout_min=5)
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    _refusal(db, "marie", "faux", settings, T0)
+    _refusal(db, "marie", "faux", settings, T0)
+    later = T0 + timedelta(minutes=6)
+    assert _refusal(db, "marie", "faux", settings, later).reason == "wrong_password"
+    assert auth.get_user(db, "marie").locked_until is None
+    assert auth.authenticate(db, "marie", PASSWORD, settings=settings, now=later).username == "marie"
+
+
+def test_set_password_replaces_the_hash_and_clears_the_lockout(db, settings):
+    """passwd: the old password stops working, the new one works, a lockout is lifted."""
+    settings = settings.with_section("security", max_failed_logins=1)
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    _refusal(db, "marie", "faux", settings, T0)
+    auth.set_password(db, "marie", "nouvelle phrase secrète", actor="admin")
+    assert _refusal(db, "marie", PASSWORD, settings, T0).reason == "wrong_password"
+    auth.set_password(db, "marie", "nouvelle phrase secrète", actor="admin")
+    assert auth.authenticate(db, "marie", "nouvelle phrase secrète", settings=settings, now=T0)
+
+
+def test_account_rules(db):
+    """Short password, unknown role, duplicate name, technician link rules are refused clearly."""
+    with pytest.raises(InvalidInput, match="trop court"):
+        auth.add_user(db, "marie", "court", role="dispatcher", actor="t")
+    with pytest.raises(InvalidInput, match="nom d'utilisateur"):
+        auth.add_user(db, "marie.tremblay", "Marie.Tremblay", role="dispatcher", actor="t")
+    with pytest.raises(InvalidInput, match="Rôle inconnu"):
+        auth.add_user(db, "marie", PASSWORD, role="root", actor="t")
+    with pytest.raises(InvalidInput, match="invalide"):
+        auth.add_user(db, "<script>", PASSWORD, role="admin", actor="t")
+    with pytest.raises(InvalidInput, match="--technician-id"):
+        auth.add_user(db, "paul", PASSWORD, role="technician", actor="t")
+    with pytest.raises(NotFound):
+        auth.add_user(db, "paul", PASSWORD, role="technician", technician_id=99, actor="t")
+    tech = st.add_technician(db, name="Paul")
+    with pytest.raises(InvalidInput, match="Seul un compte technicien"):
+        auth.add_user(db, "paul", PASSWORD, role="billing", technician_id=tech.id, actor="t")
+    auth.add_user(db, "paul", PASSWORD, role="technician", technician_id=tech.id, actor="t")
+    with pytest.raises(ConflictError, match="déjà pris"):
+        auth.add_user(db, "PAUL", PASSWORD, role="billing", actor="t")
+    assert [u.username for u in auth.list_users(db)] == ["paul"]
+
+
+def test_require_role_admits_listed_roles_and_admin_only():
+    """billing cannot open a dispatcher page; dispatcher and admin can; no user is refused."""
+    def user(role):
+        return auth.User(1, "u", role, None, False, 0, None, None, T0, T0)
+
+    assert auth.require_role(user("dispatcher"), "dispatcher").role == "dispatcher"
+    assert auth.require_role(user("admin"), "dispatcher").role == "admin"
+    with pytest.raises(AccessDenied, match="réservée"):
+        auth.require_role(user("billing"), "dispatcher")
+    with pytest.raises(AccessDenied, match="Connectez-vous"):
+        auth.require_role(None, "dispatcher")
+    with pytest.raises(AccessDenied, match="désactivé"):
+        auth.require_role(auth.User(1, "u", "admin", None, True, 0, None, None, T0, T0), "admin")
+
+
+def test_session_expires_after_the_timeout(settings):
+    """30 min of inactivity expire a session; 29 do not; a naive or future time counts as expired."""
+    s = settings.with_section("security", session_timeout_min=30)
+    assert not auth.session_expired(T0, settings=s, now=T0 + timedelta(minutes=29, seconds=59))
+    assert auth.session_expired(T0, settings=s, now=T0 + timedelta(minutes=30))
+    assert auth.session_expired(None, settings=s, now=T0)
+    assert auth.session_expired(T0.replace(tzinfo=None), settings=s, now=T0)
+    assert auth.session_expired(T0 + timedelta(hours=1), settings=s, now=T0)
+
+
+def test_technician_sees_only_own_appointments(db):
+    """A technician account keeps only its technician's appointments; a dispatcher keeps all."""
+    a = st.add_technician(db, name="Paul")
+    b = st.add_technician(db, name="Julie")
+    paul = auth.add_user(db, "paul", PASSWORD, role="technician", technician_id=a.id, actor="t")
+    disp = auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="t")
+
+    class Appt:
+        def __init__(self, tid):
+            self.technician_id = tid
+
+    items = [Appt(a.id), Appt(b.id), Appt(None)]
+    assert [i.technician_id for i in auth.own_appointments(paul, items)] == [a.id]
+    assert len(auth.own_appointments(disp, items)) == 3
+
+
+def test_record_view_writes_the_audit_log(db):
+    """Viewing a customer record adds a 'view' entry naming the user and the record."""
+    user = auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="t")
+    auth.record_view(db, user, "customer", 42, page="fiche")
+    entry = st.audit_log(db, entity="customer", entity_id=42)[0]
+    assert (entry.actor, entry.action, entry.details) == ("user:marie", "view", {"page": "fiche"})
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+def _cli(capsys, monkeypatch, stdin, *argv):
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main([*argv])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip() else None), err
+
+
+def test_user_commands_add_passwd_disable_list(db, settings, capsys, monkeypatch):
+    """user add/passwd/disable/list through the CLI; list never prints a hash or the password."""
+    monkeypatch.setenv("OPMS_DATABASE__URL", db.engine.url.render_as_string(hide_password=False))
+    tech = st.add_technician(db, name="Paul")
+    code, out, err = _cli(capsys, monkeypatch, PASSWORD + "\n", "user", "add", "marie", "--role", "dispatcher",
+                          "--password-stdin", "--json")
+    assert code == 0, err
+    assert out["username"] == "marie" and "password_hash" not in out
+    code, out, err = _cli(capsys, monkeypatch, PASSWORD + "\n", "user", "add", "paul", "--role", "technician",
+                          "--technician-id", str(tech.id), "--password-stdin", "--json")
+    assert code == 0 and out["technician_id"] == tech.id, err
+    code, _, err = _cli(capsys, monkeypatch, "court\n", "user", "add", "x1", "--role", "admin", "--password-stdin")
+    assert code == 2 and "trop court" in err
+    code, _, _ = _cli(capsys, monkeypatch, "phrase toute neuve\n", "user", "passwd", "marie", "--password-stdin", "--json")
+    assert code == 0
+    assert auth.authenticate(db, "marie", "phrase toute neuve", settings=settings)
+    code, _, _ = _cli(capsys, monkeypatch, "", "user", "disable", "paul", "--json")
+    assert code == 0
+    code, out, _ = _cli(capsys, monkeypatch, "", "user", "list", "--json")
+    text = json.dumps(out)
+    assert [(u["username"], u["disabled"]) for u in out["users"]] == [("marie", False), ("paul", True)]
+    assert "argon2" not in text and "hash" not in text and PASSWORD not in text
+    code, _, err = _cli(capsys, monkeypatch, "", "user", "disable", "nobody")
+    assert code == 3 and "nobody" in err
+
+
+def test_user_add_without_terminal_or_stdin_flag_is_refused(db, capsys, monkeypatch):
+    """No --password-stdin and no terminal: a clear message, no account created."""
+    monkeypatch.setenv("OPMS_DATABASE__URL", db.engine.url.render_as_string(hide_password=False))
+    code, _, err = _cli(capsys, monkeypatch, PASSWORD + "\n", "user", "add", "marie", "--role", "admin")
+    assert code == 2 and "--password-stdin" in err
+    assert auth.list_users(db) == []
