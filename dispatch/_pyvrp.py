@@ -67,6 +67,7 @@ def solve_day(
     seed: int = 1,
     iterations: int | None = None,
     num_neighbours: int = 100,
+    weights: tuple[int, int] = (10, 1),
 ) -> EngineResult:
     """Solve a dispatch day with PyVRP, lunch breaks and skills included.
 
@@ -80,7 +81,10 @@ def solve_day(
     * skills and pinned technicians: each technician has its own profile (matrix) in which
       the spots and visits it may not serve cannot be reached (drive time 10^8);
     * several windows: a client group of one client per window;
-    * every visit is optional with its penalty as prize (the answer is never empty).
+    * every visit is optional with its penalty as prize (the answer is never empty);
+    * cost = ``weights[0]`` x travel + ``weights[1]`` x route duration (waiting and services
+      included): travel is the product's objective; the small duration term keeps days
+      compact, which measured to leave room for more visits than travel alone.
     """
     import numpy as np
 
@@ -108,7 +112,7 @@ def solve_day(
             a, b = job.windows[0]
             clients.append(
                 pyvrp.Client(job_locs[j], service_duration=int(job.service), tw_early=int(a),
-                             tw_late=int(b), prize=int(job.penalty), required=False)
+                             tw_late=int(b), prize=int(job.penalty) * sum(weights), required=False)
             )
             client_kind.append(("job", j))
         else:
@@ -117,7 +121,7 @@ def solve_day(
                 members.append(len(clients))
                 clients.append(
                     pyvrp.Client(job_locs[j], service_duration=int(job.service), tw_early=int(a),
-                                 tw_late=int(b), prize=int(job.penalty), required=False,
+                                 tw_late=int(b), prize=int(job.penalty) * sum(weights), required=False,
                                  group=len(groups))
                 )
                 client_kind.append(("job", j))
@@ -148,7 +152,8 @@ def solve_day(
     restricted = any(a is not None for a in allowed) or inst.has_breaks
     dur_mats, dist_mats, profile_of = [], [], []
     if not restricted:
-        dur_mats, dist_mats, profile_of = [dur], [dist], [0] * n_veh
+        cost = dur if inst.objective == "duration" else dist
+        dur_mats, dist_mats, profile_of = [dur], [cost], [0] * n_veh
     else:
         for v in range(n_veh):
             forbid = (owner != -1) & (owner != v)
@@ -157,7 +162,7 @@ def solve_day(
                     forbid[job_locs[j]] = True
             # forbidden arcs cost _FORBIDDEN_COST (a static cost the local search handles
             # well; measured better than making them time-infeasible)
-            c = np.zeros_like(dist) if inst.objective == "duration" else dist.copy()
+            c = (dur if inst.objective == "duration" else dist).copy()
             c[:, forbid] += _FORBIDDEN_COST
             np.fill_diagonal(c, 0)
             dur_mats.append(dur)
@@ -175,8 +180,11 @@ def solve_day(
                 1, start_depot=depot_idx[veh.start], end_depot=depot_idx[veh.end],
                 fixed_cost=int(veh.fixed_cost), tw_early=int(veh.tw_early), tw_late=int(veh.tw_late),
                 shift_duration=int(span),
-                unit_distance_cost=1 if (restricted or inst.objective == "distance") else 0,
-                unit_duration_cost=1 if inst.objective == "duration" else 0,
+                # the objective is travel only: PyVRP's "distance" matrix carries the travel
+                # cost (drive seconds for a day), its duration cost (which would include
+                # waiting and services) is off
+                unit_distance_cost=weights[0],
+                unit_duration_cost=weights[1],
                 profile=profile_of[v],
             )
         )

@@ -189,7 +189,8 @@ def check_plan(problem: DispatchProblem, plan: Plan) -> CheckReport:
             v.append(f"{tech.id}: back at {back:.0f}s, earliest possible {t + leg:.0f}s")
         if tech.lunch is not None:
             if route.break_start is None:
-                v.append(f"{tech.id}: no lunch break")
+                if back > problem.seconds(tech.lunch.earliest) + tol:
+                    v.append(f"{tech.id}: no lunch break although back after its window opens")
             else:
                 bs = _secs(plan, route.break_start)
                 be = _secs(plan, route.break_end)

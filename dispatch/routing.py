@@ -778,7 +778,10 @@ def _best_at(inst: EngineInput, v: int, route: Sequence[int], depart: int):
     veh = inst.vehicles[v]
     if veh.brk is None or not route:
         return _simulate(inst, v, route, depart, None)
-    best = None
+    # no lunch needed when the technician is back before the lunch window opens
+    best = _simulate(inst, v, route, depart, None)
+    if best is not None and best.back > veh.brk.early:
+        best = None
     for leg in range(len(route) + 1):
         s = _simulate(inst, v, route, depart, leg)
         if s is not None and (best is None or s.back < best.back):
