@@ -1187,7 +1187,7 @@ def reoptimize(
     new_visits: Sequence[Mapping[str, Any]] = (),
     time_limit: float = 1.0,
     seed: int = 1,
-) -> Plan:
+) -> tuple[Plan, DispatchProblem]:
     """Re-plan the rest of the day from where the technicians are now.
 
     Parameters
@@ -1211,9 +1211,10 @@ def reoptimize(
 
     Returns
     -------
-    Plan
-        The plan of the remaining visits; each route's ``fixed`` lists the visits done or in
-        progress, in order.
+    (Plan, DispatchProblem)
+        The plan of the remaining visits (each route's ``fixed`` lists the visits done or in
+        progress, in order) and the re-built problem it solves (technicians starting where
+        and when they become free), against which it was checked.
     """
     now = problem.at(now)
     done = set(done)
