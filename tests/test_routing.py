@@ -378,3 +378,19 @@ def test_same_input_and_seed_give_the_same_plan(mascouche):
         d.pop("seconds")
         plans.append(d)
     assert plans[0] == plans[1]
+
+
+def test_given_routes_are_scheduled_and_what_does_not_fit_is_explained():
+    """plan_from_routes times a peer's routes; a visit put in an impossible order is left out."""
+    from dispatch.routing import plan_from_routes
+
+    p = problem()
+    p.add_technician("t", shift=("08:00", "17:00"))
+    p.add_visit("late", location=1, windows=[("09:00", "10:00")], service_min=30)
+    p.add_visit("early", location=3, windows=[("08:00", "08:30")], service_min=30)
+    good = plan_from_routes(p, {"t": ["early", "late"]})
+    assert good.feasible and good.served == ["early", "late"]
+    bad = plan_from_routes(p, {"t": ["late", "early"]})
+    assert bad.feasible
+    assert bad.served == ["late"]
+    assert [u.visit for u in bad.unassigned] == ["early"]
