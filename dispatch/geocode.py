@@ -887,7 +887,13 @@ def read_csv_rows(path: str | Path, *, required: Sequence[Sequence[str]]) -> tup
 
 
 def write_csv_rows(path: str | Path, fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    """Write rows as UTF-8 CSV (atomic: a temporary file renamed at the end)."""
+    """Write rows as UTF-8 CSV (atomic: a temporary file renamed at the end).
+
+    Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...) are
+    prefixed with ``'`` (:func:`dispatch.csvsafe.neutralise`); numbers are left alone.
+    """
+    from dispatch.csvsafe import neutralise
+
     p = Path(path)
     if p.parent and not p.parent.exists():
         msg = f"Output folder {p.parent} does not exist."
@@ -895,9 +901,9 @@ def write_csv_rows(path: str | Path, fields: Sequence[str], rows: Iterable[dict[
     tmp = p.with_name(p.name + ".part")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(fields), extrasaction="ignore")
-        w.writeheader()
+        w.writerow({f: neutralise(f) for f in fields})  # header; formulas neutralised (csvsafe)
         for row in rows:
-            w.writerow({k: ("" if v is None else v) for k, v in row.items()})
+            w.writerow({k: ("" if v is None else neutralise(v)) for k, v in row.items()})
     tmp.replace(p)
 
 
