@@ -99,7 +99,7 @@ def test_coverage_of_a_mascouche_address_gives_zone_distance_and_fee(app_dir):
     assert not at.exception
     assert "zone principale" in at.success[0].value
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Zone"] == "Zone principale"
+    assert metrics["Zone"] == "Principale"
     assert metrics["Frais de déplacement"].startswith("35,00")
     assert metrics["Par la route"].endswith("km")
     (args,) = _maps(at)

@@ -7,6 +7,7 @@ through the helpers here. Nothing in this module holds business rules.
 from __future__ import annotations
 
 import importlib
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -156,6 +157,14 @@ def hhmm(t: datetime | None) -> str:
     if t is None:
         return "—"
     return f"{t.hour}\u00a0h\u00a0{t.minute:02d}"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Customer or data text made inert for ``st.markdown``/``st.write`` (shown as typed)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def error_box(err: Exception) -> None:

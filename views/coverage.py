@@ -69,7 +69,8 @@ if result is None:
 zone = str(result.zone)
 label = ZONE_LABELS.get(zone, zone)
 geocode = getattr(result, "geocode", None)
-matched = getattr(geocode, "matched", None) or address
+matched_raw = getattr(geocode, "matched", None) or address
+matched = _common.md(matched_raw)
 if zone == "core":
     st.success(f"Bonne nouvelle : **{matched}** est dans notre {label.lower()}.")
 elif zone == "extended":
@@ -79,14 +80,14 @@ else:
 
 fee = result.travel_fee
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Zone", label)
+c1.metric("Zone", {"core": "Principale", "extended": "Élargie"}.get(zone, "Hors zone"))
 c2.metric("Par la route", _common.km(result.road_km) if result.road_km is not None else "—")
 c3.metric("Temps de route", _common.minutes(result.drive_min) if result.drive_min is not None else "—")
 c4.metric(
     "Frais de déplacement",
     "Sur estimation" if fee.amount is None else _common.money(fee.amount),
 )
-st.caption(f"{fee.explanation} À vol d'oiseau : {_common.km(result.straight_km)}.")
+st.caption(f"{fee.explanation.rstrip('.')}. À vol d'oiseau : {_common.km(result.straight_km)}.")
 precision = getattr(geocode, "precision", "")
 if precision in ("street", "interpolated"):
     st.caption(
@@ -108,7 +109,7 @@ m = coverage_map(
     region,
     point=result.point,
     zone=zone,
-    label=matched,
+    label=matched_raw,
     core_km=core_km,
     extended_km=ext_km,
     path=path,

@@ -56,8 +56,9 @@ def _timeline_html(rows: list[dict], names: list[str], palette: list[str]) -> st
     h = t0
     while h <= t1:
         left = (h - t0).total_seconds() / span * 100
-        ticks.append(f'<span style="position:absolute;left:{left:.2f}%;font-size:11px;color:#666">'
-                     f"{h.hour} h</span>")
+        odd = " opms-odd" if h.hour % 2 else ""
+        ticks.append(f'<span class="opms-tick{odd}" style="position:absolute;left:{left:.2f}%;'
+                     f'font-size:11px;color:#666">{h.hour} h</span>')
         h += timedelta(hours=1)
     lines = []
     for name in names:
@@ -83,7 +84,8 @@ def _timeline_html(rows: list[dict], names: list[str], palette: list[str]) -> st
         )
     axis = ('<div style="display:flex"><div style="width:110px;flex:none"></div>'
             f'<div style="position:relative;flex:1;height:16px">{"".join(ticks)}</div></div>')
-    return '<div class="opms-timeline">' + "".join(lines) + axis + "</div>"
+    style = "<style>@media (max-width: 640px) { .opms-timeline .opms-odd { display: none; } }</style>"
+    return style + '<div class="opms-timeline">' + "".join(lines) + axis + "</div>"
 
 
 def _state_label(state: str) -> str:
@@ -234,19 +236,17 @@ with tab_day:
 
         if plan.unassigned or day_plan.skipped:
             st.subheader("Visites non assignées")
-            st.dataframe(
-                pd.DataFrame(
-                    [{"Adresse": day_plan.label(u.visit), "Raison": u.message} for u in plan.unassigned]
-                    + [{"Adresse": day_plan.label(v), "Raison": msg} for v, msg in day_plan.skipped.items()]
-                ),
-                hide_index=True,
-                width="stretch",
+            st.markdown(
+                "\n".join(
+                    [f"- **{_common.md(day_plan.label(u.visit))}** — {u.message}" for u in plan.unassigned]
+                    + [f"- **{_common.md(day_plan.label(v))}** — {msg}" for v, msg in day_plan.skipped.items()]
+                )
             )
 
         st.subheader("Épingler une visite et réoptimiser")
         visit_ids = list(day_plan.visits)
         tech_ids = list(day_plan.technicians)
-        c1, c2, c3 = st.columns([3, 2, 1])
+        c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
         pick = c1.selectbox(
             "Visite", visit_ids, format_func=day_plan.label, key="pin_visit"
         )
@@ -301,7 +301,7 @@ with tab_day:
                 continue
             nav = exports.navigation_links(stop.lat, stop.lon, label=stop.address)
             lines.append(
-                f"{stop.rank}. {_common.hhmm(stop.eta)} — {stop.address} : "
+                f"{stop.rank}. {_common.hhmm(stop.eta)} — {_common.md(stop.address)} : "
                 f"[Google Maps]({nav['google']}) · [Waze]({nav['waze']}) · [Carte]({nav['geo']})"
             )
         if lines:
@@ -318,12 +318,12 @@ with tab_contact:
             st.success("Aucune demande à rappeler.")
         for item in items:
             fee = "sur estimation" if item.travel_fee is None else _common.money(item.travel_fee)
-            with st.expander(f"{item.name} — {item.address}"):
+            with st.expander(f"{_common.md(item.name)} — {_common.md(item.address)}"):
                 st.write(
-                    f"Téléphone : {item.phone or '—'} · Courriel : {item.email or '—'} · "
-                    f"Zone : {item.zone or '—'} · Déplacement : {fee}"
+                    f"Téléphone : {_common.md(item.phone or '—')} · Courriel : "
+                    f"{_common.md(item.email or '—')} · Zone : {item.zone or '—'} · Déplacement : {fee}"
                 )
-                st.write(f"Problème : {item.problem or '—'}")
+                st.write(f"Problème : {_common.md(item.problem or '—')}")
                 c1, c2, c3 = st.columns(3)
                 d = c1.date_input("Jour", value=item.desired_date or today + timedelta(days=1),
                                   key=f"c_day_{item.request_id}", format="YYYY-MM-DD")
@@ -357,8 +357,9 @@ with tab_confirm:
             st.success("Aucun appel de confirmation à faire.")
         for item in items:
             c1, c2, c3 = st.columns([3, 2, 1])
-            c1.write(f"**{item.name}** — {item.address}  \n{_common.hhmm(item.window_start)} – "
-                     f"{_common.hhmm(item.window_end)} · {item.phone}")
+            c1.write(f"**{_common.md(item.name)}** — {_common.md(item.address)}  \n"
+                     f"{_common.hhmm(item.window_start)} – {_common.hhmm(item.window_end)} · "
+                     f"{_common.md(item.phone)}")
             outcome = c2.selectbox("Résultat", ["reached", "message_left"], format_func=calls.OUTCOMES.get,
                                    key=f"cf_out_{item.appointment_id}", label_visibility="collapsed")
             if c3.button("Noter", key=f"cf_save_{item.appointment_id}"):

@@ -30,7 +30,7 @@ if intake is None or db is None:
 done = st.session_state.get("request_done")
 if done:
     st.success(
-        f"Merci, {done['name']} ! Votre demande n° {done['id']} est reçue. Nous vous "
+        f"Merci, {_common.md(done['name'])} ! Votre demande n° {done['id']} est reçue. Nous vous "
         "rappelons au plus tard le prochain jour ouvrable."
     )
     if st.button("Envoyer une autre demande", key="request_again"):
@@ -51,7 +51,7 @@ with st.form("request_form", clear_on_submit=False):
     c3, c4 = st.columns(2)
     tomorrow = datetime.now().date() + timedelta(days=1)
     desired = c3.date_input(
-        "Date souhaitée", value=None, min_value=tomorrow, key="req_date", format="YYYY-MM-DD"
+        "Date souhaitée (AAAA-MM-JJ, facultatif)", value=None, min_value=tomorrow, key="req_date", format="YYYY-MM-DD"
     )
     remote = c4.checkbox("Une session à distance me convient", key="req_remote")
     consent = st.checkbox(

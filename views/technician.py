@@ -167,8 +167,9 @@ def _visit_form(a, rid: int) -> None:
 
 for i, stop in enumerate(route.stops, start=1):
     a = day_plan.visits[stop.visit]
-    with st.expander(f"{i}. {_common.hhmm(stop.arrival)} — {a.customer_name}", expanded=(i == 1)):
-        st.write(f"{a.address}  \nTél. : {a.phone or '—'}  \nProblème : {a.problem or '—'}")
+    with st.expander(f"{i}. {_common.hhmm(stop.arrival)} — {_common.md(a.customer_name)}", expanded=(i == 1)):
+        st.write(f"{_common.md(a.address)}  \nTél. : {_common.md(a.phone or '—')}  \n"
+                 f"Problème : {_common.md(a.problem or '—')}")
         if a.lat is not None:
             nav = exports.navigation_links(a.lat, a.lon, label=a.address)
             st.markdown(f"[Google Maps]({nav['google']}) · [Waze]({nav['waze']}) · [Carte du téléphone]({nav['geo']})")

@@ -16,7 +16,7 @@ s = _common.settings()
 st.title("Bienvenue")
 
 names = _common.region_names(s)
-step1 = "✅" if names else "1️⃣"
+step1 = ":material/check_circle:" if names else "1."
 st.subheader(f"{step1} La carte routière de votre territoire")
 if names:
     st.success(
@@ -113,7 +113,7 @@ with st.expander("Construire une région", expanded=not names):
                 st.session_state["region_name"] = name_d.strip()
                 st.rerun()
 
-st.subheader("2️⃣ Essayer avec des données de démonstration")
+st.subheader("2. Essayer avec des données de démonstration")
 demo = _common.optional("dispatch.demo")
 if not names:
     st.caption("Disponible dès qu'une région est construite.")
@@ -146,7 +146,7 @@ else:
             )
             st.page_link("views/dispatcher.py", label="Planifier cette journée", icon=":material/route:")
 
-st.subheader("3️⃣ Au quotidien")
+st.subheader("3. Au quotidien")
 st.markdown(
     "- **Vérifier ma couverture** et **Demande d'intervention** sont les pages publiques, à "
     "intégrer au site web (ajoutez `?embed=true` à leur adresse dans un `<iframe>`).\n"
