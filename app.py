@@ -1,7 +1,8 @@
 """The OPMS dashboard: a router over thin pages (``streamlit run app.py``).
 
-Public pages (no login, embeddable in the company's website with ``?embed=true``):
-``/couverture`` and ``/demande``. Staff pages (login comes later, issue 7) are grouped
+Public pages (no login, embeddable in the company's website):
+``/couverture`` and ``/demande``; with ``?embed=true&public=1`` (the iframe's address) the
+staff navigation is not shown at all, only the two public pages can be reached. Staff pages (login comes later, issue 7) are grouped
 under "Équipe". The home page (``/``) guides a fresh machine: build the region, load demo
 data. (The default page of ``st.navigation`` is always served at ``/``, so it is the one
 page without a path of its own.)
@@ -17,6 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+
+from views import _common
 
 st.set_page_config(
     page_title="OPMS — Répartition et couverture",
@@ -48,12 +51,16 @@ settings_page = st.Page(
 )
 welcome = st.Page("views/welcome.py", title="Accueil", icon=":material/home:", default=True)
 
-nav = st.navigation(
-    {
-        "": [welcome],
-        "Clients": [coverage, request],
-        "Équipe": [dispatcher, technician, billing],
-        "Administration": [settings_page],
-    }
-)
+if _common.public_mode():
+    # The website's iframe (``?embed=true&public=1``): the public pages only, no navigation.
+    nav = st.navigation([welcome, coverage, request], position="hidden")
+else:
+    nav = st.navigation(
+        {
+            "": [welcome],
+            "Clients": [coverage, request],
+            "Équipe": [dispatcher, technician, billing],
+            "Administration": [settings_page],
+        }
+    )
 nav.run()

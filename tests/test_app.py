@@ -205,3 +205,33 @@ def test_every_page_runs_in_french_without_error(demo_dir, page):
         "Bienvenue", "Vérifier ma couverture", "Demande d'intervention", "Répartition",
         "Ma tournée", "Facturation", "Paramètres",
     }
+
+
+def test_demo_data_button_creates_a_day_to_plan(app_dir):
+    """On the home page, "Charger les données de démonstration" stores technicians and visits."""
+    from dispatch import storage
+    from dispatch.settings import load_settings
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.number_input(key="demo_visits").set_value(6)
+    at.date_input(key="demo_day").set_value(DEMO_DAY)
+    at.button(key="demo_load").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "6 rendez-vous créés" in at.success[-1].value
+    db = storage.open_database(settings=load_settings(data_dir=app_dir, env={}))
+    assert len(storage.appointments_for_day(db, DEMO_DAY)) == 6
+
+
+def test_download_without_network_says_to_use_a_file(data_dir, monkeypatch):
+    """Asking to download a region with no reachable service gives the French offline advice."""
+    monkeypatch.setenv("OPMS_ONLINE__OVERPASS_URL", "http://127.0.0.1:9/api/interpreter")
+    monkeypatch.setenv("OPMS_ONLINE__OVERPASS_TIMEOUT_S", "2")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.text_input(key="region_shop_dl").input("45.7460, -73.6010")
+    next(b for b in at.button if b.label == "Télécharger et construire").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "hors ligne" in at.error[0].value and ".osm" in at.error[0].value

@@ -170,3 +170,32 @@ def test_hostile_customer_name_shows_as_text_in_the_map_popup(page, mascouche, t
     assert popup.locator("img").count() == 0
     assert page.dialogs == []
     assert [u for u in page.requests if not u.startswith("file://")] == []
+
+
+def test_public_coverage_page_embeds_without_staff_navigation(page, dashboard):
+    """``/couverture?embed=true&public=1`` (the website's iframe) shows the page, no staff menu."""
+    _open(page, dashboard, "/couverture?embed=true&public=1")
+    assert page.get_by_text("Vérifier ma couverture").first.is_visible()
+    assert page.get_by_test_id("stSidebar").count() == 0
+    assert page.get_by_text("Répartition").count() == 0
+    assert map_frame(page).locator("path.opms-zone-extended").count() == 1
+    assert external(page.requests) == []
+
+
+def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
+    """On a fresh machine the home page builds the region from an uploaded .osm file."""
+    from tests.servers.dashboard import MASCOUCHE_OSM
+
+    empty = tmp_path / "fresh"
+    empty.mkdir()
+    with Dashboard(empty) as dash:
+        _open(page, dash, "/")
+        page.get_by_text("Tout fonctionne hors ligne").wait_for()
+        page.locator("input[type=file]").first.set_input_files(str(MASCOUCHE_OSM))
+        page.get_by_text("mascouche_qc.osm").first.wait_for()
+        _click(page, "Construire la région")
+        page.get_by_text("Région prête").wait_for(timeout=120_000)
+        _open(page, dash, "/couverture")
+        assert map_frame(page).locator("canvas").count() >= 1
+    assert (empty / "regions" / "mascouche").is_dir()
+    assert external(page.requests) == []

@@ -26,6 +26,20 @@ NBSP = "\u00a0"
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
+#: Query parameter of the public (website iframe) mode: ``?embed=true&public=1``.
+PUBLIC_PARAM = "public"
+
+
+def public_mode() -> bool:
+    """True when the page is shown in the website's iframe (public pages only, no menu)."""
+    return str(st.query_params.get(PUBLIC_PARAM, "")).lower() in {"1", "true", "oui"}
+
+
+def public_params() -> dict[str, str]:
+    """Query parameters that keep the public mode on links between public pages."""
+    return {PUBLIC_PARAM: "1"} if public_mode() else {}
+
+
 def settings() -> Any:
     """The settings in force (``$OPMS_CONFIG`` / ``<data dir>/settings.toml`` / environment)."""
     from dispatch.settings import load_settings

@@ -119,4 +119,7 @@ m = coverage_map(
 )
 _common.show_map(m, key="coverage_result_map", height=460)
 if zone != "outside":
-    st.page_link("views/request.py", label="Demander une intervention", icon=":material/edit_note:")
+    st.page_link(
+        "views/request.py", label="Demander une intervention", icon=":material/edit_note:",
+        query_params=_common.public_params(),
+    )

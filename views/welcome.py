@@ -12,6 +12,9 @@ from dispatch.errors import DispatchError
 from dispatch.models import GeoPoint
 from views import _common
 
+if _common.public_mode():  # the website's iframe never shows the staff home page
+    st.switch_page("views/coverage.py")
+
 s = _common.settings()
 st.title("Bienvenue")
 
@@ -149,7 +152,7 @@ else:
 st.subheader("3. Au quotidien")
 st.markdown(
     "- **Vérifier ma couverture** et **Demande d'intervention** sont les pages publiques, à "
-    "intégrer au site web (ajoutez `?embed=true` à leur adresse dans un `<iframe>`).\n"
+    "intégrer au site web (ajoutez `?embed=true&public=1` à leur adresse dans un `<iframe>`).\n"
     "- **Répartition** : demandes à rappeler, rendez-vous du jour, *Optimiser la journée*.\n"
     "- **Technicien** : la tournée du jour sur téléphone, le formulaire de visite, la facture.\n"
     "- **Paramètres** : atelier, zones, tarifs, techniciens."
