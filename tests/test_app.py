@@ -235,3 +235,39 @@ def test_download_without_network_says_to_use_a_file(data_dir, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert "hors ligne" in at.error[0].value and ".osm" in at.error[0].value
+
+
+def test_booking_suggestions_rank_windows_for_a_caller(demo_dir):
+    """While on the phone, an address gives ranked windows over the next working days."""
+    at = _page("views/dispatcher.py")
+    at.text_input(key="book_address").input("1015 Avenue Saint-Denis, Mascouche")
+    next(b for b in at.button if b.label == "Proposer des plages").click()
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["Jour", "Plage", "Technicien", "Route ajoutée"]
+    assert 1 <= len(table) <= 5
+
+
+def test_contact_call_reached_books_the_visit(app_dir):
+    """Recording a reached contact call books the request in the chosen window."""
+    from dispatch import intake, storage
+    from dispatch.settings import load_settings
+
+    settings = load_settings(data_dir=app_dir, env={})
+    db = storage.open_database(settings=settings)
+    req = intake.submit(
+        db,
+        intake.RequestForm(name="Luc Roy", address="1015 Avenue Saint-Denis, Mascouche",
+                           phone="450 555-2222", consent=True),
+        settings=settings, region="mascouche",
+    )
+    at = _page("views/dispatcher.py")
+    at.date_input(key=f"c_day_{req.id}").set_value(DEMO_DAY)
+    at.selectbox(key=f"c_out_{req.id}").set_value("reached")
+    at.button(key=f"c_save_{req.id}").click()
+    at.run()
+    assert not at.exception, at.exception
+    (appt,) = storage.appointments_of(db, req.id)
+    assert appt.window_start.date() == DEMO_DAY
+    assert storage.get_request(db, req.id).state == "contacted"
