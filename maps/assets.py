@@ -149,6 +149,8 @@ def offline_map(
         tiles=None,
         control_scale=False,
         height=height,
+        zoom_snap=0.25,  # fit the view closely (integer zooms leave wide margins)
+        zoom_delta=0.5,
         **kwargs,
     )
     js, css = asset_urls(base_url, core_only=core_only)

@@ -85,7 +85,7 @@ def _timeline_html(rows: list[dict], names: list[str], palette: list[str]) -> st
     axis = ('<div style="display:flex"><div style="width:110px;flex:none"></div>'
             f'<div style="position:relative;flex:1;height:16px">{"".join(ticks)}</div></div>')
     style = "<style>@media (max-width: 640px) { .opms-timeline .opms-odd { display: none; } }</style>"
-    return style + '<div class="opms-timeline">' + "".join(lines) + axis + "</div>"
+    return style + '<div class="opms-timeline" style="margin-bottom:18px">' + "".join(lines) + axis + "</div>"
 
 
 def _state_label(state: str) -> str:
