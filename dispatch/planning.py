@@ -246,6 +246,40 @@ def plan_day(
     return day_plan
 
 
+#: Request states of a visit finished (or past) for the technician.
+_DONE_STATES = frozenset({
+    "diagnosed", "repaired_on_site", "in_workshop", "workshop_refused", "estimate_refused",
+    "invoiced", "paid", "returned", "cancelled",
+})
+_IN_PROGRESS_STATES = frozenset({"on_site", "policy_signed"})
+
+
+def replan_from_now(
+    region: Any, db: Any, day_plan: DayPlan, *, now: datetime, time_limit: float = 0.5
+) -> DayPlan:
+    """Re-plan the rest of the day from the technicians' progress recorded in storage.
+
+    Visits whose request is diagnosed or later are done; a visit on site stays with its
+    technician; every other visit may move (:func:`dispatch.routing.reoptimize`).
+    """
+    from dispatch import storage
+    from dispatch.routing import reoptimize
+
+    states = {visit_id(a.appointment.id): a.request_state
+              for a in storage.appointments_for_day(db, day_plan.day)}
+    served = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
+    done = [v for v, st in states.items() if st in _DONE_STATES and v in served]
+    in_progress = {served[v]: v for v, st in states.items() if st in _IN_PROGRESS_STATES and v in served}
+    plan, problem = reoptimize(
+        day_plan.problem, day_plan.plan, now=now, done=done, in_progress=in_progress,
+        time_limit=time_limit,
+    )
+    out = DayPlan(day_plan.day, problem, plan, day_plan.visits, day_plan.technicians,
+                  skipped=day_plan.skipped)
+    out.paths.update(route_paths(region, problem, plan))
+    return out
+
+
 def publish(db: Any, day_plan: DayPlan, *, actor: str) -> int:
     """Assign every planned visit to its technician in storage; returns how many changed.
 
@@ -380,6 +414,7 @@ __all__ = [
     "load_demo",
     "plan_day",
     "publish",
+    "replan_from_now",
     "route_paths",
     "technician_day",
     "technician_id",

@@ -116,3 +116,23 @@ def test_serve_command_runs_streamlit_offline_on_app_py():
     assert "--browser.gatherUsageStats=false" in cmd
     assert "--server.enableStaticServing=true" in cmd
     assert "--server.address=127.0.0.1" in cmd
+
+
+def test_replan_from_now_keeps_finished_visits_fixed(demo, mascouche):
+    """After a visit is diagnosed, re-planning at noon keeps it done and re-plans the rest."""
+    from datetime import datetime
+
+    _, settings, db = demo
+    dp = planning.plan_day(mascouche, db, DAY, settings=settings, time_limit=0.5)
+    first = dp.plan.routes[0].stops[0].visit
+    rid = dp.visits[first].request_id
+    storage.record_arrival(db, rid, actor="test")
+    storage.record_policy_signed(db, rid, actor="test")
+    storage.record_diagnosis(db, rid, minutes=30, actor="test")
+    noon = datetime(DAY.year, DAY.month, DAY.day, 12, 0, tzinfo=planning.TZ)
+    again = planning.replan_from_now(mascouche, db, dp, now=noon)
+    fixed = {s.visit for r in again.plan.routes for s in r.fixed}
+    moving = {s.visit for r in again.plan.routes for s in r.stops}
+    assert first in fixed and first not in moving
+    assert all(s.start >= noon for r in again.plan.routes for s in r.stops)
+    assert again.paths

@@ -226,6 +226,20 @@ with tab_day:
             width="stretch",
         )
 
+        if day == datetime.now(tz).date() and st.button(
+            "Réoptimiser le reste de la journée", key="replan", icon=":material/update:",
+            help="Repart de l'avancement noté par les techniciens : les visites faites restent "
+            "faites, les autres peuvent changer de technicien.",
+        ):
+            try:
+                with st.spinner("Réoptimisation…"):
+                    plans[plan_key] = planning.replan_from_now(
+                        region, db, day_plan, now=datetime.now(tz), time_limit=time_limit
+                    )
+            except DispatchError as err:
+                _common.error_box(err)
+            else:
+                st.rerun()
         if st.button("Publier les tournées aux techniciens", key="publish", icon=":material/send:"):
             try:
                 n = planning.publish(db, day_plan, actor="répartition")
