@@ -26,6 +26,26 @@ from dispatch.settings import Settings
 TZ = ZoneInfo("America/Montreal")
 
 
+def default_region_name(settings: Settings, name: str | None = None) -> str:
+    """The region a command works on: ``name``, else the default one, else the only one."""
+    from dispatch.errors import RegionNotFound
+    from dispatch.region import list_regions
+
+    if name:
+        return name
+    names = [r["name"] for r in list_regions(settings=settings)]
+    if settings.general.default_region in names:
+        return settings.general.default_region
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        msg = ("No region is built; build one with 'opms-dispatch region build FILE.osm "
+               "--name NAME --shop-latlon LAT,LON'.")
+        raise RegionNotFound(msg)
+    msg = f"Several regions are built ({', '.join(names)}); choose one with --region."
+    raise InvalidInput(msg)
+
+
 def visit_id(appointment_id: int) -> str:
     """The routing id of a stored appointment (``a<id>``)."""
     return f"a{appointment_id}"
@@ -411,6 +431,7 @@ __all__ = [
     "DayPlan",
     "assigned_pins",
     "build_day_problem",
+    "default_region_name",
     "load_demo",
     "plan_day",
     "publish",

@@ -179,3 +179,16 @@ def test_service_area_geojson_has_zones_and_attribution(mascouche, region_settin
     zones = {f["properties"]["zone"] for f in data["features"]}
     assert {"shop", "core", "extended"} <= zones
     assert data["properties"]["attribution"] == assets.OSM_ATTRIBUTION
+
+
+def test_area_command_writes_the_website_map_and_geojson(mascouche, regions_data_dir, tmp_path, capsys):
+    """``opms-dispatch area --html --geojson`` writes both exports of the built region."""
+    from dispatch.cli import main
+
+    html, geo = tmp_path / "territoire.html", tmp_path / "territoire.geojson"
+    code = main(["area", "--html", str(html), "--geojson", str(geo), "--json",
+                 "--data-dir", str(regions_data_dir), "--region", "mascouche"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["region"] == "mascouche"
+    assert "<script src=" not in html.read_text(encoding="utf-8")
+    assert json.loads(geo.read_text(encoding="utf-8"))["type"] == "FeatureCollection"

@@ -96,6 +96,9 @@ def region(s: Any) -> Any | None:
 def require_region(s: Any) -> Any:
     """The region, or a French notice pointing to "Premiers pas" and ``st.stop()``."""
     reg = region(s)
+    if reg is None and public_mode():
+        st.info("Ce service n'est pas disponible pour le moment. Appelez-nous, nous vous répondrons.")
+        st.stop()
     if reg is None:
         st.info(
             "Aucune région n'est encore construite. Ouvrez **Accueil** pour charger la "

@@ -22,26 +22,8 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def _region_name(args, settings) -> str:
-    from dispatch.errors import RegionNotFound
-    from dispatch.region import list_regions
-
-    if args.region:
-        return args.region
-    names = [r["name"] for r in list_regions(settings=settings)]
-    if settings.general.default_region in names:
-        return settings.general.default_region
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        msg = "No region is built; build one with 'opms-dispatch region build FILE.osm --name NAME --shop-latlon LAT,LON'."
-        raise RegionNotFound(msg)
-    msg = f"Several regions are built ({', '.join(names)}); choose one with --region."
-    raise InvalidInput(msg)
-
-
 def run(args, settings):
-    from dispatch.planning import plan_day
+    from dispatch.planning import default_region_name, plan_day
     from dispatch.region import load_region
     from dispatch.storage import open_database
 
@@ -53,7 +35,7 @@ def run(args, settings):
     if args.time_limit is not None and args.time_limit <= 0:
         msg = f"--time-limit must be positive, got {args.time_limit}."
         raise InvalidInput(msg)
-    region = load_region(_region_name(args, settings), settings=settings)
+    region = load_region(default_region_name(settings, args.region), settings=settings)
     db = open_database(settings=settings)
     try:
         day_plan = plan_day(
