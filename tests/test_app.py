@@ -271,3 +271,32 @@ def test_contact_call_reached_books_the_visit(app_dir):
     (appt,) = storage.appointments_of(db, req.id)
     assert appt.window_start.date() == DEMO_DAY
     assert storage.get_request(db, req.id).state == "contacted"
+
+
+def test_billing_lists_invoices_and_records_a_payment(demo_dir):
+    """An issued invoice appears with its balance; recording its payment clears the balance."""
+    from dispatch import storage
+    from dispatch.invoices import issue_invoice, list_invoices
+    from dispatch.settings import load_settings
+
+    settings = load_settings(data_dir=demo_dir, env={})
+    db = storage.open_database(settings=settings)
+    rid = storage.appointments_for_day(db, DEMO_DAY)[0].request_id
+    storage.record_arrival(db, rid, actor="test")
+    storage.record_policy_signed(db, rid, actor="test")
+    storage.record_diagnosis(db, rid, minutes=45, actor="test")
+    storage.record_outcome(db, rid, "estimate_refused", actor="test")
+    inv = issue_invoice(db, rid, settings=settings, actor="test")
+    at = _page("views/billing.py")
+    assert at.dataframe[0].value["Numéro"].tolist() == [inv.number]
+    assert at.metric[1].value == _money(inv.total)
+    next(b for b in at.button if b.label == "Enregistrer le paiement").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert list_invoices(db)[0].balance == 0
+
+
+def _money(amount) -> str:
+    from views._common import money
+
+    return money(amount)
