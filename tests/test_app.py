@@ -300,3 +300,18 @@ def _money(amount) -> str:
     from views._common import money
 
     return money(amount)
+
+
+def test_settings_change_the_zones_of_the_region(tmp_path, monkeypatch, mascouche):
+    """Changing the core radius in Settings rebuilds the region with the new zone."""
+    from dispatch.region import load_region
+    from dispatch.settings import load_settings
+
+    d = prepare_data_dir(tmp_path / "own")  # its own region: this test rebuilds it
+    monkeypatch.setenv("OPMS_DATA_DIR", str(d))
+    at = _page("views/parametres.py")
+    next(n for n in at.number_input if n.label == "Zone principale (km)").set_value(8.0)
+    next(b for b in at.button if b.label.startswith("Appliquer")).click()
+    at.run()
+    assert not at.exception, at.exception
+    assert load_region("mascouche", settings=load_settings(data_dir=d, env={})).core_km == 8.0

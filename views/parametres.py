@@ -117,11 +117,32 @@ with tab_region:
         choice = st.selectbox("Région utilisée", names, index=names.index(current), key="region_pick")
         st.session_state["region_name"] = choice
         reg = _common.region(s)
-        st.write(
-            f"Atelier : {reg.shop.lat:.5f}, {reg.shop.lon:.5f} · zone principale "
-            f"{reg.core_km:g} km · zone élargie {reg.extended_km:g} km. Pour les changer, "
-            "reconstruisez la région depuis l'Accueil."
-        )
+        st.subheader("Atelier et zones")
+        source = reg.meta.get("source_path", "")
+        with st.form("zones_form"):
+            shop_txt = st.text_input(
+                "Position de l'atelier (latitude, longitude)", f"{reg.shop.lat:.6f}, {reg.shop.lon:.6f}"
+            )
+            c1, c2 = st.columns(2)
+            core_km = c1.number_input("Zone principale (km)", 1.0, 100.0, float(reg.core_km))
+            ext_km = c2.number_input("Zone élargie (km)", 1.0, 150.0, float(reg.extended_km))
+            if st.form_submit_button("Appliquer (reconstruit la région)"):
+                from dispatch.models import GeoPoint
+                from dispatch.region import build_region
+
+                if not source or reg.meta.get("source") == "download":
+                    st.error("Le fichier d'origine de la région n'est plus là : reconstruisez-la "
+                             "depuis l'Accueil.")
+                else:
+                    try:
+                        with st.spinner("Reconstruction de la région…"):
+                            build_region(source, name=reg.name, shop=GeoPoint.parse(shop_txt),
+                                         core_km=core_km, extended_km=ext_km, settings=s, force=True)
+                    except DispatchError as err:
+                        _common.error_box(err)
+                    else:
+                        st.success("Atelier et zones mis à jour.")
+                        st.rerun()
         st.subheader("Carte du territoire pour le site web")
         st.write(
             "Un fichier HTML autonome (aucune connexion requise) pour le lien « Voir en plein "
