@@ -1,6 +1,6 @@
 """``opms-dispatch serve [--host 127.0.0.1] [--port 8501]``: start the dashboard.
 
-Runs ``streamlit run app.py`` from the repository (where ``app.py``, ``pages/``,
+Runs ``streamlit run app.py`` from the repository (where ``app.py``, ``views/``,
 ``static/`` and ``.streamlit/config.toml`` live), offline: no usage statistics, no
 developer toolbar, static serving on for the map assets. The data directory and settings
 file given to the command are passed to the dashboard through ``OPMS_DATA_DIR`` and
