@@ -71,6 +71,14 @@ FIT_NEIGHBOURS = 6
 #: A point is measured on the longest street piece lying within this distance of its
 #: nearest piece (spurs and service ways carrying the street's name are not its centreline).
 PIECE_TOLERANCE_M = 15.0
+#: Same-side neighbours farther apart than this along the street: a long (rural) gap, where
+#: the numbers do not follow the distance and houses stand in clusters; the number is placed
+#: at the known number nearest to it (either side) instead of inside the gap.
+LONG_GAP_M = 600.0
+#: Same-side neighbours closer than this share of the street's usual metres per number for
+#: their number gap: the numbering doubles back there and the interval says nothing; the
+#: number is placed at the known number nearest to it (either side).
+DOUBLING_BACK = 0.2
 
 _AMBIGUOUS = "\x00ambiguous"
 _DIRECTIONS = {"nord", "sud", "est", "ouest", "n", "s", "e", "o", "north", "south", "east", "west"}
@@ -195,10 +203,64 @@ class _Street:
     line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     off: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: usual metres per civic number along the street (NaN when unknown)
+    spacing: float = float("nan")
 
     @property
     def has_numbers(self) -> bool:
         return len(self.num) > 0
+
+
+def _metres_per_number(st: _Street) -> float:
+    """The street's usual metres per civic number: the median over consecutive known numbers
+    of one side measured on one piece (NaN when the street has no such pair)."""
+    rates: list[np.ndarray] = []
+    for parity in (0, 1):
+        rows = np.flatnonzero((st.num % 2 == parity) & (st.line >= 0))  # sorted by number
+        if len(rows) < 2:
+            continue
+        u, v = rows[:-1], rows[1:]
+        ok = (st.line[u] == st.line[v]) & (st.num[v] > st.num[u])
+        rates.append(np.abs(st.s[v] - st.s[u])[ok] / (st.num[v] - st.num[u])[ok])
+    allr = np.concatenate(rates) if rates else np.zeros(0)
+    return float(np.median(allr)) if len(allr) else float("nan")
+
+
+def _geometric_median(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """The point minimising the sum of distances to ``points`` (a handful of them).
+
+    A point is the answer when the unit vectors towards the others sum to no more than the
+    number of points standing on it (with three points: an angle of 120 degrees or more, or
+    two points together); otherwise Weiszfeld's iterations from the centroid.
+    """
+    pts = [(float(x), float(y)) for x, y in points]
+    for xi, yi in pts:
+        ux = uy = 0.0
+        here = 0
+        for xj, yj in pts:
+            d = math.hypot(xj - xi, yj - yi)
+            if d < 1e-9:
+                here += 1
+            else:
+                ux += (xj - xi) / d
+                uy += (yj - yi) / d
+        if math.hypot(ux, uy) <= here:
+            return xi, yi
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    for _ in range(200):
+        sw = sx = sy = 0.0
+        for x, y in pts:
+            w = 1.0 / max(math.hypot(x - mx, y - my), 1e-9)
+            sw += w
+            sx += w * x
+            sy += w * y
+        nx, ny = sx / sw, sy / sw
+        done = math.hypot(nx - mx, ny - my) < 1e-3
+        mx, my = nx, ny
+        if done:
+            break
+    return mx, my
 
 
 def _merge_lines(polylines_xy: list[np.ndarray]) -> list[Any]:
@@ -256,7 +318,16 @@ class AddressIndex:
        ``1 / |number - n|``; it is clipped to ``[s(lo), s(hi)]``;
     3. the setback is interpolated between those of ``lo`` and ``hi``, and the point is put
        back at arc length ``s`` and setback ``d`` (so it follows curves, and stays on its
-       side, among the buildings).
+       side, among the buildings): the *local* estimate;
+    4. the *anchored* estimate: linear interpolation between the two known numbers nearest
+       to ``n`` (below and above) among ``lo``, ``hi`` and the numbers of either side lying
+       between them on the piece; the *nearest* estimate: the address point of the known
+       number nearest to ``n``, either side;
+    5. the answer is the geometric median of the three (two that agree outvote the third),
+       or the nearest estimate alone when the neighbours cannot be trusted: ``lo`` and
+       ``hi`` more than ``LONG_GAP_M`` apart (rural gaps, where houses stand in clusters and
+       the numbers do not follow the distance), or closer than ``DOUBLING_BACK`` times the
+       street's usual metres per number for their number gap (numbering doubling back).
 
     Without usable geometry the same steps run along the straight line from ``lo`` to
     ``hi``. Measured on held-out Mascouche points this beats straight interpolation between
@@ -390,6 +461,7 @@ class AddressIndex:
                     st.line[j] = best[j]
                     st.s[j] = s
                     st.off[j] = off
+            st.spacing = _metres_per_number(st)
 
         # lookups
         self._by_loose: dict[str, list[str]] = defaultdict(list)
@@ -424,6 +496,7 @@ class AddressIndex:
             st, num=st.num[keep], tag=[t for t, k in zip(st.tag, keep.tolist(), strict=True) if k],
             x=st.x[keep], y=st.y[keep], line=st.line[keep], s=st.s[keep], off=st.off[keep],
         )
+        reduced.spacing = _metres_per_number(reduced)
         cache = self._cache
         self._streets[street], self._cache = reduced, {}
         try:
@@ -542,6 +615,15 @@ class AddressIndex:
         return x, y, "street", notes
 
     def _interpolate(self, st: _Street, n: int, lo: int, hi: int) -> tuple[float, float]:
+        """Position of ``n`` absent from the data, between same-side neighbours ``lo < n < hi``.
+
+        Three estimates (see the class notes): the local one (house across the street or
+        local fit), the anchored one (linear between the nearest known numbers of either side
+        inside the interval) and the known number nearest to ``n`` (either side). Their
+        geometric median is the answer, unless the neighbours cannot be trusted (a gap longer
+        than ``LONG_GAP_M``, or numbering doubling back, ``DOUBLING_BACK``): then the nearest
+        known number.
+        """
         lo_rows = np.flatnonzero(st.num == lo)
         hi_rows = np.flatnonzero(st.num == hi)
         # a number may stand at several points of a street (several entrances): take the
@@ -571,10 +653,34 @@ class AddressIndex:
         else:
             s = self._fit(st, n, lo, hi, sa, sb, on_line, st.s)
         s = min(max(s, smin), smax)
-        t = (s - sa) / (sb - sa) if sb != sa else 0.5
-        off = float(st.off[a] + (st.off[b] - st.off[a]) * t)
-        px, py, nx, ny = _frame(st.lines[li], s)
-        return px + off * nx, py + off * ny
+
+        def at(s: float) -> tuple[float, float]:
+            t = (s - sa) / (sb - sa) if sb != sa else 0.5
+            off = float(st.off[a] + (st.off[b] - st.off[a]) * t)
+            px, py, nx, ny = _frame(st.lines[li], s)
+            return px + off * nx, py + off * ny
+
+        # anchors: lo, hi and the known numbers of either side between them, on the piece
+        inside = on_line & (st.num > lo) & (st.num < hi) & (st.s >= smin - 5.0) & (st.s <= smax + 5.0)
+        rows = np.concatenate([[a, b], np.flatnonzero(inside)])
+        nums, pos = st.num[rows], st.s[rows]
+        below, above = int(nums[nums < n].max()), int(nums[nums > n].min())
+        s0, s1 = float(pos[nums == below].mean()), float(pos[nums == above].mean())
+        anchored = at(s0 + (s1 - s0) * (n - below) / (above - below))
+        return self._combine(st, n, lo, hi, smax - smin, at(s), anchored)
+
+    def _combine(self, st: _Street, n: int, lo: int, hi: int, gap: float, local: tuple[float, float],
+                 anchored: tuple[float, float]) -> tuple[float, float]:
+        """The geometric median of the local, anchored and nearest-number estimates; the
+        nearest known number alone when the neighbours ``lo``, ``hi`` (``gap`` metres apart)
+        cannot be trusted: a long gap, or numbers doubling back."""
+        d = np.abs(st.num - n)
+        near = np.flatnonzero(d == d.min())
+        nearest = (float(st.x[near].mean()), float(st.y[near].mean()))
+        usual = st.spacing * (hi - lo)
+        if gap > LONG_GAP_M or (usual > 0 and gap < DOUBLING_BACK * usual):
+            return nearest
+        return _geometric_median((local, anchored, nearest))
 
     @staticmethod
     def _fit(st: _Street, n: int, lo: int, hi: int, sa: float, sb: float, mask: np.ndarray,
@@ -609,7 +715,8 @@ class AddressIndex:
             t = self._fit(st, n, lo, hi, 0.0, 1.0, np.ones(len(st.num), dtype=bool), t_all)
         t = min(max(t, 0.0), 1.0)
         p = p0 + t * v
-        return float(p[0]), float(p[1])
+        q = p0 + v * (n - lo) / (hi - lo)
+        return self._combine(st, n, lo, hi, math.sqrt(l2), (float(p[0]), float(p[1])), (float(q[0]), float(q[1])))
 
     def _street_point(self, st: _Street, number: int | None) -> tuple[float, float]:
         """Nearest point of the street to the nearest known number, or the street's middle."""
