@@ -65,13 +65,33 @@ _POOL: ProcessPoolExecutor | None = None
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
+    """The worker processes of large matrices, started once per process.
+
+    Workers come from a fork server (never a fork of a multi-threaded dashboard), and are
+    started while ``__main__`` is masked, so they never re-run the caller's script (a
+    script without an ``if __name__ == "__main__"`` guard, or code read from stdin).
+    """
     global _POOL
     if _POOL is None:
         import multiprocessing as mp
+        import sys
+        import types
 
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["numpy", "scipy.sparse.csgraph"])
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        ctx.set_forkserver_preload(["dispatch.network"])
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            import time
+
+            # one busy task per worker makes the executor launch every worker now
+            for fut in [pool.submit(time.sleep, 0.2) for _ in range(workers)]:
+                fut.result()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+        _POOL = pool
     return _POOL
 
 
