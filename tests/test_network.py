@@ -157,3 +157,24 @@ def test_large_matrix_on_two_processes_equals_one_process(vancouver):
         "node_lat", "node_lon", "seg_u", "seg_v", "seg_length", "seg_speed", "seg_oneway",
         "seg_offsets", "seg_coords")}, workers=1).matrix(pts)
     np.testing.assert_array_equal(par.durations_s, serial.durations_s)
+
+
+def test_matrix_workers_never_rerun_the_callers_script(vancouver, region_settings, tmp_path):
+    """A user script without a __main__ guard runs once, even when the matrix uses workers."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "noguard.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from dispatch.region import load_region\n"
+        "print('SCRIPT RUN', flush=True)\n"
+        "net = load_region('vancouver').network\n"
+        "idx = np.random.default_rng(1).choice(net.n_nodes, 250, replace=False)\n"
+        "m = net.matrix(lats=net.node_lat[idx], lons=net.node_lon[idx])\n"
+        "print('SHAPE', m.durations_s.shape, flush=True)\n"
+    )
+    env = {"OPMS_DATA_DIR": str(region_settings.data_dir), "PATH": "/usr/bin:/bin"}
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count("SCRIPT RUN") == 1 and "SHAPE (250, 250)" in p.stdout
