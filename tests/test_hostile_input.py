@@ -393,7 +393,8 @@ windows = hs.one_of(
         min_size=1, max_size=5,
     ),
     shift=hs.tuples(valid_time, valid_time) | hs.tuples(time_like, time_like),
-    cell=hs.one_of(hs.floats(0, 3600), hs.floats(0, 3600), hs.sampled_from([math.inf, math.nan, -60.0, 0.0])),
+    # negative travel times make the solver hang: finding F10
+    cell=hs.one_of(hs.floats(0, 3600), hs.floats(0, 3600), hs.sampled_from([math.inf, math.nan, 0.0])),
 )
 def test_solver_input_gives_infeasible_problem_or_a_checked_plan(visits, shift, cell):
     """Random windows, durations, skills, shifts and matrix cells: InfeasibleProblem (or another
@@ -567,6 +568,34 @@ def _f8_solver_huge_service():
     solve(p, time_limit=0.1)
 
 
+F10_SCRIPT = """
+from datetime import date
+from dispatch.routing import DispatchProblem, solve
+from dispatch.errors import DispatchError
+p = DispatchProblem(date(2026, 6, 2), shop=0)
+p.set_matrix([[0.0 if i == j else (-60.0 if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(5)] for i in range(5)])
+p.add_technician("t1", shift=("07:00", "20:58"), skills={"pc"})
+p.add_technician("t2", shift=("08:00", "17:00"), skills={"pc", "mac"}, lunch=(30, "11:30", "13:00"))
+p.add_visit("v0", location=4, service_min=90, skills=("mac",))
+p.add_visit("v1", location=3, service_min=120)
+try:
+    solve(p, time_limit=0.1)
+except DispatchError:
+    pass
+"""
+
+
+def _f10_solver_negative_travel_time():
+    """A matrix with negative travel times: solve() must answer (refuse) within 10 s."""
+    import subprocess
+    import sys
+
+    try:
+        subprocess.run([sys.executable, "-c", F10_SCRIPT], timeout=10, check=True, capture_output=True)
+    except subprocess.TimeoutExpired as err:
+        raise TimeoutError("solve() did not answer within 10 s (time_limit=0.1)") from err
+
+
 def _f5_osm_nan_coordinate():
     _build((XML_HEAD + '<osm version="0.6"><node id="1" lat="nan" lon="0"/></osm>').encode(), strict=True)
 
@@ -590,6 +619,8 @@ FINDINGS = {
     "F6-solver-time-nan-or-huge-seconds": _f6_solver_time_nan,
     "F7-solver-shift-before-midnight": _f7_solver_negative_shift,
     "F8-solver-huge-service-duration": _f8_solver_huge_service,
+    "F9-money-of-none": _billing("money", None),
+    "F10-solver-hangs-on-negative-travel-time": _f10_solver_negative_travel_time,
 }
 
 
