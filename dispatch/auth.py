@@ -336,7 +336,9 @@ def authenticate(
     counts as a failure; at ``settings.security.max_failed_logins`` failures in a row the
     account is locked for ``settings.security.lockout_min`` minutes, during which even the
     right password is refused. A success clears the counter. The password is verified even
-    for unknown, locked and disabled accounts so that the answer takes the same time.
+    for unknown, locked and disabled accounts so that the answer takes the same time, and
+    before the write transaction (which then only updates the counters), so that a flood of
+    logins does not hold the database's write lock.
 
     Parameters
     ----------
@@ -354,6 +356,14 @@ def authenticate(
         too_long = True
     else:
         too_long = False
+    # The password is verified OUTSIDE the write transaction: argon2 takes ~0.1 s and a
+    # transaction held meanwhile would block every other write (SQLite) during a brute force.
+    seen_hash = None
+    if name:
+        with db.read() as s:
+            seen_hash = s.scalars(sa.select(UserRow.password_hash).where(UserRow.username == name)).one_or_none()
+    ok = verify_password(seen_hash or _dummy_hash(), password) and seen_hash is not None and not too_long
+    new_hash = hash_password(password) if ok and _hasher().check_needs_rehash(seen_hash) else None
     refusal: LoginRefused | None = None
     with db.write() as s:
         row = None
@@ -361,12 +371,11 @@ def authenticate(
             q = sa.select(UserRow).where(UserRow.username == name).with_for_update()
             row = s.scalars(q).one_or_none()
         if row is None:
-            verify_password(_dummy_hash(), password)
             audit(s, "anonymous", "login_failed", "user", None, reason="unknown_user")
             refusal = LoginRefused("unknown_user")
         else:
             actor = f"user:{row.username}"
-            ok = verify_password(row.password_hash, password) and not too_long
+            ok = ok and row.password_hash == seen_hash  # the password did not change meanwhile
             if row.locked_until is not None and row.locked_until <= at:
                 row.locked_until = None  # the lockout is over: a fresh series of attempts
                 row.failed_logins = 0
@@ -387,8 +396,8 @@ def authenticate(
                           failures=row.failed_logins, minutes=sec.lockout_min)
                 refusal = LoginRefused("wrong_password")
             else:
-                if _hasher().check_needs_rehash(row.password_hash):
-                    row.password_hash = hash_password(password)
+                if new_hash is not None:
+                    row.password_hash = new_hash
                 row.failed_logins = 0
                 row.locked_until = None
                 row.last_login_at = at
