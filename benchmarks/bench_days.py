@@ -7,7 +7,9 @@ scheduler and independent checker (:func:`dispatch.routing.plan_from_routes`), a
 with the same objective: travel seconds + penalties of visits left out (100,000 per
 visit and priority level + 1, so serving one more visit always comes first).
 
-* ``product_1s``: ``dispatch.routing.solve(problem, time_limit=1)`` (the default call);
+* ``product_1s``: ``dispatch.routing.solve(problem, time_limit=1)`` (the default call:
+  repeatable, stops on work counts calibrated on an idle machine, so slower when busy);
+* ``product_1s_wall``: the same with ``deterministic=False``: strictly 1 s of wall clock;
 * ``product_30s``: the same call with 30 s and ``deterministic=False`` (the engine's ceiling);
 * ``ortools_30s``: the product's OR-Tools model alone, guided local search for 30 s;
 * ``pyvrp_30s``: PyVRP 30 s on the product's PyVRP model (lunch as a required group of
@@ -17,7 +19,7 @@ visit and priority level + 1, so serving one more visit always comes first).
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_days.py            # 8 days, about 13 minutes
+    .venv/bin/python benchmarks/bench_days.py            # 8 days, about 14 minutes
     .venv/bin/python benchmarks/bench_days.py --days 2 --budget 5   # quick look
 """
 
@@ -87,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         row["product_1s"] = _row(plan, time.perf_counter() - t0)
         row["product_1s"]["engine"] = plan.engine
         t0 = time.perf_counter()
+        plan = solve(problem, time_limit=args.product_budget, seed=1, deterministic=False)
+        row["product_1s_wall"] = _row(plan, time.perf_counter() - t0)
+        row["product_1s_wall"]["engine"] = plan.engine
+        t0 = time.perf_counter()
         plan = solve(problem, time_limit=args.budget, seed=1, deterministic=False)
         row["product_30s"] = _row(plan, time.perf_counter() - t0)
         row["product_30s"]["engine"] = plan.engine
@@ -103,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         best = min(peers) if peers else None
         row["best_peer_objective"] = best
         row["product_reaches_best"] = best is not None and row["product_1s"]["objective"] <= best
+        row["product_wall_reaches_best"] = best is not None and row["product_1s_wall"]["objective"] <= best
         row["product_gap_travel_pct"] = (
             None
             if best is None or row["product_1s"]["unassigned"] != min(row[k]["unassigned"] for k in ("ortools_30s", "pyvrp_30s", "vroom"))
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{n_tech} tech {n_vis:2d} visits: "
             + "  ".join(
                 f"{k} {row[k]['objective']} ({row[k]['unassigned']} out, {row[k]['seconds']}s, {'ok' if row[k]['feasible'] else 'INFEASIBLE'})"
-                for k in ("product_1s", "product_30s", "ortools_30s", "pyvrp_30s", "vroom")
+                for k in ("product_1s", "product_1s_wall", "product_30s", "ortools_30s", "pyvrp_30s", "vroom")
             )
             + f"  reaches best: {row['product_reaches_best']}",
             flush=True,
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "objective": "travel seconds + 100,000 x (priority + 1) per visit left out",
         "days": results,
         "reached_best": sum(r["product_reaches_best"] for r in results),
+        "wall_reached_best": sum(r["product_wall_reaches_best"] for r in results),
         "n_days": len(results),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

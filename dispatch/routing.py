@@ -951,40 +951,56 @@ def _diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set
 
 
 def _engine_solve(
-    inst: EngineInput, *, time_limit: float, seed: int, engine: str, deterministic: bool
+    inst: EngineInput,
+    *,
+    time_limit: float,
+    seed: int,
+    engine: str,
+    deterministic: bool,
+    started: float | None = None,
 ) -> EngineResult:
     """Run the engines on the integer model (see docs/routing.md for the measurements).
 
     ``auto``: when PyVRP can express the problem (everything but pinned positions), PyVRP
-    searches about 65 % of the budget (lunch spots, skill profiles; two seeds, half each,
-    the better kept), then OR-Tools starts
-    from its routes and polishes them with its own moves (it often inserts one more visit);
-    otherwise OR-Tools alone (guided local search).
+    searches about 75 % of the budget (lunch spots, skill profiles; two seeds, half each,
+    the better kept), then OR-Tools starts from its routes and polishes them with its own
+    moves (it often inserts one more visit); otherwise OR-Tools alone (guided local search).
+    ``started`` is when the caller's clock started (matrix time counts in the budget).
     """
     from dispatch import _ortools, _pyvrp
 
     if not inst.jobs:
         return EngineResult(routes=[[] for _ in inst.vehicles], dropped=[], engine="none", seconds=0.0)
-    t0 = _time.perf_counter()
+    t0 = _time.perf_counter() if started is None else started
+    deadline = t0 + 0.95 * time_limit
     use = engine
     if engine == "auto":
         use = "pyvrp" if _pyvrp.can_express(inst) else "ortools"
     if use == "pyvrp":
-        share = 0.65 * time_limit
+        share = 0.75 * time_limit
         iterations = None
         if deterministic:
             n_clients = _pyvrp.size(inst)
-            # measured ~250,000 / n_clients iterations per second on this machine
-            iterations = max(25, int(0.5 * 250_000 * share / 2 / max(1, n_clients)))
+            # measured 130,000-250,000 / n_clients iterations per second on this machine
+            # (busy to idle); calibrated at 150,000 so that a busy machine still finishes
+            # the count before the guard
+            iterations = max(25, int(150_000 * share / 2 / max(1, n_clients)))
         # two independent searches of half the share each, keep the better: PyVRP's result
         # varies a lot between seeds on these small days (measured: best of two half-length
         # runs served 5 more visits over 14 runs than one full-length run; three thirds did
         # worse than two halves)
         first = None
         for k in range(2):
+            if deterministic:
+                # the iteration count stops it (repeatable); the clock only guards, so a
+                # busy machine makes the call slower rather than the plan different
+                limit = 2 * share  # four times the half-share
+            else:
+                room = (deadline - 0.15 * time_limit - _time.perf_counter()) / (2 - k)
+                limit = max(0.05 * time_limit, min(share / 2, room))
             run = _pyvrp.solve_day(
                 inst,
-                time_limit=share / 2 * (2.0 if deterministic else 1.0),
+                time_limit=limit,
                 seed=seed + 1000 * k,
                 iterations=iterations,
             )
@@ -992,7 +1008,7 @@ def _engine_solve(
             run = replace(run, routes=routes, dropped=dropped)
             if first is None or run.cost(inst) < first.cost(inst):
                 first = run
-        left = 0.95 * time_limit - (_time.perf_counter() - t0)
+        left = deadline - _time.perf_counter()
         best = first
         if deterministic or left > 0.05 * time_limit:
             # deterministic: greedy descent stopped after 10 improving solutions (repeatable;
@@ -1000,7 +1016,7 @@ def _engine_solve(
             # visits, so "until it stops" would be cut by the clock); the clock only guards
             polished = _ortools.solve(
                 inst,
-                time_limit=max(left, 0.3 * time_limit) if deterministic else left,
+                time_limit=max(left, (0.5 if deterministic else 0.1) * time_limit),
                 solution_limit=10 if deterministic else None,
                 initial_routes=first.routes,
                 metaheuristic="greedy_descent" if deterministic else "guided_local_search",
@@ -1063,7 +1079,9 @@ def solve(
     problem.validate()
     model = _to_engine(problem)
     inst = model.inst
-    res = _engine_solve(inst, time_limit=time_limit, seed=seed, engine=engine, deterministic=deterministic)
+    res = _engine_solve(
+        inst, time_limit=time_limit, seed=seed, engine=engine, deterministic=deterministic, started=t0
+    )
     routes, dropped, not_worth = _repair(inst, res.routes, res.dropped)
     return _build_plan(problem, model, routes, dropped, engine=res.engine, t0=t0, not_worth=not_worth)
 
