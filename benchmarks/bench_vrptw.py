@@ -144,10 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "results" / f"vrptw_{args.set}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     data = {"meta": {}, "runs": []} if args.fresh else load(out)
+    command = "python benchmarks/bench_vrptw.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    commands = list(data.get("meta", {}).get("commands", []))
+    if command not in commands:
+        commands.append(command)
     data["meta"] = {
         "set": args.set,
         "convention": "dimacs (arcs truncated to 1 decimal), gap vs bks_dimacs.csv",
-        "command": "python benchmarks/bench_vrptw.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "commands": commands,
         "versions": _versions(),
     }
     done = {(r["instance"], r["budget"], r["solver"]) for r in data["runs"]}
