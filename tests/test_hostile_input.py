@@ -585,15 +585,41 @@ except DispatchError:
 """
 
 
-def _f10_solver_negative_travel_time():
-    """A matrix with negative travel times: solve() must answer (refuse) within 10 s."""
+F11_SCRIPT = """
+from datetime import date
+from dispatch.routing import DispatchProblem, solve
+from dispatch.errors import DispatchError
+c = 6.6229051731496664e16
+p = DispatchProblem(date(2026, 6, 2), shop=0)
+p.set_matrix([[0.0 if i == j else (c if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(5)] for i in range(5)])
+p.add_technician("t1", shift=(660, "07:00"), skills={"pc"})
+p.add_technician("t2", shift=("08:00", "17:00"), skills={"pc", "mac"}, lunch=(30, "11:30", "13:00"))
+try:
+    p.add_visit("v0", location=1, service_min=c, skills=("pc",))
+    p.add_visit("v1", location=0, service_min=1480923)
+    p.add_visit("v3", location=2, service_min=120, skills=("pc",))
+    solve(p, time_limit=0.1)
+except DispatchError:
+    pass
+"""
+
+
+def _in_subprocess(script: str, limit_s: float = 10.0):
+    """Run ``script`` in a fresh interpreter; a run over ``limit_s`` is a hang (TimeoutError)."""
     import subprocess
     import sys
 
-    try:
-        subprocess.run([sys.executable, "-c", F10_SCRIPT], timeout=10, check=True, capture_output=True)
-    except subprocess.TimeoutExpired as err:
-        raise TimeoutError("solve() did not answer within 10 s (time_limit=0.1)") from err
+    def call():
+        try:
+            subprocess.run([sys.executable, "-c", script], timeout=limit_s, check=True, capture_output=True)
+        except subprocess.TimeoutExpired as err:
+            raise TimeoutError(f"solve() did not answer within {limit_s:.0f} s (time_limit=0.1)") from err
+
+    return call
+
+
+_f10_solver_negative_travel_time = _in_subprocess(F10_SCRIPT)
+_f11_solver_huge_values = _in_subprocess(F11_SCRIPT)
 
 
 def _f5_osm_nan_coordinate():
@@ -621,6 +647,7 @@ FINDINGS = {
     "F8-solver-huge-service-duration": _f8_solver_huge_service,
     "F9-money-of-none": _billing("money", None),
     "F10-solver-hangs-on-negative-travel-time": _f10_solver_negative_travel_time,
+    "F11-solver-hangs-on-huge-durations": _f11_solver_huge_values,
 }
 
 
