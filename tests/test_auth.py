@@ -122,6 +122,22 @@ def test_after_a_lockout_expires_a_new_series_of_failures_is_allowed(db, setting
     assert auth.authenticate(db, "marie", PASSWORD, settings=settings, now=later).username == "marie"
 
 
+def test_concurrent_failures_are_all_counted(db, settings):
+    """16 wrong passwords sent at once from 8 threads: the counter ends at 16 (no lost update)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = settings.with_section("security", max_failed_logins=100)
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+
+    def attempt(i):
+        with pytest.raises(LoginRefused):
+            auth.authenticate(db, "marie", f"faux {i}", settings=settings, now=T0)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(attempt, range(16)))
+    assert auth.get_user(db, "marie").failed_logins == 16
+
+
 def test_set_password_replaces_the_hash_and_clears_the_lockout(db, settings):
     """passwd: the old password stops working, the new one works, a lockout is lifted."""
     settings = settings.with_section("security", max_failed_logins=1)
