@@ -287,6 +287,8 @@ def _pg_revision(u: sa.URL) -> str | None:
     engine = sa.create_engine(u, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None  # an empty database (never opened by opms-dispatch)
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except sa.exc.DBAPIError as err:
         msg = f"Cannot read the database {u.render_as_string(hide_password=True)} ({err.orig})."

@@ -70,12 +70,14 @@ def mutate(db) -> None:
 
 
 def test_backup_then_restore_gives_back_every_row(db, settings, tmp_path):
-    """Back up, change/add/delete rows, restore: every table equals the backed-up one, row by row."""
+    """Back up (a file only the owner can read), change/add/delete rows, restore: every table
+    equals the backed-up one, row by row."""
     populate(db, settings)
     before = tables(_url(db))
     assert before["invoices"] and before["users"] and before["payments"]
     made = bk.backup_database(url=_url(db), out=tmp_path / "b" / "opms.backup", settings=settings)
     assert made.check == "ok" and made.revision == st.schema_revision(db) and made.size_bytes > 0
+    assert os.stat(made.path).st_mode & 0o077 == 0  # personal information: readable by the owner only
     mutate(db)
     assert tables(_url(db)) != before
     restored = bk.restore_database(made.path, url=_url(db), settings=settings)
