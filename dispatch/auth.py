@@ -424,6 +424,33 @@ def session_expired(last_seen: datetime | None, *, settings: Settings, now: date
     return idle >= timedelta(minutes=settings.security.session_timeout_min)
 
 
+def check_session(
+    db: Database, username: str, last_seen: datetime | None, *, settings: Settings,
+    now: datetime | None = None,
+) -> User:
+    """The user of a dashboard session, checked on each page load.
+
+    Refuses (AccessDenied) a session idle for ``security.session_timeout_min`` minutes and a
+    user disabled or deleted since the login (a disabled account loses its open sessions).
+    The caller then stores ``now`` as the session's new ``last_seen``.
+    """
+    if session_expired(last_seen, settings=settings, now=now):
+        msg = (
+            f"Session expirée après {settings.security.session_timeout_min} minutes "
+            "d'inactivité : reconnectez-vous."
+        )
+        raise AccessDenied(msg)
+    try:
+        user = get_user(db, username)
+    except (NotFound, InvalidInput) as err:
+        msg = "Ce compte n'existe plus : reconnectez-vous."
+        raise AccessDenied(msg) from err
+    if user.disabled:
+        msg = "Ce compte est désactivé : demandez à un administrateur."
+        raise AccessDenied(msg)
+    return user
+
+
 def require_role(user: User | None, *roles: str) -> User:
     """Return ``user`` if it may act with one of ``roles`` (admin may always); else AccessDenied."""
     for r in roles:
@@ -484,6 +511,7 @@ __all__ = [
     "authenticate",
     "can_see_appointment",
     "check_password_policy",
+    "check_session",
     "disable_user",
     "enable_user",
     "get_user",

@@ -197,6 +197,21 @@ def test_session_expires_after_the_timeout(settings):
     assert auth.session_expired(T0 + timedelta(hours=1), settings=s, now=T0)
 
 
+def test_open_session_ends_on_timeout_or_when_the_account_is_disabled(db, settings):
+    """check_session: a live session gives the user; idle past the timeout or disabled since
+    the login, the page is refused."""
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="t")
+    s = settings.with_section("security", session_timeout_min=30)
+    assert auth.check_session(db, "marie", T0, settings=s, now=T0 + timedelta(minutes=10)).username == "marie"
+    with pytest.raises(AccessDenied, match="Session expirée"):
+        auth.check_session(db, "marie", T0, settings=s, now=T0 + timedelta(minutes=31))
+    auth.disable_user(db, "marie", actor="admin")
+    with pytest.raises(AccessDenied, match="désactivé"):
+        auth.check_session(db, "marie", T0, settings=s, now=T0 + timedelta(minutes=1))
+    with pytest.raises(AccessDenied, match="n'existe plus"):
+        auth.check_session(db, "personne", T0, settings=s, now=T0 + timedelta(minutes=1))
+
+
 def test_technician_sees_only_own_appointments(db):
     """A technician account keeps only its technician's appointments; a dispatcher keeps all."""
     a = st.add_technician(db, name="Paul")
