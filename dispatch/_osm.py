@@ -258,7 +258,9 @@ def read_osm(
                         lat_max = max(lat_max, a)
                         lon_min = min(lon_min, b)
                         lon_max = max(lon_max, b)
-    except RuntimeError as err:
+    except OSMFileError:
+        raise
+    except Exception as err:  # osmium raises RuntimeError, InvalidLocationError, ValueError...
         msg = f"{path} could not be read as OpenStreetMap data ({err}). Is it a complete .osm/.osm.pbf file?"
         raise OSMFileError(msg) from err
 
@@ -269,6 +271,12 @@ def read_osm(
         )
         raise OSMFileError(msg)
 
+    if not math.isfinite(lat_min):
+        msg = (
+            f"{path} holds {len(drive_ways)} drivable ways but none of their nodes has "
+            "coordinates: the extract is incomplete. Use a complete .osm/.osm.pbf file."
+        )
+        raise OSMFileError(msg)
     say("Construction du réseau routier", 0.5)
     return _segments(
         drive_ways,
