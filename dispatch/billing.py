@@ -27,6 +27,11 @@ docs/billing.md for worked examples):
   price, compensation, travel fee), then GST and QST each on the subtotal. The subtotal is
   the exact sum of the rounded lines and the total the exact sum subtotal + GST + QST, so the
   printed figures always add up.
+* **Bounds**: every amount of money (an amount typed or read, a line, a subtotal, a total) is
+  less than :data:`MAX_AMOUNT` (10 000 000,00 $) in absolute value: anything larger is a typo
+  for a small repair business, and is refused with :class:`~dispatch.errors.InvalidInput`
+  before any rounding (so ``1e30`` or ``10**29`` never reach ``decimal``'s precision limits).
+  Every refusal of a typed amount says, in French, what to write instead.
 """
 
 from __future__ import annotations
@@ -47,6 +52,11 @@ if TYPE_CHECKING:
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+#: Every amount (typed, line, subtotal, total) must be less than this in absolute value (CAD).
+MAX_AMOUNT = Decimal("10000000")
+
+_EXAMPLE = "Écrivez un montant en dollars, par exemple 125,50."
 
 
 class Outcome(StrEnum):
@@ -90,20 +100,76 @@ REFERENCE_OF: dict[PaymentMethod, str] = {
 }
 
 
-def money(value: Any) -> Decimal:
-    """Convert to ``Decimal`` exactly (never through float) and round half-up to the cent."""
+def _shown(value: Any, limit: int = 40) -> str:
+    """``value`` as printable text for a message: control characters escaped, long text cut."""
+    text = str(value).strip()
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_bound(d: Decimal, shown: str, what: str = "Montant", hint: str = _EXAMPLE) -> None:
+    """Refuse an amount of ``MAX_AMOUNT`` or more (absolute value), before any rounding."""
+    if not d.is_finite() or abs(d) >= MAX_AMOUNT:
+        msg = (
+            f"{what} hors limites : « {shown} ». Un montant doit être inférieur à "
+            f"{format_money(MAX_AMOUNT)} (en valeur absolue) ; vérifiez le nombre de chiffres. "
+            f"{hint}"
+        )
+        raise InvalidInput(msg)
+
+
+def parse_amount(value: Any) -> Decimal:
+    """An amount as an exact ``Decimal`` (not rounded): finite and less than ``MAX_AMOUNT``.
+
+    Accepts a ``Decimal``, an ``int`` or a string (``"125.50"``, ``"125,50"``, ``" 7 "``);
+    refuses ``None``, ``bool`` and ``float`` (never money through binary floating point).
+
+    Raises
+    ------
+    InvalidInput
+        With a French message saying what to write instead.
+    """
     if isinstance(value, (bool, float)):
         msg = f"Money must be a Decimal, an int or a string, never {type(value).__name__} ({value!r})."
         raise InvalidInput(msg)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        msg = f"Montant manquant. {_EXAMPLE}"
+        raise InvalidInput(msg)
+    if not isinstance(value, (Decimal, int, str)):
+        msg = f"Montant invalide : « {_shown(value)} » ({type(value).__name__}). {_EXAMPLE}"
+        raise InvalidInput(msg)
     try:
-        d = Decimal(str(value).strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
-    except ArithmeticError as err:
-        msg = f"Not an amount of money: {value!r} (write it like 12.50)."
+        d = Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
+    except (ArithmeticError, ValueError, TypeError) as err:
+        msg = f"Montant invalide : « {_shown(value)} ». {_EXAMPLE}"
         raise InvalidInput(msg) from err
     if not d.is_finite():
-        msg = f"Not an amount of money: {value!r}."
+        msg = f"Montant invalide : « {_shown(value)} » n'est pas un nombre fini. {_EXAMPLE}"
         raise InvalidInput(msg)
-    return d.quantize(CENT, rounding=ROUND_HALF_UP)
+    _check_bound(d, _shown(value))
+    return d
+
+
+def money(value: Any) -> Decimal:
+    """Convert to ``Decimal`` exactly (never through float) and round half-up to the cent.
+
+    ``value`` is read by :func:`parse_amount` (bounded by ``MAX_AMOUNT``; ``InvalidInput``
+    with a French message otherwise). ``-0.00`` becomes ``0.00``.
+    """
+    d = parse_amount(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    _check_bound(d, _shown(value))  # 9 999 999,995 rounds up to the bound
+    return d if d else ZERO
+
+
+_COMPUTED = "Vérifiez les minutes, les taux et les montants des lignes."
+
+
+def _to_cent(d: Decimal, what: str) -> Decimal:
+    """Round a computed amount half-up to the cent, refusing one outside ``MAX_AMOUNT``."""
+    _check_bound(d, str(d), what, _COMPUTED)
+    q = d.quantize(CENT, rounding=ROUND_HALF_UP)
+    _check_bound(q, str(q), what, _COMPUTED)
+    return q
 
 
 @dataclass(frozen=True)
@@ -116,7 +182,11 @@ class Line:
     detail: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.amount, Decimal) or self.amount != self.amount.quantize(CENT):
+        if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
+            msg = f"Line {self.label!r}: amount must be a finite Decimal, got {self.amount!r}."
+            raise InvalidInput(msg)
+        _check_bound(self.amount, str(self.amount), f"Montant de la ligne « {_shown(self.label)} »", _COMPUTED)
+        if self.amount != self.amount.quantize(CENT):
             msg = f"Line {self.label!r}: amount must be a Decimal rounded to the cent, got {self.amount!r}."
             raise InvalidInput(msg)
         if self.amount < 0:
@@ -181,20 +251,18 @@ def billed_minutes(
 
 def diagnostic_price(billed_min: int, hourly_rate: Decimal) -> Decimal:
     """Price of ``billed_min`` minutes at ``hourly_rate`` per hour, rounded half-up to the cent."""
-    return (Decimal(billed_min) * Decimal(hourly_rate) / Decimal(60)).quantize(
-        CENT, rounding=ROUND_HALF_UP
-    )
+    return _to_cent(Decimal(billed_min) * Decimal(hourly_rate) / Decimal(60), "Prix du diagnostic")
 
 
 def percent_of(amount: Decimal, pct: Decimal) -> Decimal:
     """``pct`` % of ``amount``, rounded half-up to the cent."""
-    return (Decimal(amount) * Decimal(pct) / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _to_cent(Decimal(amount) * Decimal(pct) / Decimal(100), "Montant")
 
 
 def taxes(subtotal: Decimal, *, gst_rate: Decimal, qst_rate: Decimal) -> tuple[Decimal, Decimal]:
     """GST and QST of a taxable subtotal, each rounded half-up to the cent."""
-    gst = (Decimal(subtotal) * Decimal(gst_rate)).quantize(CENT, rounding=ROUND_HALF_UP)
-    qst = (Decimal(subtotal) * Decimal(qst_rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+    gst = _to_cent(Decimal(subtotal) * Decimal(gst_rate), "TPS")
+    qst = _to_cent(Decimal(subtotal) * Decimal(qst_rate), "TVQ")
     return gst, qst
 
 
@@ -205,25 +273,63 @@ def total_of(
     """Sum lines into a :class:`Bill` with GST and QST."""
     lines = tuple(lines)
     subtotal = sum((ln.amount for ln in lines), ZERO)
+    _check_bound(subtotal, format_money(subtotal), "Sous-total", _COMPUTED)
     gst, qst = taxes(subtotal, gst_rate=gst_rate, qst_rate=qst_rate)
-    return Bill(lines, subtotal, gst, qst, subtotal + gst + qst, outcome, diagnostic_min, billed_min)
+    total = subtotal + gst + qst
+    _check_bound(total, format_money(total), "Total", _COMPUTED)
+    return Bill(lines, subtotal, gst, qst, total, outcome, diagnostic_min, billed_min)
 
 
 def _hours_label(billed: int, rate: Decimal) -> str:
     return f"{billed} min à {format_money(rate)}/h"
 
 
+def _repair_pair(item: Any) -> tuple[Any, Any]:
+    """``(label, amount)`` of one repair item, or InvalidInput saying the expected shape."""
+    if isinstance(item, dict) and "label" in item and "amount" in item:
+        return item["label"], item["amount"]
+    if isinstance(item, (tuple, list)) and len(item) == 2:
+        return item[0], item[1]
+    msg = (
+        f"Ligne de réparation invalide : « {_shown(item)} ». Chaque ligne a un libellé et un "
+        "montant, par exemple (« Remplacement SSD », 149,50) ou "
+        '{"label": "Remplacement SSD", "amount": "149.50"}.'
+    )
+    raise InvalidInput(msg)
+
+
 def repair_lines(items: Sequence[Any]) -> list[Line]:
-    """Repair lines from ``(label, amount)`` pairs or ``{"label", "amount"}`` dicts."""
+    """Repair lines from ``(label, amount)`` pairs or ``{"label", "amount"}`` dicts.
+
+    The amount is read by :func:`parse_amount` (a float is read through its shortest text,
+    ``149.99`` -> ``"149.99"``), must be >= 0 and have at most two decimals.
+
+    Raises
+    ------
+    InvalidInput
+        An item that is not a pair, an empty label, or an amount that is not a number, is
+        negative, has more than two decimals or is not less than ``MAX_AMOUNT``.
+    """
     out = []
     for item in items:
-        label, amount = (item["label"], item["amount"]) if isinstance(item, dict) else item
+        label, amount = _repair_pair(item)
         if not str(label).strip():
             msg = "Every repair line needs a label."
             raise InvalidInput(msg)
-        d = Decimal(str(amount))
+        try:
+            d = parse_amount(str(amount) if isinstance(amount, float) else amount)
+        except InvalidInput as err:
+            msg = f"Ligne de réparation « {_shown(label)} » : {err}"
+            raise InvalidInput(msg) from err
         if d != d.quantize(CENT):
             msg = f"Repair line {label!r}: amount {amount} has more than two decimals."
+            raise InvalidInput(msg)
+        if d < 0:
+            msg = (
+                f"Ligne de réparation « {_shown(label)} » : montant négatif ({_shown(amount)}). "
+                "Une réparation se facture avec un montant positif ; un remboursement se fait par "
+                "une note de crédit."
+            )
             raise InvalidInput(msg)
         out.append(Line("repair", str(label).strip(), money(d)))
     return out
@@ -379,28 +485,66 @@ def balance_due(total: Decimal, *, credited: Iterable[Decimal] = (), paid: Itera
     return Decimal(total) - sum(credited, ZERO) - sum(paid, ZERO)
 
 
+def _mod97(compact: str) -> int:
+    """``int(digits) % 97`` where each ASCII letter or digit of ``compact`` is its base-36 value.
+
+    Computed digit by digit, so a long text never meets ``int``'s digit limit.
+    """
+    rest = 0
+    for ch in compact:
+        for digit in str(int(ch, 36)):
+            rest = (rest * 10 + int(digit)) % 97
+    return rest
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def interac_reference(number: str) -> str:
     """The reference the customer writes in an Interac e-Transfer message.
 
     The invoice number without separators plus two check digits (ISO 7064 mod 97-10, as in
     IBANs), so a mistyped reference is detected: ``F2026-00012`` -> ``F202600012-xx``.
+
+    Raises
+    ------
+    InvalidInput
+        ``number`` is not text, holds a letter or digit outside A-Z and 0-9 (``É``, ``²``), or
+        holds no letter or digit at all.
     """
-    compact = "".join(ch for ch in number.upper() if ch.isalnum())
-    digits = "".join(str(int(ch, 36)) for ch in compact)
-    check = 98 - (int(digits + "00") % 97)
+    text = number.upper() if isinstance(number, str) else None
+    if text is None or any(ch.isalnum() and not ch.isascii() for ch in text) or not any(
+        _is_ascii_alnum(ch) for ch in text
+    ):
+        msg = (
+            f"Numéro de facture invalide pour une référence Interac : « {_shown(number)} ». "
+            "Utilisez seulement des lettres A-Z, des chiffres 0-9 et des tirets, par exemple F2026-00012."
+        )
+        raise InvalidInput(msg)
+    compact = "".join(ch for ch in text if _is_ascii_alnum(ch))
+    check = 98 - (_mod97(compact) * 100 % 97)
     return f"{compact}-{check:02d}"
 
 
 def check_interac_reference(ref: str) -> bool:
-    """True when an Interac reference's check digits are right."""
-    compact, _, check = ref.strip().upper().rpartition("-")
-    if not compact or not check.isdigit():
+    """True when an Interac reference's check digits are right.
+
+    A boolean check: any text that is not a well-formed reference (no ``-``, check digits that
+    are not ASCII digits, a letter or digit outside A-Z and 0-9, not text at all) is ``False``.
+    """
+    if not isinstance(ref, str):
         return False
-    digits = "".join(str(int(ch, 36)) for ch in compact if ch.isalnum())
-    return int(digits + check) % 97 == 1
+    compact, _, check = ref.strip().upper().rpartition("-")
+    if not compact or not check or not all(ch in "0123456789" for ch in check):
+        return False
+    if any(ch.isalnum() and not ch.isascii() for ch in compact):
+        return False
+    return _mod97("".join(ch for ch in compact if _is_ascii_alnum(ch)) + check) == 1
 
 
 __all__ = [
+    "MAX_AMOUNT",
     "PAYMENT_LABELS",
     "REFERENCE_OF",
     "Bill",
@@ -415,6 +559,7 @@ __all__ = [
     "diagnostic_price",
     "interac_reference",
     "money",
+    "parse_amount",
     "parse_method",
     "percent_of",
     "price",

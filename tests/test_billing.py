@@ -149,6 +149,69 @@ def test_partial_credit_cannot_exceed_subtotal():
         bl.credit_lines(lines, D("35.01"), "geste")
 
 
+
+# ---- hostile input (fuzz findings F1-F4, F9, benchmarks/fuzz.py) ---------------------------
+
+
+@pytest.mark.parametrize("value", ["1e30", 10**29, "10000000", "-10000000.00", "9999999.995", "-1e999999"])
+def test_absurd_amount_is_refused_with_a_clear_message(value):
+    """F1: an amount of 10 000 000 $ or more (after rounding) is InvalidInput naming the bound."""
+    with pytest.raises(InvalidInput, match="hors limites") as err:
+        bl.money(value)
+    assert "10\u202f000\u202f000,00 $" in str(err.value) and "par exemple 125,50" in str(err.value)
+    assert bl.money("9999999.99") == D("9999999.99") and bl.money("-9999999.99") == D("-9999999.99")
+
+
+def test_computed_amount_over_the_bound_is_refused_not_crashed():
+    """F1: absurd diagnostic minutes give InvalidInput (the bound), not decimal.InvalidOperation."""
+    with pytest.raises(InvalidInput, match="Prix du diagnostic hors limites"):
+        bl.price("refused", diagnostic_min=10**30, billing=B, travel=CORE)
+    with pytest.raises(InvalidInput, match="hors limites"):
+        bl.Line("repair", "x", D("1E+30"))
+
+
+def test_repair_amount_that_is_not_a_number_is_refused_in_french():
+    """F2: a repair amount "abc" is InvalidInput naming the line and the amount, with an example."""
+    with pytest.raises(InvalidInput, match="« Écran » : Montant invalide : « abc »") as err:
+        bl.repair_lines([("Écran", "abc")])
+    assert "par exemple 125,50" in str(err.value)
+    with pytest.raises(InvalidInput, match="hors limites"):
+        bl.repair_lines([("Écran", "1e30")])
+    with pytest.raises(InvalidInput, match="montant négatif"):
+        bl.repair_lines([("Écran", "-5")])
+    assert bl.repair_lines([{"label": "Écran", "amount": "149.99"}])[0].amount == D("149.99")
+
+
+@pytest.mark.parametrize("item", [("Écran",), ("Écran", "1", "2"), "ab", {"label": "Écran"}, 5, None])
+def test_repair_line_that_is_not_a_label_and_amount_is_refused_with_the_expected_shape(item):
+    """F3: a repair item that is not a (label, amount) pair or dict is InvalidInput showing the shape."""
+    with pytest.raises(InvalidInput, match=r"Ligne de réparation invalide .* un libellé et un montant"):
+        bl.repair_lines([item])
+
+
+def test_interac_reference_with_non_ascii_characters_is_false_or_refused():
+    """F4: checking "²-12" is False (a boolean check); making a reference of "É" is InvalidInput."""
+    assert bl.check_interac_reference("²-12") is False
+    assert bl.check_interac_reference("F2026-²") is False
+    assert bl.check_interac_reference("FÉ02600012-47") is False
+    assert bl.check_interac_reference("9" * 6000 + "-12") is False  # no int digit limit
+    assert bl.check_interac_reference(None) is False
+    for number in ["É", "F2026-0001²", "---"]:
+        with pytest.raises(InvalidInput, match="A-Z, des chiffres 0-9"):
+            bl.interac_reference(number)
+    assert bl.check_interac_reference(bl.interac_reference("f2026-00012")) is True
+
+
+def test_missing_amount_is_refused_with_a_clear_message():
+    """F9: money(None) (and an empty amount) is InvalidInput "Montant manquant", also for a payment."""
+    for value in [None, "", "  "]:
+        with pytest.raises(InvalidInput, match=r"Montant manquant\. .*par exemple 125,50"):
+            bl.money(value)
+    with pytest.raises(InvalidInput, match="Montant manquant"):
+        bl.check_payment("cash", None, "")
+    with pytest.raises(InvalidInput, match=r"Montant invalide : « \[1\] »"):
+        bl.money([1])
+
 # ---- properties ---------------------------------------------------------------------------
 
 outcomes = hs.sampled_from([o.value for o in bl.Outcome])
