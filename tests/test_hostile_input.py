@@ -208,8 +208,7 @@ XXE = XML_HEAD + (
     [
         pytest.param(BILLION_LAUGHS, id="billion-laughs"),
         pytest.param(XXE, id="external-entity"),
-        pytest.param(XML_HEAD + '<osm version="0.6"><node id="1" lat="nan" lon="inf"/></osm>', id="nan-coords",
-                     marks=pytest.mark.xfail(strict=True, reason="finding F5: osmium InvalidLocationError escapes")),
+        pytest.param(XML_HEAD + '<osm version="0.6"><node id="1" lat="nan" lon="inf"/></osm>', id="nan-coords"),
         pytest.param(XML_HEAD + '<osm version="0.6"><node id="1" lat="95" lon="-200"/>'
                      '<way id="1"><nd ref="1"/><nd ref="1"/><tag k="highway" v="primary"/></way></osm>', id="out-of-range"),
         pytest.param(XML_HEAD + '<osm version="0.6">' + '<way id="1">' * 5000 + "</osm>", id="deep-nesting"),
@@ -649,6 +648,7 @@ FIXED = {
     "F3-repair-line-not-a-pair",
     "F4-interac-reference-non-ascii",
     "F9-money-of-none",
+    "F5-osm-nan-coordinate",
 }
 
 
