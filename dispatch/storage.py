@@ -1456,18 +1456,10 @@ def _minutes(minutes: Any) -> int:
 
 
 def _repair_lines(lines: Sequence[Any]) -> list[dict[str, str]]:
-    out = []
-    for line in lines:
-        label, amount = (line["label"], line["amount"]) if isinstance(line, dict) else line
-        d = Decimal(str(amount))
-        if d < 0 or d != d.quantize(_CENT):
-            msg = f"Repair line {label!r}: amount {amount} must be >= 0 with at most two decimals."
-            raise InvalidInput(msg)
-        if not str(label).strip():
-            msg = "Every repair line needs a label."
-            raise InvalidInput(msg)
-        out.append({"label": str(label).strip(), "amount": str(d.quantize(_CENT))})
-    return out
+    """Repair lines validated by the billing rules (label, amount >= 0, two decimals)."""
+    from dispatch.billing import repair_lines
+
+    return [{"label": ln.label, "amount": str(ln.amount)} for ln in repair_lines(lines)]
 
 
 def record_diagnosis(
