@@ -281,6 +281,35 @@ class Plan:
 # --------------------------------------------------------------------------- builder
 
 
+#: Longest service accepted (minutes): a day.
+MAX_SERVICE_MIN = 24 * 60
+#: Longest travel time accepted between two places (s): a week (``inf`` = unreachable).
+MAX_TRAVEL_S = 7 * 24 * 3600.0
+#: Longest distance accepted between two places (m).
+MAX_DISTANCE_M = 10_000_000.0
+
+
+def _checked_matrix(rows: Sequence[Sequence[float]], what: str, unit: str, limit: float) -> list[list[float]]:
+    """Floats >= 0 and below ``limit``, or ``inf`` (unreachable); anything else is refused."""
+    out = []
+    for i, row in enumerate(rows):
+        clean = []
+        for j, x in enumerate(row):
+            try:
+                v = float(x)
+            except (TypeError, ValueError) as err:
+                msg = f"Matrix {what} [{i}][{j}] = {x!r} is not a number."
+                raise InfeasibleProblem(msg) from err
+            if math.isnan(v) or v < 0 or (math.isfinite(v) and v > limit):
+                msg = (
+                    f"Matrix {what} [{i}][{j}] = {x!r} {unit} is invalid: give a value >= 0 and "
+                    f"<= {limit:g} {unit}, or inf for an unreachable pair."
+                )
+                raise InfeasibleProblem(msg)
+            clean.append(v)
+        out.append(clean)
+    return out
+
 class DispatchProblem:
     """A day's dispatch problem, built step by step (like PyVRP's ``Model``).
 
@@ -321,7 +350,21 @@ class DispatchProblem:
 
     # -- times
     def at(self, value: TimeLike) -> datetime:
-        """A timezone-aware datetime on this day from ``"HH:MM"``, ``time``, seconds or datetime."""
+        """A timezone-aware datetime on this day from ``"HH:MM"``, ``time``, seconds or datetime.
+
+        The result must lie between the day's midnight and 48 h later (a shift may end after
+        midnight); anything else is refused with :class:`InfeasibleProblem`.
+        """
+        moment = self._at(value)
+        if not (self.day_start <= moment <= self.day_start + timedelta(hours=48)):
+            msg = (
+                f"Time {value!r} is outside the day of {self.day:%Y-%m-%d} (from midnight to 48 h "
+                "later); give HH:MM, or seconds since midnight >= 0."
+            )
+            raise InfeasibleProblem(msg)
+        return moment
+
+    def _at(self, value: TimeLike) -> datetime:
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 msg = f"Datetime {value} has no time zone; give an aware datetime (America/Montreal)."
@@ -337,6 +380,9 @@ class DispatchProblem:
                 msg = f"Time {value!r} is not HH:MM (for example 08:30)."
                 raise InfeasibleProblem(msg) from err
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not (math.isfinite(value) and -1e7 < value < 1e7):
+                msg = f"Time {value!r} is not a usable number of seconds since midnight."
+                raise InfeasibleProblem(msg)
             return self.day_start + timedelta(seconds=float(value))
         msg = f"Cannot read a time from {value!r}; give HH:MM, a time, seconds or an aware datetime."
         raise InfeasibleProblem(msg)
@@ -463,8 +509,21 @@ class DispatchProblem:
         if any(v.id == id for v in self.visits):
             msg = f"Visit {id!r} is already in the problem; give each visit a unique id."
             raise InfeasibleProblem(msg)
-        if service_min is None or service_min < 0 or not math.isfinite(service_min):
+        if (
+            not isinstance(service_min, (int, float))
+            or isinstance(service_min, bool)
+            or not math.isfinite(service_min)
+        ):
+            msg = f"Visit {id!r}: service duration {service_min!r} is not a number of minutes."
+            raise InfeasibleProblem(msg)
+        if service_min < 0:
             msg = f"Visit {id!r}: service duration {service_min} min is negative; give minutes >= 0."
+            raise InfeasibleProblem(msg)
+        if service_min > MAX_SERVICE_MIN:
+            msg = (
+                f"Visit {id!r}: service duration {service_min:g} min is longer than a day "
+                f"({MAX_SERVICE_MIN} min); check the units (minutes)."
+            )
             raise InfeasibleProblem(msg)
         if windows is None or len(windows) == 0:
             windows = [(0, 24 * 3600 - 1)]
@@ -515,8 +574,11 @@ class DispatchProblem:
             raise InfeasibleProblem(msg)
         if distances_m is None:
             distances_m = [[0.0] * n for _ in range(n)]
-        self._durations = [[float(x) for x in row] for row in durations_s]
-        self._distances = [[float(x) for x in row] for row in distances_m]
+        if len(distances_m) != n or any(len(row) != n for row in distances_m):
+            msg = "The distance matrix must be square and of the same size as the durations."
+            raise InfeasibleProblem(msg)
+        self._durations = _checked_matrix(durations_s, "travel time", "s", MAX_TRAVEL_S)
+        self._distances = _checked_matrix(distances_m, "distance", "m", MAX_DISTANCE_M)
         self._region = None
         self._set_traffic(traffic_factor)
         return self

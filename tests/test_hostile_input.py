@@ -562,13 +562,13 @@ F10_SCRIPT = """
 from datetime import date
 from dispatch.routing import DispatchProblem, solve
 from dispatch.errors import DispatchError
-p = DispatchProblem(date(2026, 6, 2), shop=0)
-p.set_matrix([[0.0 if i == j else (-60.0 if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(5)] for i in range(5)])
-p.add_technician("t1", shift=("07:00", "20:58"), skills={"pc"})
-p.add_technician("t2", shift=("08:00", "17:00"), skills={"pc", "mac"}, lunch=(30, "11:30", "13:00"))
-p.add_visit("v0", location=4, service_min=90, skills=("mac",))
-p.add_visit("v1", location=3, service_min=120)
 try:
+    p = DispatchProblem(date(2026, 6, 2), shop=0)
+    p.set_matrix([[0.0 if i == j else (-60.0 if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(5)] for i in range(5)])
+    p.add_technician("t1", shift=("07:00", "20:58"), skills={"pc"})
+    p.add_technician("t2", shift=("08:00", "17:00"), skills={"pc", "mac"}, lunch=(30, "11:30", "13:00"))
+    p.add_visit("v0", location=4, service_min=90, skills=("mac",))
+    p.add_visit("v1", location=3, service_min=120)
     solve(p, time_limit=0.1)
 except DispatchError:
     pass
@@ -579,12 +579,12 @@ F11_SCRIPT = """
 from datetime import date
 from dispatch.routing import DispatchProblem, solve
 from dispatch.errors import DispatchError
-c = 6.6229051731496664e16
-p = DispatchProblem(date(2026, 6, 2), shop=0)
-p.set_matrix([[0.0 if i == j else (c if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(5)] for i in range(5)])
-p.add_technician("t1", shift=(660, "07:00"), skills={"pc"})
-p.add_technician("t2", shift=("08:00", "17:00"), skills={"pc", "mac"}, lunch=(30, "11:30", "13:00"))
 try:
+    c = 6.6229051731496664e16
+    p = DispatchProblem(date(2026, 6, 2), shop=0)
+    p.set_matrix([[0.0 if i == j else (c if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(5)] for i in range(5)])
+    p.add_technician("t1", shift=(660, "07:00"), skills={"pc"})
+    p.add_technician("t2", shift=("08:00", "17:00"), skills={"pc", "mac"}, lunch=(30, "11:30", "13:00"))
     p.add_visit("v0", location=1, service_min=c, skills=("pc",))
     p.add_visit("v1", location=0, service_min=1480923)
     p.add_visit("v3", location=2, service_min=120, skills=("pc",))
@@ -649,6 +649,11 @@ FIXED = {
     "F4-interac-reference-non-ascii",
     "F9-money-of-none",
     "F5-osm-nan-coordinate",
+    "F6-solver-time-nan-or-huge-seconds",
+    "F7-solver-shift-before-midnight",
+    "F8-solver-huge-service-duration",
+    "F10-solver-hangs-on-negative-travel-time",
+    "F11-solver-hangs-on-huge-durations",
 }
 
 
