@@ -72,9 +72,12 @@ def prepare_data_dir(
     target.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir=target, env={})
     if regions_from is not None and (regions_from / "regions" / "mascouche").is_dir():
-        link = target / "regions"
+        # link the Mascouche bundle only: other regions built in the session (Vancouver)
+        # would make the region ambiguous for commands that pick the only one
+        (target / "regions").mkdir(exist_ok=True)
+        link = target / "regions" / "mascouche"
         if not link.exists():
-            link.symlink_to(regions_from / "regions", target_is_directory=True)
+            link.symlink_to(regions_from / "regions" / "mascouche", target_is_directory=True)
         region = load_region("mascouche", settings=settings)
     else:
         region = build_region(
