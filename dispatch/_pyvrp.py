@@ -68,6 +68,7 @@ def solve_day(
     iterations: int | None = None,
     num_neighbours: int = 100,
     weights: tuple[int, int] = (10, 1),
+    initial: list | None = None,
 ) -> EngineResult:
     """Solve a dispatch day with PyVRP, lunch breaks and skills included.
 
@@ -84,7 +85,10 @@ def solve_day(
     * every visit is optional with its penalty as prize (the answer is never empty);
     * cost = ``weights[0]`` x travel + ``weights[1]`` x route duration (waiting and services
       included): travel is the product's objective; the small duration term keeps days
-      compact, which measured to leave room for more visits than travel alone.
+      compact, which measured to leave room for more visits than travel alone;
+    * ``initial``: start from a previous answer's ``stats["pyvrp_routes"]`` (client
+      indices and vehicle type of each route, lunch spots included) instead of a random
+      solution; used to continue the better of two searches.
     """
     import numpy as np
 
@@ -193,7 +197,12 @@ def solve_day(
     if iterations is not None:
         stop = MultipleCriteria([MaxIterations(int(iterations)), MaxRuntime(time_limit)])
     params = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=num_neighbours))
-    res = pyvrp.solve(data, stop=stop, seed=int(seed), display=False, collect_stats=False, params=params)
+    init = None
+    if initial is not None:
+        init = pyvrp.Solution(data, [pyvrp.Route(data, acts, t) for acts, t in initial if acts])
+    res = pyvrp.solve(
+        data, stop=stop, seed=int(seed), display=False, collect_stats=False, params=params, initial_solution=init
+    )
     sol = res.best
     routes: list[list[int]] = [[] for _ in inst.vehicles]
     for r in sol.routes():
@@ -205,7 +214,11 @@ def solve_day(
         dropped=[j for j in range(n_jobs) if j not in served],
         engine="pyvrp",
         seconds=time.perf_counter() - t0,
-        stats={"feasible": bool(sol.is_feasible()), "iterations": int(res.num_iterations)},
+        stats={
+            "feasible": bool(sol.is_feasible()),
+            "iterations": int(res.num_iterations),
+            "pyvrp_routes": [([a.idx for a in r if a.is_client()], r.vehicle_type()) for r in sol.routes()],
+        },
     )
 
 
