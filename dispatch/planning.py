@@ -304,21 +304,23 @@ def publish(db: Any, day_plan: DayPlan, *, actor: str) -> int:
     """Assign every planned visit to its technician in storage; returns how many changed.
 
     The technician page then shows each technician's visits (ordered and timed by
-    :func:`technician_day`). Visits left unassigned are released (no technician).
+    :func:`technician_day`). Visits left unassigned are released (no technician). All the
+    changes are one transaction: a crash or a conflict in the middle publishes nothing.
     """
     from dispatch import storage
 
     changed = 0
     planned = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
-    for vid, a in day_plan.visits.items():
-        tid = planned.get(vid)
-        new = day_plan.technicians[tid].id if tid in day_plan.technicians else None
-        if a.appointment.technician_id != new:
-            storage.update_appointment(
-                db, a.appointment.id, expected_version=a.appointment.version, actor=actor,
-                technician_id=new,
-            )
-            changed += 1
+    with db.write():  # one transaction: a crash or a conflict publishes all or nothing
+        for vid, a in day_plan.visits.items():
+            tid = planned.get(vid)
+            new = day_plan.technicians[tid].id if tid in day_plan.technicians else None
+            if a.appointment.technician_id != new:
+                storage.update_appointment(
+                    db, a.appointment.id, expected_version=a.appointment.version, actor=actor,
+                    technician_id=new,
+                )
+                changed += 1
     return changed
 
 

@@ -626,6 +626,12 @@ def _translate() -> Iterator[None]:
         raise
 
 
+#: How long (seconds) a SQLite connection waits for another writer's lock before the operation
+#: fails with :class:`StorageError` ("database is busy ... try again"): the bounded retry of a
+#: busy or locked database. Read when a connection opens (tests lower it).
+BUSY_TIMEOUT_S = 30.0
+
+
 def _sqlite_setup(engine: sa.Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, record: Any) -> None:
@@ -633,7 +639,7 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -679,7 +685,7 @@ def open_database(
             from pathlib import Path
 
             Path(db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
     else:
         kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(sa_url, **kwargs)
