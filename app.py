@@ -2,8 +2,12 @@
 
 Public pages (no login, embeddable in the company's website):
 ``/couverture`` and ``/demande``; with ``?embed=true&public=1`` (the iframe's address) the
-staff navigation is not shown at all, only the two public pages can be reached. Staff pages (login comes later, issue 7) are grouped
-under "Équipe". The home page (``/``) guides a fresh machine: build the region, load demo
+staff navigation is not shown at all, only the two public pages can be reached, without login.
+Every other page needs a staff login (``views/_access.py`` over ``dispatch.auth``): logged
+out, the navigation holds only the home page (the "Connexion" form, or the creation of the
+first administrator on a fresh machine) and the public pages; logged in, it lists only the
+pages of the user's role (admin: all; dispatcher: Répartition; technician: Technicien;
+billing: Facturation), and each staff page checks the role again itself. The home page (``/``) guides a fresh machine: build the region, load demo
 data. (The default page of ``st.navigation`` is always served at ``/``, so it is the one
 page without a path of its own.)
 
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from views import _common
+from views import _access, _common
 
 st.set_page_config(
     page_title="OPMS — Répartition et couverture",
@@ -55,12 +59,18 @@ if _common.public_mode():
     # The website's iframe (``?embed=true&public=1``): the public pages only, no navigation.
     nav = st.navigation([welcome, coverage, request], position="hidden")
 else:
-    nav = st.navigation(
-        {
-            "": [welcome],
-            "Clients": [coverage, request],
-            "Équipe": [dispatcher, technician, billing],
-            "Administration": [settings_page],
-        }
-    )
+    user = _access.current_user(_common.settings())
+    staff = [
+        page for page, path in ((dispatcher, "views/dispatcher.py"),
+                                (technician, "views/technician.py"), (billing, "views/billing.py"))
+        if _access.allowed(user, path)
+    ]
+    sections = {"": [welcome], "Clients": [coverage, request]}
+    if staff:
+        sections["Équipe"] = staff
+    if _access.allowed(user, "views/parametres.py"):
+        sections["Administration"] = [settings_page]
+    nav = st.navigation(sections)
+    if user is not None:
+        _access.sidebar(user)
 nav.run()

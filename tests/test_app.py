@@ -1,4 +1,8 @@
-"""Dashboard page logic with Streamlit's AppTest (no browser; maps seen through st_folium's args)."""
+"""Dashboard page logic with Streamlit's AppTest (no browser; maps seen through st_folium's args).
+
+Staff pages are reached after logging in through the "Connexion" form (accounts made by
+:func:`tests.servers.dashboard.add_staff`); the access tests at the end check the guard.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.servers.dashboard import prepare_data_dir
+from tests.servers.dashboard import STAFF_PASSWORD, add_staff, prepare_data_dir
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 DEMO_DAY = date(2026, 6, 2)
@@ -20,6 +24,7 @@ TIMEOUT = 120
 def app_dir(tmp_path, monkeypatch, mascouche, regions_data_dir):
     """A data directory with the session's Mascouche region (no requests yet)."""
     d = prepare_data_dir(tmp_path / "data", regions_from=regions_data_dir)
+    add_staff(d)
     monkeypatch.setenv("OPMS_DATA_DIR", str(d))
     monkeypatch.delenv("OPMS_CONFIG", raising=False)
     return d
@@ -31,14 +36,33 @@ def demo_dir(tmp_path, monkeypatch, mascouche, regions_data_dir):
     d = prepare_data_dir(
         tmp_path / "data", regions_from=regions_data_dir, demo_day=DEMO_DAY, n_visits=12
     )
+    add_staff(d)
     monkeypatch.setenv("OPMS_DATA_DIR", str(d))
     monkeypatch.delenv("OPMS_CONFIG", raising=False)
     return d
 
 
-def _page(path: str) -> AppTest:
+def _login(at: AppTest, username: str, password: str = STAFF_PASSWORD) -> AppTest:
+    """Fill and submit the "Connexion" form of the home page."""
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button(key="login_submit").click()
+    at.run()
+    return at
+
+
+def _home(user: str | None = "admin") -> AppTest:
+    """The home page, logged in as ``user`` (``None``: logged out)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
+    if user is not None:
+        _login(at, user)
+        assert not at.exception, at.exception
+    return at
+
+
+def _page(path: str, user: str | None = "admin") -> AppTest:
+    at = _home(user)
     at.switch_page(path)
     at.run()
     assert not at.exception, at.exception
@@ -60,11 +84,23 @@ def _texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def test_fresh_machine_home_page_guides_to_build_a_region(data_dir):
-    """With no region, the home page explains how to load an OSM file, in French."""
+def test_fresh_machine_home_page_creates_the_first_admin_then_guides_to_build_a_region(data_dir):
+    """With no account and no region, the home page creates the admin, then explains the OSM file."""
+    from dispatch import auth, storage
+    from dispatch.settings import load_settings
+
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
+    assert at.title[0].value == "Bienvenue" and "aucun compte" in _texts(at)
+    at.text_input(key="first_username").input("patron")
+    at.text_input(key="first_password").input("une phrase secrète")
+    at.text_input(key="first_password2").input("une phrase secrète")
+    at.button(key="first_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    (user,) = auth.list_users(storage.open_database(settings=load_settings(data_dir=data_dir, env={})))
+    assert (user.username, user.role) == ("patron", "admin")
     assert at.title[0].value == "Bienvenue"
     text = _texts(at)
     assert "OpenStreetMap" in text and ".osm" in text
@@ -73,6 +109,7 @@ def test_fresh_machine_home_page_guides_to_build_a_region(data_dir):
 
 def test_staff_page_without_region_shows_a_french_notice(data_dir):
     """A page that needs a region says so and links to the home page instead of failing."""
+    add_staff(data_dir)
     at = _page("views/dispatcher.py")
     assert "Aucune région n'est encore construite" in _texts(at)
 
@@ -212,8 +249,7 @@ def test_demo_data_button_creates_a_day_to_plan(app_dir):
     from dispatch import storage
     from dispatch.settings import load_settings
 
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
+    at = _home()
     at.number_input(key="demo_visits").set_value(6)
     at.date_input(key="demo_day").set_value(DEMO_DAY)
     at.button(key="demo_load").click()
@@ -228,8 +264,8 @@ def test_download_without_network_says_to_use_a_file(data_dir, monkeypatch):
     """Asking to download a region with no reachable service gives the French offline advice."""
     monkeypatch.setenv("OPMS_ONLINE__OVERPASS_URL", "http://127.0.0.1:9/api/interpreter")
     monkeypatch.setenv("OPMS_ONLINE__OVERPASS_TIMEOUT_S", "2")
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
+    add_staff(data_dir)
+    at = _home()
     at.text_input(key="region_shop_dl").input("45.7460, -73.6010")
     next(b for b in at.button if b.label == "Télécharger et construire").click()
     at.run()
@@ -308,6 +344,7 @@ def test_settings_change_the_zones_of_the_region(tmp_path, monkeypatch, mascouch
     from dispatch.settings import load_settings
 
     d = prepare_data_dir(tmp_path / "own")  # its own region: this test rebuilds it
+    add_staff(d)
     monkeypatch.setenv("OPMS_DATA_DIR", str(d))
     at = _page("views/parametres.py")
     next(n for n in at.number_input if n.label == "Zone principale (km)").set_value(8.0)
@@ -315,3 +352,132 @@ def test_settings_change_the_zones_of_the_region(tmp_path, monkeypatch, mascouch
     at.run()
     assert not at.exception, at.exception
     assert load_region("mascouche", settings=load_settings(data_dir=d, env={})).core_km == 8.0
+
+
+# --------------------------------------------------------------------------------------------
+# Staff access (issue 7): these fail when the login guard or the role check is removed
+# --------------------------------------------------------------------------------------------
+
+STAFF_PAGES = ["views/dispatcher.py", "views/technician.py", "views/billing.py",
+               "views/parametres.py"]
+
+
+def _customer_names(data_dir) -> list[str]:
+    from dispatch import storage
+    from dispatch.settings import load_settings
+
+    db = storage.open_database(settings=load_settings(data_dir=data_dir, env={}))
+    return [r.customer.name for r in storage.list_requests(db)]
+
+
+def _everything(at: AppTest) -> str:
+    parts = [_texts(at)]
+    parts += [str(e.proto) for e in at.get("expandable")]
+    parts += [json.dumps(m) for m in _maps(at)]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def _direct(page: str, user: str | None = None) -> AppTest:
+    """Run a page script by itself (as a deep link that would bypass the navigation)."""
+    from dispatch.storage import now
+
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state["auth_username"] = user
+        at.session_state["auth_last_seen"] = now()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_logged_out_navigation_has_no_staff_page(demo_dir, page):
+    """Logged out, the navigation registers only the home and public pages."""
+    at = _home(user=None)
+    assert at.title[0].value == "Connexion"
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page)
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_staff_page_without_login_shows_the_login_form_and_no_customer_data(demo_dir, page):
+    """A staff page script run without login shows "Connexion", no customer, no map."""
+    names = _customer_names(demo_dir)
+    assert names
+    at = _direct(page)
+    assert at.title[0].value == "Connexion"
+    assert at.text_input(key="login_password") is not None
+    shown = _everything(at)
+    assert not any(n in shown for n in names)
+    assert _maps(at) == [] and not at.dataframe
+
+
+def test_technician_cannot_open_the_dispatcher_page(demo_dir):
+    """A technician has no "Répartition" in the navigation, and the page itself refuses."""
+    names = _customer_names(demo_dir)
+    at = _home("tech1")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/dispatcher.py")
+    at = _direct("views/dispatcher.py", user="tech1")
+    assert "Répartition" not in [t.value for t in at.title]
+    assert at.error and at.error[0].value.startswith("Accès refusé")
+    assert "dispatch_day" not in at.session_state
+    shown = _everything(at)
+    assert not any(n in shown for n in names)
+
+
+def test_technician_page_offers_only_the_technicians_own_route(demo_dir):
+    """A technician account can pick only its own technician on "Ma tournée"."""
+    from dispatch import auth, storage
+    from dispatch.settings import load_settings
+
+    db = storage.open_database(settings=load_settings(data_dir=demo_dir, env={}))
+    own = auth.get_user(db, "tech1").technician_id
+    at = _page("views/technician.py", user="tech1")
+    box = at.selectbox(key="tech_pick")
+    assert len(box.options) == 1 and box.value.id == own
+    assert len(storage.technicians(db)) > 1
+
+
+def test_billing_account_cannot_open_the_settings_page(demo_dir):
+    """A billing account asking for "Paramètres" (admin only) does not get it."""
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        _page("views/parametres.py", user="facturation")
+    at = _direct("views/parametres.py", user="facturation")
+    assert "Paramètres" not in [t.value for t in at.title]
+    assert at.error[0].value.startswith("Accès refusé")
+
+
+def test_wrong_password_shows_the_french_refusal(app_dir):
+    """A wrong password keeps the login form and shows the one French refusal message."""
+    from dispatch.auth import LOGIN_REFUSED
+
+    at = _login(_home(user=None), "admin", "pas le bon mot de passe")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Connexion"
+    assert [e.value for e in at.error] == [LOGIN_REFUSED]
+
+
+def test_idle_session_times_out_to_the_login_form(demo_dir):
+    """A session idle longer than security.session_timeout_min is sent back to "Connexion"."""
+    from datetime import timedelta
+
+    from dispatch.storage import now
+
+    at = _page("views/billing.py")
+    assert at.title[0].value == "Facturation"
+    at.session_state["auth_last_seen"] = now() - timedelta(hours=12)
+    at.run()
+    assert at.title[0].value == "Connexion"
+    assert "Session expirée" in at.warning[0].value
+
+
+@pytest.mark.parametrize(("page", "title"), [("views/coverage.py", "Vérifier ma couverture"),
+                                             ("views/request.py", "Demande d'intervention")])
+def test_public_pages_need_no_login(app_dir, page, title):
+    """The coverage and request pages render for a visitor who never logged in."""
+    at = _page(page, user=None)
+    assert at.title[0].value == title
+    assert "auth_username" not in at.session_state
+    assert "Connexion" not in [t.value for t in at.title]

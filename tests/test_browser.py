@@ -4,7 +4,8 @@ The dashboard runs as users run it (``streamlit run app.py`` with the product's 
 data directory holding the Mascouche region and a demo day of today. Every test records all
 the requests the page makes and asserts that none leaves 127.0.0.1, and checks that the
 Leaflet map shows its layers (paths and markers inside the map's iframe), not only that the
-page loaded.
+page loaded. Staff pages are reached by logging in on the home page ("Connexion") and
+following the sidebar navigation (a Streamlit login lasts as long as the tab's session).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from datetime import datetime
 import pytest
 
 from tests.servers.dashboard import (
+    STAFF_PASSWORD,
     Dashboard,
+    add_staff,
     chromium_available,
     external,
     launch_chromium,
@@ -45,6 +48,7 @@ def dashboard(tmp_path_factory, mascouche, regions_data_dir):
         tmp_path_factory.mktemp("dash") / "data", regions_from=regions_data_dir,
         demo_day=datetime.now(TZ).date(), n_visits=16,
     )
+    add_staff(d)
     with Dashboard(d) as dash:
         yield dash
 
@@ -70,6 +74,22 @@ def page(browser):
 
 def _open(page, dash, path: str) -> None:
     page.goto(dash.url + path)
+    wait_idle(page)
+
+
+def _login(page, dash, username: str = "admin", password: str = STAFF_PASSWORD) -> None:
+    """Log in on the home page's "Connexion" form."""
+    _open(page, dash, "/")
+    page.get_by_label("Nom d'utilisateur").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    _click(page, "Se connecter")
+
+
+def _staff_page(page, dash, label: str, *, username: str = "admin") -> None:
+    """Log in, then open a staff page through the sidebar navigation."""
+    _login(page, dash, username)
+    page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click()
+    page.wait_for_timeout(300)
     wait_idle(page)
 
 
@@ -115,7 +135,7 @@ def test_request_form_submission_is_stored(page, dashboard):
 
 def test_optimise_the_day_draws_every_route(page, dashboard):
     """"Optimiser la journée" draws one road path per technician and a marker per visit."""
-    _open(page, dashboard, "/repartition")
+    _staff_page(page, dashboard, "Répartition")
     _click(page, "Optimiser la journée")
     frame = map_frame(page)
     frame.locator("path.opms-route").first.wait_for()
@@ -131,11 +151,13 @@ def test_optimise_the_day_draws_every_route(page, dashboard):
 
 def test_technician_records_a_visit_and_downloads_the_invoice(page, dashboard):
     """Published plan -> technician: arrival, policy, diagnostic, refusal, invoice PDF."""
-    _open(page, dashboard, "/repartition")
+    _staff_page(page, dashboard, "Répartition")
     _click(page, "Optimiser la journée")
     _click(page, "Publier les tournées aux techniciens")
     page.get_by_text("visite(s) assignée(s)").wait_for()
-    _open(page, dashboard, "/technicien")
+    page.get_by_test_id("stSidebarNav").get_by_text("Technicien", exact=True).click()
+    page.wait_for_timeout(300)
+    wait_idle(page)
     frame = map_frame(page)
     assert frame.locator(".opms-stop-icon").count() >= 1
     _click(page, "Je suis arrivé")
@@ -186,13 +208,17 @@ def test_public_coverage_page_embeds_without_staff_navigation(page, dashboard):
 
 
 def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
-    """On a fresh machine the home page builds the region from an uploaded .osm file."""
+    """On a fresh machine the home page creates the first admin, then builds the region."""
     from tests.servers.dashboard import MASCOUCHE_OSM
 
     empty = tmp_path / "fresh"
     empty.mkdir()
     with Dashboard(empty) as dash:
         _open(page, dash, "/")
+        page.get_by_label("Nom d'utilisateur").fill("patron")
+        page.get_by_label("Mot de passe", exact=True).fill("une phrase secrète")
+        page.get_by_label("Mot de passe (encore)").fill("une phrase secrète")
+        _click(page, "Créer le compte administrateur")
         page.get_by_text("Tout fonctionne hors ligne").wait_for()
         page.locator("input[type=file]").first.set_input_files(str(MASCOUCHE_OSM))
         page.get_by_text("mascouche_qc.osm").first.wait_for()
@@ -202,3 +228,31 @@ def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
         assert map_frame(page).locator("canvas").count() >= 1
     assert (empty / "regions" / "mascouche").is_dir()
     assert external(page.requests) == []
+
+
+def test_staff_page_deep_link_without_login_shows_the_login_form(page, dashboard):
+    """``/repartition`` opened logged out shows "Connexion", no customer and no map."""
+    _open(page, dashboard, "/repartition")
+    page.get_by_role("heading", name="Connexion").wait_for()
+    assert page.get_by_text("Optimiser la journée").count() == 0
+    assert not [f for f in page.frames if "st_folium" in f.url]
+    assert page.get_by_test_id("stSidebarNav").get_by_text("Répartition").count() == 0
+    assert external(page.requests) == []
+
+
+def test_wrong_password_in_the_browser_shows_the_french_refusal(page, dashboard):
+    """A wrong password shows the French refusal and no staff navigation."""
+    _login(page, dashboard, "admin", "pas le bon mot de passe")
+    page.get_by_text("Nom d'utilisateur ou mot de passe incorrect").wait_for()
+    assert page.get_by_text("Se déconnecter").count() == 0
+
+
+def test_technician_sees_only_the_technician_page_and_can_log_out(page, dashboard):
+    """A technician's navigation has "Technicien" but not "Répartition"; logout ends the session."""
+    _login(page, dashboard, "tech1")
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("Technicien", exact=True).wait_for()
+    assert nav.get_by_text("Répartition", exact=True).count() == 0
+    assert nav.get_by_text("Facturation", exact=True).count() == 0
+    _click(page, "Se déconnecter")
+    page.get_by_role("heading", name="Connexion").wait_for()

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from dispatch.errors import DispatchError
-from views import _common
+from views import _access, _common
 
 s = _common.settings()
+user = _access.require(s, "views/billing.py")
 st.title("Facturation")
 db = _common.database(s)
 invoices_mod = _common.optional("dispatch.invoices")
@@ -70,7 +71,7 @@ if inv.kind == "invoice" and inv.balance > 0:
             try:
                 invoices_mod.record_payment(db, number, method=str(method),
                                             amount=amount.replace(",", ".").replace(" ", ""),
-                                            reference=ref, actor="facturation")
+                                            reference=ref, actor=f"user:{user.username}")
             except DispatchError as err:
                 _common.error_box(err)
             else:

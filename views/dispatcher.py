@@ -9,9 +9,10 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from maps.builders import RouteView, StopView, day_plan_map, technician_color
-from views import _common
+from views import _access, _common
 
 s = _common.settings()
+user = _access.require(s, "views/dispatcher.py")
 st.title("Répartition")
 region = _common.require_region(s)
 db = _common.database(s)
@@ -333,6 +334,7 @@ with tab_contact:
         for item in items:
             fee = "sur estimation" if item.travel_fee is None else _common.money(item.travel_fee)
             with st.expander(f"{_common.md(item.name)} — {_common.md(item.address)}"):
+                _access.viewed(s, user, "request", item.request_id, page="repartition")
                 st.write(
                     f"Téléphone : {_common.md(item.phone or '—')} · Courriel : "
                     f"{_common.md(item.email or '—')} · Zone : {item.zone or '—'} · Déplacement : {fee}"

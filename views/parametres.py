@@ -13,9 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from dispatch.errors import DispatchError
-from views import _common
+from views import _access, _common
 
 s = _common.settings()
+user = _access.require(s, "views/parametres.py")
 st.title("Paramètres")
 
 

@@ -14,9 +14,10 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from maps.builders import RouteView, StopView, technician_route_map
-from views import _common
+from views import _access, _common
 
 s = _common.settings()
+user = _access.require(s, "views/technician.py")
 st.title("Ma tournée")
 region = _common.require_region(s)
 db = _common.database(s)
@@ -25,9 +26,12 @@ if db is None:
     st.stop()
 
 from dispatch import exports, planning, storage  # noqa: E402
+from dispatch.auth import can_see_appointment  # noqa: E402
 from dispatch.lifecycle import LABELS, State  # noqa: E402
 
 techs = storage.technicians(db)
+if user.role == "technician":  # a technician sees only their own visits
+    techs = [t for t in techs if t.id == user.technician_id]
 if not techs:
     st.info("Aucun technicien n'est inscrit : ajoutez-en dans Paramètres.")
     st.stop()
@@ -42,16 +46,19 @@ if cache_key not in st.session_state or st.button("Actualiser", key="tech_refres
     with st.spinner("Calcul de la tournée…"):
         st.session_state[cache_key] = planning.technician_day(region, db, day, tech.id, settings=s)
 day_plan, route = st.session_state[cache_key]
-if route is None or not route.stops:
+stops = [] if route is None else [
+    x for x in route.stops if can_see_appointment(user, day_plan.visits[x.visit])
+]
+if not stops:
     st.info("Aucune visite publiée pour vous ce jour-là. La répartition publie les tournées.")
     st.stop()
 
 st.caption(
     f"Départ {_common.hhmm(route.departure)} · retour {_common.hhmm(route.return_time)} · "
-    f"{len(route.stops)} visite(s) · {_common.km(route.km)}"
+    f"{len(stops)} visite(s) · {_common.km(route.km)}"
 )
 stops_view = []
-for stop in route.stops:
+for stop in stops:
     a = day_plan.visits[stop.visit]
     stops_view.append(
         StopView(lat=a.lat, lon=a.lon, title=a.customer_name, eta=_common.hhmm(stop.arrival),
@@ -165,9 +172,10 @@ def _visit_form(a, rid: int) -> None:
                         _refresh()
 
 
-for i, stop in enumerate(route.stops, start=1):
+for i, stop in enumerate(stops, start=1):
     a = day_plan.visits[stop.visit]
     with st.expander(f"{i}. {_common.hhmm(stop.arrival)} — {_common.md(a.customer_name)}", expanded=(i == 1)):
+        _access.viewed(s, user, "request", a.request_id, page="technicien")
         st.write(f"{_common.md(a.address)}  \nTél. : {_common.md(a.phone or '—')}  \n"
                  f"Problème : {_common.md(a.problem or '—')}")
         if a.lat is not None:

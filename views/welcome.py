@@ -1,4 +1,8 @@
-"""Home page "Accueil": on a fresh machine, build the region, then load demo data."""
+"""Home page "Accueil": the staff login, then (admin) build the region and load demo data.
+
+Logged out it is the "Connexion" page; on a fresh machine without any account it offers to
+create the first administrator. A staff member who is not an admin sees links to their pages.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,24 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.models import GeoPoint
-from views import _common
+from views import _access, _common
 
 if _common.public_mode():  # the website's iframe never shows the staff home page
     st.switch_page("views/coverage.py")
 
 s = _common.settings()
+user = _access.current_user(s)
+if user is None:
+    _access.login_form(s)
+    st.stop()
 st.title("Bienvenue")
+if user.role != "admin":
+    st.write(f"Bonjour **{_common.md(user.username)}** ({user.role_label}). Vos pages :")
+    for path, label in (("views/dispatcher.py", "Répartition"), ("views/technician.py", "Technicien"),
+                        ("views/billing.py", "Facturation")):
+        if _access.allowed(user, path):
+            st.page_link(path, label=label)
+    st.stop()
 
 names = _common.region_names(s)
 step1 = ":material/check_circle:" if names else "1."

@@ -97,6 +97,36 @@ def prepare_data_dir(
     return target
 
 
+#: Password of the staff accounts made by :func:`add_staff` (tests and demos only).
+STAFF_PASSWORD = "mot de passe de test 42"
+
+
+def add_staff(data_dir: Path) -> dict[str, str]:
+    """Create one account per role in ``data_dir``'s database; ``{role: username}``.
+
+    The accounts are ``admin``, ``repartition`` (dispatcher), ``facturation`` (billing) and,
+    when technicians exist (demo data), ``tech1`` linked to the first technician; all use
+    :data:`STAFF_PASSWORD`.
+    """
+    from dispatch import auth, storage
+    from dispatch.settings import load_settings
+
+    settings = load_settings(data_dir=data_dir, env={})
+    db = storage.open_database(settings=settings)
+    try:
+        names = {"admin": "admin", "dispatcher": "repartition", "billing": "facturation"}
+        for role, name in names.items():
+            auth.add_user(db, name, STAFF_PASSWORD, role=role, actor="test")
+        techs = storage.technicians(db)
+        if techs:
+            auth.add_user(db, "tech1", STAFF_PASSWORD, role="technician",
+                          technician_id=techs[0].id, actor="test")
+            names["technician"] = "tech1"
+    finally:
+        db.close()
+    return names
+
+
 class Dashboard:
     """The dashboard served by Streamlit on 127.0.0.1 (a context manager)."""
 
