@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.servers.dashboard import (  # noqa: E402
+    STAFF_PASSWORD,
     Dashboard,
+    add_staff,
     external,
     launch_chromium,
     map_frame,
@@ -29,6 +31,14 @@ from tests.servers.dashboard import (  # noqa: E402
 
 OUT = ROOT / "screenshots"
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+#: Staff pages are reached by logging in as the admin and clicking the sidebar (a reload
+#: would end the session, which lives in the browser tab).
+STAFF_LABELS = {
+    "/repartition": "Répartition",
+    "/technicien": "Technicien",
+    "/facturation": "Facturation",
+    "/parametres": "Paramètres",
+}
 PAGES = [
     ("accueil", "/", None),
     ("couverture", "/couverture", None),
@@ -51,6 +61,28 @@ def _full_height(page) -> int:
     )
 
 
+def _login(page, url: str) -> None:
+    page.goto(url + "/")
+    wait_idle(page)
+    page.get_by_label("Nom d'utilisateur").fill("admin")
+    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Se connecter").first.click()
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def _open(page, url: str, path: str) -> None:
+    """Open a page: public ones by address, staff ones through the sidebar after login."""
+    label = STAFF_LABELS.get(path)
+    if label is None:
+        page.goto(url + path)
+    else:
+        # dispatch the click: on phones the sidebar is collapsed, out of the viewport
+        page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).dispatch_event("click")
+        page.wait_for_timeout(300)
+    wait_idle(page)
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     from dispatch.planning import TZ
@@ -58,6 +90,7 @@ def main() -> int:
     leaks: set[str] = set()
     with tempfile.TemporaryDirectory() as tmp:
         data = prepare_data_dir(Path(tmp) / "data", demo_day=datetime.now(TZ).date(), n_visits=20)
+        add_staff(data)
         with Dashboard(data) as dash, launch_chromium() as browser:
             for size, (width, height) in SIZES.items():
                 context = browser.new_context(
@@ -69,17 +102,17 @@ def main() -> int:
                 for name, path, action in PAGES:
                     page = context.new_page()
                     urls = record_requests(page)
+                    if path in STAFF_LABELS:
+                        _login(page, dash.url)
                     if action == "publish":  # the technician sees a published day
-                        page.goto(dash.url + "/repartition")
-                        wait_idle(page)
+                        _open(page, dash.url, "/repartition")
                         page.get_by_role("button", name="Optimiser la journée").click()
                         map_frame(page)
                         wait_idle(page)
                         page.get_by_role("button", name="Publier les tournées aux techniciens").click()
                         page.wait_for_timeout(500)
                         wait_idle(page)
-                    page.goto(dash.url + path)
-                    wait_idle(page)
+                    _open(page, dash.url, path)
                     if action == "coverage":
                         page.get_by_label("Votre adresse").fill("1015 Avenue Saint-Denis, Mascouche")
                         page.get_by_role("button", name="Vérifier").click()
