@@ -80,13 +80,18 @@ def test_dashboard_upload_goes_through_check_upload():
     assert page.index("check_upload(") < page.index("fh.write(")
 
 
-def test_non_osm_content_with_an_osm_name_is_refused_by_the_reader(tmp_path, settings):
-    """Content sniffing: an HTML file renamed .osm raises OSMFileError (a French InvalidInput)."""
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("fake.osm", b"<html><script>alert(1)</script></html>"), ("bad.osm.bz2", b"BZh91AY&SYgarbage"),
+     ("bad.osm.gz", b"\x1f\x8bxx"), ("bad.osm.pbf", bytes(range(256)) * 2)],
+)
+def test_non_osm_content_with_an_osm_name_is_refused_by_the_reader(name, content, tmp_path, settings):
+    """Content sniffing: non-OSM or corrupt content under an OSM name raises OSMFileError."""
     from dispatch.models import GeoPoint
     from dispatch.region import build_region
 
-    fake = tmp_path / "fake.osm"
-    fake.write_text("<html><script>alert(1)</script></html>", encoding="utf-8")
-    assert check_upload(fake.name, fake.stat().st_size, settings=settings) == ".osm"
+    fake = tmp_path / name
+    fake.write_bytes(content)
+    assert name.endswith(check_upload(fake.name, fake.stat().st_size, settings=settings))
     with pytest.raises(OSMFileError):
         build_region(fake, name="faux", shop=GeoPoint(45.746, -73.601), settings=settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 
 import streamlit as st
 
@@ -81,6 +82,7 @@ with st.expander("Construire une région", expanded=not names):
                 def progress(stage: str, fraction: float | None) -> None:
                     bar.progress(min(max(fraction or 0.0, 0.0), 1.0), text=stage)
 
+                saved: Path | None = None
                 try:
                     # checked before anything is written; the browser's name is never a path
                     suffix = check_upload(upload.name, upload.size, settings=s)
@@ -89,6 +91,7 @@ with st.expander("Construire une région", expanded=not names):
                     with tempfile.NamedTemporaryFile(
                         dir=target, suffix=suffix, delete=False
                     ) as fh:
+                        saved = Path(fh.name)
                         fh.write(upload.getbuffer())
                     build_region(
                         fh.name,
@@ -101,6 +104,8 @@ with st.expander("Construire une région", expanded=not names):
                     )
                 except DispatchError as err:
                     bar.empty()
+                    if saved is not None:  # a refused file (e.g. not OSM) does not stay on disk
+                        saved.unlink(missing_ok=True)
                     _common.error_box(err)
                 else:
                     bar.progress(1.0, text="Région prête.")
