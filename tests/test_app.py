@@ -481,3 +481,55 @@ def test_public_pages_need_no_login(app_dir, page, title):
     assert at.title[0].value == title
     assert "auth_username" not in at.session_state
     assert "Connexion" not in [t.value for t in at.title]
+
+
+def _views(data_dir, entity: str) -> list:
+    """The "view" entries of the audit log for ``entity``, oldest first."""
+    from dispatch import storage
+    from dispatch.settings import load_settings
+
+    db = storage.open_database(settings=load_settings(data_dir=data_dir, env={}))
+    return [e for e in reversed(storage.audit_log(db, entity=entity)) if e.action == "view"]
+
+
+def test_dispatcher_day_table_logs_one_view_per_customer_shown(demo_dir):
+    """Opening the demo day audits a view of each appointment's request, once per session."""
+    from dispatch import storage
+    from dispatch.settings import load_settings
+
+    db = storage.open_database(settings=load_settings(data_dir=demo_dir, env={}))
+    shown = {a.request_id for a in storage.appointments_for_day(db, DEMO_DAY)}
+    assert len(shown) == 12
+    at = _page("views/dispatcher.py")
+    at.date_input(key="dispatch_day").set_value(DEMO_DAY)
+    at.run()
+    assert not at.exception, at.exception
+    views = [e for e in _views(demo_dir, "request") if e.details.get("page") == "repartition"]
+    assert {e.entity_id for e in views} == shown
+    assert {e.actor for e in views} == {"user:admin"}
+    at.run()
+    assert len(_views(demo_dir, "request")) == len(views) == 12
+
+
+def test_billing_page_logs_one_view_per_invoice_shown(demo_dir):
+    """Opening "Facturation" audits a view of each listed invoice, not again on a rerun."""
+    from dispatch import storage
+    from dispatch.invoices import issue_invoice
+    from dispatch.settings import load_settings
+
+    settings = load_settings(data_dir=demo_dir, env={})
+    db = storage.open_database(settings=settings)
+    rid = storage.appointments_for_day(db, DEMO_DAY)[0].request_id
+    storage.record_arrival(db, rid, actor="test")
+    storage.record_policy_signed(db, rid, actor="test")
+    storage.record_diagnosis(db, rid, minutes=45, actor="test")
+    storage.record_outcome(db, rid, "estimate_refused", actor="test")
+    inv = issue_invoice(db, rid, settings=settings, actor="test")
+    assert _views(demo_dir, "invoice") == []
+    at = _page("views/billing.py", user="facturation")
+    (entry,) = _views(demo_dir, "invoice")
+    assert (entry.entity_id, entry.actor) == (inv.id, "user:facturation")
+    assert entry.details == {"page": "facturation", "customer_id": inv.customer_id}
+    at.run()
+    assert not at.exception, at.exception
+    assert len(_views(demo_dir, "invoice")) == 1

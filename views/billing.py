@@ -33,6 +33,8 @@ c1.metric("Factures", len([i for i in invoices if i.kind == "invoice"]))
 c2.metric("Solde à recevoir", _common.money(total_due))
 c3.metric("Encaissé", _common.money(sum((i.paid for i in invoices), start=0)))
 
+for i in invoices:  # the table shows each invoice's customer name
+    _access.viewed(s, user, "invoice", i.id, page="facturation", customer_id=i.customer_id)
 st.dataframe(
     pd.DataFrame(
         [

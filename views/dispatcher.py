@@ -123,6 +123,8 @@ with tab_day:
         )
     else:
         with st.expander("Rendez-vous du jour", expanded=plan_key not in plans):
+            for a in appts:  # the table shows each customer's name and address
+                _access.viewed(s, user, "request", a.request_id, page="repartition")
             st.dataframe(
                 pd.DataFrame(
                     [
