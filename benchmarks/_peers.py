@@ -8,13 +8,13 @@ exploration level 5, given the same integer matrices as the product.
 from __future__ import annotations
 
 import math
-import time
 from datetime import timedelta
 
 import pyvrp
 import vroom
 from pyvrp.stop import MaxRuntime
 
+from dispatch import _vroom
 from dispatch._engine import EngineInput, EngineResult
 from dispatch.vrptw import VrptwInstance
 
@@ -86,51 +86,6 @@ def vroom_vrptw(inst: VrptwInstance, *, budget: float, convention: str = "dimacs
 
 
 def vroom_engine(inst: EngineInput, *, budget: float) -> EngineResult:
-    """VROOM on a dispatch day: breaks, skills, windows and span limits are native; penalties
-    become priorities (VROOM serves the highest priority total first, then minimises cost)."""
-    t0 = time.perf_counter()
-    top = max((job.penalty for job in inst.jobs), default=1)
-    # VROOM skills are "all of": give each job the skill set of its allowed group
-    groups: dict[frozenset, int] = {}
-    problem2 = vroom.Input()
-    problem2.set_durations_matrix("car", [[min(int(x), 2**31) for x in row] for row in inst.durations])
-    veh_skills: list[set[int]] = [set() for _ in inst.vehicles]
-    job_skill: list[set[int]] = []
-    for job in inst.jobs:
-        if job.allowed is None:
-            job_skill.append(set())
-            continue
-        key = frozenset(job.allowed)
-        if key not in groups:
-            groups[key] = len(groups) + 1
-            for v in key:
-                veh_skills[v].add(groups[key])
-        job_skill.append({groups[key]})
-    for v, veh in enumerate(inst.vehicles):
-        breaks = []
-        if veh.brk is not None:
-            breaks = [vroom.Break(1, time_windows=[vroom.TimeWindow(veh.brk.early, veh.brk.late)], service=veh.brk.duration)]
-        span = veh.max_span + (veh.brk.duration if veh.brk else 0) if veh.max_span else None
-        problem2.add_vehicle(
-            vroom.Vehicle(
-                v + 1, start=veh.start, end=veh.end, skills=veh_skills[v],
-                time_window=vroom.TimeWindow(veh.tw_early, veh.tw_late), breaks=breaks,
-                max_travel_time=span,
-                costs=vroom.VehicleCosts(fixed=veh.fixed_cost),
-            )
-        )
-    for j, job in enumerate(inst.jobs):
-        problem2.add_job(
-            vroom.Job(
-                j + 1, location=job.loc, default_service=job.service, skills=job_skill[j],
-                priority=max(0, min(100, round(100 * job.penalty / top))),
-                time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows],
-            )
-        )
-    sol = problem2.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=budget))
-    routes: list[list[int]] = [[] for _ in inst.vehicles]
-    for row in sol.routes.itertuples():
-        if row.type == "job":
-            routes[int(row.vehicle_id) - 1].append(int(row.id) - 1)
-    served = {j for r in routes for j in r}
-    return EngineResult(routes, [j for j in range(len(inst.jobs)) if j not in served], "vroom", time.perf_counter() - t0)
+    """VROOM on a dispatch day (the product's glue, :mod:`dispatch._vroom`), as a peer:
+    exploration 5, two threads, timeout = the budget."""
+    return _vroom.solve(inst, exploration=5, threads=2, time_limit=budget)

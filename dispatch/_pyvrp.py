@@ -32,7 +32,7 @@ def can_express(inst: EngineInput) -> bool:
 
 
 def lunch_spots(inst: EngineInput, v: int) -> set[int]:
-    """Places where vehicle ``v`` may take its lunch in the PyVRP model.
+    """Places where vehicle ``v`` may take its lunch in the exact (``"spots"``) day model.
 
     Its start, its end, and the places of the visits it may serve whose window lies within
     an hour of the lunch window (a lunch far from any such visit would mean hours of
@@ -51,13 +51,304 @@ def lunch_spots(inst: EngineInput, v: int) -> set[int]:
     }
 
 
-def size(inst: EngineInput) -> int:
-    """Number of PyVRP clients of the day model (visits + lunch spots)."""
+def size(inst: EngineInput, lunch: str = "spots") -> int:
+    """Number of PyVRP clients of the day model (visits + lunch clients)."""
+    if lunch == "job":
+        return len(inst.jobs) + sum(v.brk is not None for v in inst.vehicles)
     return len(inst.jobs) + sum(len(lunch_spots(inst, v)) for v in range(len(inst.vehicles)))
 
 
 #: Cost of an arc a vehicle may not use (its profile): more than any visit's prize.
 _FORBIDDEN_COST = 10**9
+
+
+class _Candidates(pyvrp.IteratedLocalSearchCallbacks):
+    """Hands every candidate solution of the search to ``fn`` (the route pool)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def on_iteration(self, current, candidate, best, cost_evaluator):
+        self.fn(candidate)
+
+
+class DayModel:
+    """A dispatch day as PyVRP data, built once and searched many times.
+
+    Two ways to give PyVRP the lunch break it does not have:
+
+    * ``lunch="spots"`` (exact for the product's scheduler): the lunch of technician *k* is
+      a required client group of "lunch spots", one co-located with each place *k* may be
+      (its start, its end, each visit it may serve), with the lunch duration as service and
+      the lunch window as time window. Taking the lunch at the spot of the next visit before
+      serving it equals taking it on the way.
+    * ``lunch="job"`` (a relaxation, 3-4 times more iterations per second): the lunch is one
+      required client per technician at a place with no drive time to or from anywhere, of
+      duration lunch + ``lunch_slack`` seconds (the slack stands for the drive the lunch
+      interrupts). Its answers are re-scheduled by the product's scheduler, which may find
+      them short of time: they seed and feed the exact model, they are never trusted alone.
+
+    Both: every job and depot gets its own PyVRP location (copies of the matrix rows);
+    skills and pinned technicians through one profile (matrix) per technician in which the
+    clients it may not serve cost :data:`_FORBIDDEN_COST`; several windows through a client
+    group of one client per window; every visit optional with its penalty as prize (the
+    answer is never empty); cost = ``weights[0]`` x travel + ``weights[1]`` x route
+    duration (the small duration term keeps days compact, which measured to leave room for
+    more visits than travel alone).
+    """
+
+    def __init__(
+        self,
+        inst: EngineInput,
+        *,
+        lunch: str = "spots",
+        lunch_slack: int = 0,
+        lunch_quantile: float = 0.0,
+        weights: tuple[int, int] = (10, 1),
+        num_neighbours: int = 100,
+    ) -> None:
+        import numpy as np
+
+        if lunch not in ("spots", "job"):
+            msg = f"lunch must be 'spots' or 'job', got {lunch!r}."
+            raise ValueError(msg)
+        self.inst = inst
+        self.lunch = lunch
+        self.num_neighbours = num_neighbours
+        n_jobs = len(inst.jobs)
+        base_dur = np.asarray(inst.durations, dtype=np.int64)
+        base_dist = np.asarray(inst.distances, dtype=np.int64)
+        # locations: one per depot place used, then one per job, then lunch clients
+        depot_base = sorted({v.start for v in inst.vehicles} | {v.end for v in inst.vehicles})
+        depot_idx = {b: k for k, b in enumerate(depot_base)}
+        loc_base: list[int] = list(depot_base)  # -1 = the "anywhere" lunch place
+        loc_owner: list[int] = [-1] * len(depot_base)  # -1 = anyone; k = only vehicle k
+        clients: list = []
+        #: per client: ("job", j) or ("lunch", v)
+        self.kinds: list[tuple[str, int]] = []
+        #: per job, its clients (one per window)
+        self.job_clients: list[list[int]] = [[] for _ in inst.jobs]
+        #: (vehicle, base location) -> lunch spot client; (vehicle, -1) -> lunch job client
+        self.lunch_client: dict[tuple[int, int], int] = {}
+        groups: list = []
+        allowed = [job.allowed for job in inst.jobs]
+        job_locs: list[int] = []
+        for job in inst.jobs:
+            job_locs.append(len(loc_base))
+            loc_base.append(job.loc)
+            loc_owner.append(-1)
+        prize_scale = sum(weights)
+        for j, job in enumerate(inst.jobs):
+            group = None
+            if len(job.windows) > 1:
+                group = len(groups)
+            for a, b in job.windows:
+                self.job_clients[j].append(len(clients))
+                clients.append(
+                    pyvrp.Client(job_locs[j], service_duration=int(job.service), tw_early=int(a),
+                                 tw_late=int(b), prize=int(job.penalty) * prize_scale, required=False,
+                                 group=group)
+                )
+                self.kinds.append(("job", j))
+            if group is not None:
+                groups.append(pyvrp.ClientGroup(self.job_clients[j], required=False))
+        for v, veh in enumerate(inst.vehicles):
+            if veh.brk is None:
+                continue
+            if lunch == "job":
+                loc = len(loc_base)
+                loc_base.append(-1)
+                loc_owner.append(v)
+                self.lunch_client[(v, -1)] = len(clients)
+                clients.append(
+                    pyvrp.Client(loc, service_duration=int(veh.brk.duration + lunch_slack),
+                                 tw_early=int(veh.brk.early), tw_late=int(veh.brk.late), required=True)
+                )
+                self.kinds.append(("lunch", v))
+                continue
+            members = []
+            for b in sorted(lunch_spots(inst, v)):
+                loc = len(loc_base)
+                loc_base.append(b)
+                loc_owner.append(v)
+                members.append(len(clients))
+                self.lunch_client[(v, b)] = len(clients)
+                clients.append(
+                    pyvrp.Client(loc, service_duration=int(veh.brk.duration), tw_early=int(veh.brk.early),
+                                 tw_late=int(veh.brk.late), required=False, group=len(groups))
+                )
+                self.kinds.append(("lunch", v))
+            groups.append(pyvrp.ClientGroup(members, required=True))
+        idx = np.asarray(loc_base)
+        anywhere = idx < 0
+        idx = np.where(anywhere, 0, idx)
+        dur = base_dur[np.ix_(idx, idx)]
+        dist = base_dist[np.ix_(idx, idx)]
+        dur[anywhere, :] = 0
+        dur[:, anywhere] = 0
+        dist[anywhere, :] = 0
+        dist[:, anywhere] = 0
+        if anywhere.any() and lunch_quantile > 0:
+            # the drive after the lunch: a quantile of the drives into each place
+            into = base_dur[np.ix_(idx[~anywhere], idx[~anywhere])].astype(float)
+            np.fill_diagonal(into, np.nan)
+            if into.shape[0] > 1:
+                q = np.nan_to_num(np.nanquantile(into, lunch_quantile, axis=0)).astype(np.int64)
+                q = np.minimum(q, 4 * 3600)
+                for r in np.flatnonzero(anywhere):
+                    dur[r, ~anywhere] = q
+        np.fill_diagonal(dur, 0)
+        np.fill_diagonal(dist, 0)
+        owner = np.asarray(loc_owner)
+        # profiles: one per vehicle when anything is restricted, else one shared
+        restricted = any(a is not None for a in allowed) or inst.has_breaks
+        dur_mats, dist_mats, profile_of = [], [], []
+        cost = dur if inst.objective == "duration" else dist
+        if not restricted:
+            dur_mats, dist_mats, profile_of = [dur], [cost], [0] * len(inst.vehicles)
+        else:
+            for v in range(len(inst.vehicles)):
+                forbid = (owner != -1) & (owner != v)
+                for j in range(n_jobs):
+                    if allowed[j] is not None and v not in allowed[j]:
+                        forbid[job_locs[j]] = True
+                # forbidden arcs cost _FORBIDDEN_COST (a static cost the local search handles
+                # well; measured better than making them time-infeasible)
+                c = cost.copy()
+                c[:, forbid] += _FORBIDDEN_COST
+                np.fill_diagonal(c, 0)
+                dur_mats.append(dur)
+                dist_mats.append(c)
+                profile_of.append(v)
+        locations = [pyvrp.Location(0, 0) for _ in loc_base]
+        depots = [pyvrp.Depot(k) for k in range(len(depot_base))]
+        vtypes = []
+        for v, veh in enumerate(inst.vehicles):
+            span = 2**40
+            if veh.max_span is not None:
+                span = veh.max_span + (veh.brk.duration + (lunch_slack if lunch == "job" else 0) if veh.brk else 0)
+            vtypes.append(
+                pyvrp.VehicleType(
+                    1, start_depot=depot_idx[veh.start], end_depot=depot_idx[veh.end],
+                    fixed_cost=int(veh.fixed_cost), tw_early=int(veh.tw_early), tw_late=int(veh.tw_late),
+                    shift_duration=int(span),
+                    # PyVRP's "distance" matrix carries the travel cost (drive seconds for
+                    # a day); its duration term (waiting and services included) is small
+                    unit_distance_cost=weights[0],
+                    unit_duration_cost=weights[1],
+                    profile=profile_of[v],
+                )
+            )
+        self.data = pyvrp.ProblemData(locations, clients, depots, vtypes, dist_mats, dur_mats, groups)
+
+    @property
+    def size(self) -> int:
+        """Number of PyVRP clients."""
+        return self.data.num_clients
+
+    def lunch_legs(self, sol) -> list[int | None]:
+        """Per vehicle, how many visits precede its lunch in ``sol`` (``None``: no lunch)."""
+        legs: list[int | None] = [None] * len(self.inst.vehicles)
+        for r in sol.routes():
+            k = 0
+            for a in r:
+                if not a.is_client():
+                    continue
+                if self.kinds[a.idx][0] == "job":
+                    k += 1
+                else:
+                    legs[r.vehicle_type()] = k
+        return legs
+
+    def routes_of(self, sol) -> list[list[int]]:
+        """Job indices per vehicle (lunch clients left out) of a PyVRP solution."""
+        routes: list[list[int]] = [[] for _ in self.inst.vehicles]
+        for r in sol.routes():
+            routes[r.vehicle_type()] = [self.kinds[a.idx][1] for a in r if a.is_client() and self.kinds[a.idx][0] == "job"]
+        return routes
+
+    def pool_routes(self, sol) -> list[tuple[int, tuple[int, ...]]]:
+        """The routes of ``sol`` without time warp, each with its lunch, as (vehicle, jobs)."""
+        out = []
+        for r in sol.routes():
+            if r.has_time_warp() or r.has_excess_distance():
+                continue
+            v = r.vehicle_type()
+            jobs: list[int] = []
+            lunches = 0
+            for a in r:
+                if not a.is_client():
+                    continue
+                kind, x = self.kinds[a.idx]
+                if kind == "job":
+                    jobs.append(x)
+                elif x == v:
+                    lunches += 1
+                else:
+                    lunches = 99
+            if lunches == (1 if self.inst.vehicles[v].brk is not None else 0):
+                out.append((v, tuple(jobs)))
+        return out
+
+    def solution(self, routes: list[list[int]], lunch_legs: list[int | None]):
+        """A PyVRP solution of these routes, the lunch of route ``v`` on leg ``lunch_legs[v]``
+        (before stop k; ``len(route)`` = on the way back; ``None`` = first possible)."""
+        inst = self.inst
+        out = []
+        for v, route in enumerate(routes):
+            if not route:
+                continue
+            veh = inst.vehicles[v]
+            acts = [self.job_clients[j][0] for j in route]
+            if veh.brk is not None:
+                k = lunch_legs[v]
+                if k is None:
+                    k = len(route)
+                if self.lunch == "job":
+                    client = self.lunch_client[(v, -1)]
+                else:
+                    places = [inst.jobs[j].loc for j in route] + [veh.end]
+                    # the spot of that stop, else the nearest stop after it that has one
+                    client = next(
+                        (self.lunch_client[(v, p)] for p in places[k:] if (v, p) in self.lunch_client),
+                        self.lunch_client.get((v, veh.end)),
+                    )
+                acts.insert(k, client)
+            out.append(pyvrp.Route(self.data, acts, v))
+        return pyvrp.Solution(self.data, out)
+
+    def search(
+        self,
+        *,
+        time_limit: float,
+        seed: int = 1,
+        iterations: int | None = None,
+        initial=None,
+        pool: dict | None = None,
+    ):
+        """One PyVRP search; returns ``(best solution, iterations)``.
+
+        ``initial``: a :class:`pyvrp.Solution` of this data to start from; ``pool``: a dict
+        that receives every candidate route (see :meth:`pool_routes`) as a key.
+        """
+        stop = MaxRuntime(time_limit)
+        if iterations is not None:
+            stop = MultipleCriteria([MaxIterations(int(iterations)), MaxRuntime(time_limit)])
+        ils = pyvrp.IteratedLocalSearchParams()
+        if pool is not None:
+            def add(sol, _pool=pool):
+                for key in self.pool_routes(sol):
+                    _pool[key] = None
+            ils = pyvrp.IteratedLocalSearchParams(callbacks=_Candidates(add))
+        params = pyvrp.SolveParams(ils=ils, neighbourhood=NeighbourhoodParams(num_neighbours=self.num_neighbours))
+        res = pyvrp.solve(
+            self.data, stop=stop, seed=int(seed), display=False, collect_stats=False, params=params,
+            initial_solution=initial,
+        )
+        if pool is not None:
+            for key in self.pool_routes(res.best):
+                pool[key] = None
+        return res.best, int(res.num_iterations)
 
 
 def solve_day(
@@ -66,159 +357,21 @@ def solve_day(
     time_limit: float,
     seed: int = 1,
     iterations: int | None = None,
-    num_neighbours: int = 100,
-    weights: tuple[int, int] = (10, 1),
-    initial: list | None = None,
+    lunch: str = "spots",
 ) -> EngineResult:
-    """Solve a dispatch day with PyVRP, lunch breaks and skills included.
-
-    Modelling (exact for our scheduler's semantics):
-
-    * every job and depot gets its own PyVRP location (copies of the matrix rows);
-    * a lunch break of technician *k* is a required client group of "lunch spots", one
-      co-located with each place *k* may be (its start, its end, each visit it may serve),
-      with the lunch duration as service and the lunch window as time window. Taking the
-      lunch at the spot of the next visit before serving it equals taking it on the way;
-    * skills and pinned technicians: each technician has its own profile (matrix) in which
-      the spots and visits it may not serve cannot be reached (drive time 10^8);
-    * several windows: a client group of one client per window;
-    * every visit is optional with its penalty as prize (the answer is never empty);
-    * cost = ``weights[0]`` x travel + ``weights[1]`` x route duration (waiting and services
-      included): travel is the product's objective; the small duration term keeps days
-      compact, which measured to leave room for more visits than travel alone;
-    * ``initial``: start from a previous answer's ``stats["pyvrp_routes"]`` (client
-      indices and vehicle type of each route, lunch spots included) instead of a random
-      solution; used to continue the better of two searches.
-    """
-    import numpy as np
-
+    """One PyVRP search on a dispatch day (lunch breaks and skills included; see
+    :class:`DayModel`). The benchmark's "PyVRP on the product's model" peer."""
     t0 = time.perf_counter()
-    n_jobs = len(inst.jobs)
-    n_veh = len(inst.vehicles)
-    base_dur = np.asarray(inst.durations, dtype=np.int64)
-    base_dist = np.asarray(inst.distances, dtype=np.int64)
-    # locations: one per depot place used, then one per job, then lunch spots
-    depot_base = sorted({v.start for v in inst.vehicles} | {v.end for v in inst.vehicles})
-    depot_idx = {b: k for k, b in enumerate(depot_base)}
-    loc_base: list[int] = list(depot_base)
-    loc_owner: list[int] = [-1] * len(depot_base)  # -1 = anyone; k = only vehicle k
-    clients: list = []
-    client_kind: list[tuple[str, int]] = []
-    groups: list = []
-    allowed = [job.allowed for job in inst.jobs]
-    job_locs: list[int] = []
-    for job in inst.jobs:
-        job_locs.append(len(loc_base))
-        loc_base.append(job.loc)
-        loc_owner.append(-1)
-    for j, job in enumerate(inst.jobs):
-        if len(job.windows) == 1:
-            a, b = job.windows[0]
-            clients.append(
-                pyvrp.Client(job_locs[j], service_duration=int(job.service), tw_early=int(a),
-                             tw_late=int(b), prize=int(job.penalty) * sum(weights), required=False)
-            )
-            client_kind.append(("job", j))
-        else:
-            members = []
-            for a, b in job.windows:
-                members.append(len(clients))
-                clients.append(
-                    pyvrp.Client(job_locs[j], service_duration=int(job.service), tw_early=int(a),
-                                 tw_late=int(b), prize=int(job.penalty) * sum(weights), required=False,
-                                 group=len(groups))
-                )
-                client_kind.append(("job", j))
-            groups.append(pyvrp.ClientGroup(members, required=False))
-    for v, veh in enumerate(inst.vehicles):
-        if veh.brk is None:
-            continue
-        spots = lunch_spots(inst, v)
-        members = []
-        for b in sorted(spots):
-            loc = len(loc_base)
-            loc_base.append(b)
-            loc_owner.append(v)
-            members.append(len(clients))
-            clients.append(
-                pyvrp.Client(loc, service_duration=int(veh.brk.duration), tw_early=int(veh.brk.early),
-                             tw_late=int(veh.brk.late), required=False, group=len(groups))
-            )
-            client_kind.append(("lunch", v))
-        groups.append(pyvrp.ClientGroup(members, required=True))
-    idx = np.asarray(loc_base)
-    dur = base_dur[np.ix_(idx, idx)]
-    dist = base_dist[np.ix_(idx, idx)]
-    np.fill_diagonal(dur, 0)
-    np.fill_diagonal(dist, 0)
-    owner = np.asarray(loc_owner)
-    # profiles: one per vehicle when anything is restricted, else one shared
-    restricted = any(a is not None for a in allowed) or inst.has_breaks
-    dur_mats, dist_mats, profile_of = [], [], []
-    if not restricted:
-        cost = dur if inst.objective == "duration" else dist
-        dur_mats, dist_mats, profile_of = [dur], [cost], [0] * n_veh
-    else:
-        for v in range(n_veh):
-            forbid = (owner != -1) & (owner != v)
-            for j in range(n_jobs):
-                if allowed[j] is not None and v not in allowed[j]:
-                    forbid[job_locs[j]] = True
-            # forbidden arcs cost _FORBIDDEN_COST (a static cost the local search handles
-            # well; measured better than making them time-infeasible)
-            c = (dur if inst.objective == "duration" else dist).copy()
-            c[:, forbid] += _FORBIDDEN_COST
-            np.fill_diagonal(c, 0)
-            dur_mats.append(dur)
-            dist_mats.append(c)
-            profile_of.append(v)
-    locations = [pyvrp.Location(0, 0) for _ in loc_base]
-    depots = [pyvrp.Depot(k) for k in range(len(depot_base))]
-    vtypes = []
-    for v, veh in enumerate(inst.vehicles):
-        span = 2**40
-        if veh.max_span is not None:
-            span = veh.max_span + (veh.brk.duration if veh.brk else 0)
-        vtypes.append(
-            pyvrp.VehicleType(
-                1, start_depot=depot_idx[veh.start], end_depot=depot_idx[veh.end],
-                fixed_cost=int(veh.fixed_cost), tw_early=int(veh.tw_early), tw_late=int(veh.tw_late),
-                shift_duration=int(span),
-                # the objective is travel only: PyVRP's "distance" matrix carries the travel
-                # cost (drive seconds for a day), its duration cost (which would include
-                # waiting and services) is off
-                unit_distance_cost=weights[0],
-                unit_duration_cost=weights[1],
-                profile=profile_of[v],
-            )
-        )
-    data = pyvrp.ProblemData(locations, clients, depots, vtypes, dist_mats, dur_mats, groups)
-    stop = MaxRuntime(time_limit)
-    if iterations is not None:
-        stop = MultipleCriteria([MaxIterations(int(iterations)), MaxRuntime(time_limit)])
-    params = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=num_neighbours))
-    init = None
-    if initial is not None:
-        init = pyvrp.Solution(data, [pyvrp.Route(data, acts, t) for acts, t in initial if acts])
-    res = pyvrp.solve(
-        data, stop=stop, seed=int(seed), display=False, collect_stats=False, params=params, initial_solution=init
-    )
-    sol = res.best
-    routes: list[list[int]] = [[] for _ in inst.vehicles]
-    for r in sol.routes():
-        v = r.vehicle_type()
-        routes[v] = [client_kind[a.idx][1] for a in r if a.is_client() and client_kind[a.idx][0] == "job"]
+    model = DayModel(inst, lunch=lunch)
+    sol, iters = model.search(time_limit=time_limit, seed=seed, iterations=iterations)
+    routes = model.routes_of(sol)
     served = {j for r in routes for j in r}
     return EngineResult(
         routes=routes,
-        dropped=[j for j in range(n_jobs) if j not in served],
+        dropped=[j for j in range(len(inst.jobs)) if j not in served],
         engine="pyvrp",
         seconds=time.perf_counter() - t0,
-        stats={
-            "feasible": bool(sol.is_feasible()),
-            "iterations": int(res.num_iterations),
-            "pyvrp_routes": [([a.idx for a in r if a.is_client()], r.vehicle_type()) for r in sol.routes()],
-        },
+        stats={"feasible": bool(sol.is_feasible()), "iterations": iters},
     )
 
 
@@ -361,4 +514,4 @@ def solve(
     )
 
 
-__all__ = ["can_express", "solve"]
+__all__ = ["DayModel", "can_express", "solve", "solve_day"]

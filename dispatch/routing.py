@@ -1076,13 +1076,168 @@ def _diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set
 
 # --------------------------------------------------------------------------- solve
 
-#: PyVRP iterations x clients per second assumed by the deterministic stop (measured
-#: 130,000-250,000 here, busy to idle).
-_PYVRP_RATE = 150_000
-#: Deterministic mode: after the two searches, the better one is continued from its own
-#: best solution (another seed) for this share of the budget (measured on the 8 bench days
-#: x 2 seeds: 2 visits more served and 3 days at the best peer objective instead of 1).
+#: PyVRP iterations x clients per second of one search (one thread), as the deterministic
+#: stop assumes: measured 130,000-390,000 on the benchmark days here (idle machine, two
+#: searches in parallel threads), calibrated at the low end so that a busy machine still
+#: finishes the count before the clock's guard.
+_PYVRP_RATE = 130_000
+#: Shares of the budget: the two first searches (in parallel), then the two continuations
+#: from the recombined best (in parallel); the rest goes to recombination and repair (and,
+#: in the wall-clock mode, to the OR-Tools polish).
+_FIRST_SHARE = 0.45
 _CONTINUE_SHARE = 0.25
+#: CP-SAT deterministic time of one set-packing solve, per second of budget.
+_PACKING_SHARE = 0.05
+#: Work bound of the one-ejection insertions (route evaluations; repeatable).
+_EJECT_CHECKS = 40_000
+#: VROOM's exploration level for the extra first answer (``None`` = no VROOM).
+_VROOM_EXPLORATION: int | None = 3
+
+_THREADS = None
+
+
+def _threads():
+    """Threads for two PyVRP searches at once (its C++ search releases the GIL: measured
+    1,883 iterations in 1.1 s for two threads against 842 in 1 s for one) and VROOM."""
+    global _THREADS
+    if _THREADS is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _THREADS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="opms-search")
+    return _THREADS
+
+
+def _job_route_cost(inst: EngineInput, v: int, route: Sequence[int]) -> int:
+    """Objective travel of a route plus its technician's fixed cost."""
+    veh = inst.vehicles[v]
+    locs = [veh.start, *(inst.jobs[j].loc for j in route), veh.end]
+    return veh.fixed_cost + sum(inst.arc_cost(a, b) for a, b in zip(locs, locs[1:], strict=False))
+
+
+def _cost_of(inst: EngineInput, routes: Sequence[Sequence[int]]) -> int:
+    served = {j for r in routes for j in r}
+    return sum(job.penalty for j, job in enumerate(inst.jobs) if j not in served) + sum(
+        _job_route_cost(inst, v, r) for v, r in enumerate(routes) if r
+    )
+
+
+def _recombine(inst: EngineInput, routes: list[list[int]], pool: dict, *, packing_time: float) -> list[list[int]]:
+    """The best day made of pooled routes (see :mod:`dispatch._recombine`), never worse than
+    ``routes``; every route chosen is checked by the product's scheduler."""
+    from dispatch import _recombine as rc
+
+    keys = list(pool)
+    keys += [(v, tuple(r)) for v, r in enumerate(routes) if r]
+    cols = rc.columns(keys, lambda v, r: _job_route_cost(inst, v, r))
+    index = {c: k for k, c in enumerate(cols)}
+    value = [sum(inst.jobs[j].penalty for j in r) - _job_route_cost(inst, v, r) for v, r in cols]
+    start = []
+    for v, r in enumerate(routes):
+        k = index.get((v, tuple(r)), -1) if r else -1
+        if r and k < 0:  # an order that lost to a cheaper one of the same visits
+            k = next(i for i, (w, rr) in enumerate(cols) if w == v and set(rr) == set(r))
+        start.append(k)
+    for _ in range(3):
+        picked = rc.exchange(len(inst.vehicles), len(inst.jobs), cols, value, start)
+        if packing_time > 0:
+            picked = rc.set_packing(len(inst.vehicles), cols, value, picked, deterministic_time=packing_time)
+        bad = [c for c in picked if c >= 0 and not _route_feasible(inst, cols[c][0], list(cols[c][1]))]
+        if not bad:
+            out = [list(cols[c][1]) if c >= 0 else [] for c in picked]
+            return out if _cost_of(inst, out) < _cost_of(inst, routes) else routes
+        for c in bad:  # a pooled route our scheduler refuses: never choose it again
+            value[c] = -(10**15)
+    return routes
+
+
+def _pyvrp_day(
+    inst: EngineInput, *, time_limit: float, seed: int, deterministic: bool, t0: float, deadline: float
+) -> EngineResult:
+    """PyVRP searches + VROOM + route recombination (see docs/routing.md).
+
+    1. two PyVRP searches on the exact day model (:class:`dispatch._pyvrp.DayModel`,
+       lunch spots), in parallel threads, every candidate route pooled; VROOM in a third
+       thread (its repaired routes pooled too);
+    2. the best day made of pooled routes (:func:`_recombine`: exchange + CP-SAT);
+    3. two more searches continuing from it (other seeds), pooled, recombined again;
+    4. repair by the product's scheduler, one-ejection insertions; in the wall-clock mode
+       the time left goes to an OR-Tools polish.
+
+    Repeatable mode: every search stops on an iteration count, CP-SAT on deterministic
+    time, the ejections on a work count; the clock only guards.
+    """
+    from dispatch import _ortools, _pyvrp, _vroom
+
+    model = _pyvrp.DayModel(inst)
+    n_clients = max(1, _pyvrp.size(inst))
+
+    def budget(share: float, clients_rate: float) -> tuple[int | None, float]:
+        if deterministic:
+            return max(25, int(clients_rate * share * time_limit)), 4 * share * time_limit  # clock = guard
+        room = deadline - _time.perf_counter() - 0.2 * time_limit
+        return None, max(0.02 * time_limit, min(share * time_limit, room))
+
+    def run(share: float, tasks: list[tuple]):
+        """PyVRP searches in parallel threads, ``tasks`` = (seed, initial) each; returns
+        their best solutions and the pool of their candidate routes."""
+        iterations, limit = budget(share, _PYVRP_RATE / n_clients)
+        pools: list[dict] = [{} for _ in tasks]
+        futures = [
+            _threads().submit(model.search, time_limit=limit, seed=s, iterations=iterations, initial=init, pool=p)
+            for (s, init), p in zip(tasks, pools, strict=True)
+        ]
+        sols = [f.result()[0] for f in futures]
+        pool: dict = {}
+        for p in pools:
+            pool.update(p)
+        return sols, pool
+
+    def start_of(routes: list[list[int]]):
+        legs = []
+        for v, r in enumerate(routes):
+            sched = schedule_route(inst, v, r) if r else None
+            legs.append(sched.break_leg if sched is not None else None)
+        return model.solution(routes, legs)
+
+    packing = _PACKING_SHARE * time_limit
+    vroom = None
+    if _VROOM_EXPLORATION is not None and _vroom.available():
+        vroom = _threads().submit(_vroom.solve, inst, exploration=_VROOM_EXPLORATION)
+    sols, pool = run(_FIRST_SHARE, [(seed, None), (seed + 1000, None)])
+    cands = [model.routes_of(sol) for sol in sols]
+    if vroom is not None:
+        cands.append(vroom.result().routes)
+    cands = [_repair(inst, r, [])[0] for r in cands]
+    if vroom is not None:
+        for v, r in enumerate(cands[-1]):
+            if r:
+                pool[(v, tuple(r))] = None
+    best = min(cands, key=lambda r: _cost_of(inst, r))
+    best = _recombine(inst, best, pool, packing_time=packing)
+    if _CONTINUE_SHARE > 0 and (deterministic or deadline - _time.perf_counter() > 0.3 * time_limit):
+        start = start_of(best)
+        more, pool2 = run(_CONTINUE_SHARE, [(seed + 2000, start), (seed + 3000, start)])
+        pool.update(pool2)
+        for sol in more:
+            r = _repair(inst, model.routes_of(sol), [])[0]
+            if _cost_of(inst, r) < _cost_of(inst, best):
+                best = r
+        best = _recombine(inst, best, pool, packing_time=packing)
+    served = {j for r in best for j in r}
+    routes, dropped, _ = _repair(inst, best, [j for j in range(len(inst.jobs)) if j not in served])
+    routes, dropped = _eject_insert(inst, routes, dropped, max_checks=_EJECT_CHECKS)
+    result = EngineResult(routes=routes, dropped=dropped, engine="pyvrp", seconds=0.0, stats={"pool": len(pool)})
+    left = deadline - _time.perf_counter()
+    if not deterministic and left > 0.1 * time_limit:
+        # wall-clock mode: the time left goes to OR-Tools' own moves (guided local search
+        # from these routes). Not in the repeatable mode: measured on the bench days, the
+        # 0.3 s OR-Tools needs on 60 visits served fewer visits than as PyVRP iterations
+        polished = _ortools.solve(
+            inst, time_limit=left, initial_routes=routes, metaheuristic="guided_local_search", warm_only=True
+        )
+        if polished.stats.get("warm_start") and polished.cost(inst) < result.cost(inst):
+            result = replace(polished, engine="pyvrp+ortools", stats=result.stats)
+    return replace(result, seconds=_time.perf_counter() - t0)
 
 
 def _engine_solve(
@@ -1114,69 +1269,7 @@ def _engine_solve(
     if engine == "auto":
         use = "pyvrp" if _pyvrp.can_express(inst) else "ortools"
     if use == "pyvrp":
-        share = 0.75 * time_limit
-        iterations = None
-        if deterministic:
-            n_clients = _pyvrp.size(inst)
-            # measured 130,000-250,000 / n_clients iterations per second on this machine
-            # (busy to idle); calibrated at 150,000 so that a busy machine still finishes
-            # the count before the guard
-            iterations = max(25, int(_PYVRP_RATE * share / 2 / max(1, n_clients)))
-        # two independent searches of half the share each, keep the better: PyVRP's result
-        # varies a lot between seeds on these small days (measured: best of two half-length
-        # runs served 5 more visits over 14 runs than one full-length run; three thirds did
-        # worse than two halves)
-        first = None
-        for k in range(2):
-            if deterministic:
-                # the iteration count stops it (repeatable); the clock only guards, so a
-                # busy machine makes the call slower rather than the plan different
-                limit = 2 * share  # four times the half-share
-            else:
-                room = (deadline - 0.15 * time_limit - _time.perf_counter()) / (2 - k)
-                limit = max(0.05 * time_limit, min(share / 2, room))
-            run = _pyvrp.solve_day(
-                inst,
-                time_limit=limit,
-                seed=seed + 1000 * k,
-                iterations=iterations,
-            )
-            routes, dropped, _ = _repair(inst, run.routes, run.dropped)
-            routes, dropped = _eject_insert(inst, routes, dropped)
-            run = replace(run, routes=routes, dropped=dropped)
-            if first is None or run.cost(inst) < first.cost(inst):
-                first = run
-        if deterministic and _CONTINUE_SHARE > 0:
-            # continue the better search from its own best solution (another seed)
-            run = _pyvrp.solve_day(
-                inst,
-                time_limit=2 * share,
-                seed=seed + 2000,
-                iterations=max(25, int(_PYVRP_RATE * _CONTINUE_SHARE * time_limit / max(1, n_clients))),
-                initial=first.stats["pyvrp_routes"],
-            )
-            routes, dropped, _ = _repair(inst, run.routes, run.dropped)
-            routes, dropped = _eject_insert(inst, routes, dropped)
-            run = replace(run, routes=routes, dropped=dropped)
-            if run.cost(inst) < first.cost(inst):
-                first = run
-        left = deadline - _time.perf_counter()
-        best = first
-        if deterministic or left > 0.05 * time_limit:
-            # deterministic: greedy descent stopped after 10 improving solutions (repeatable;
-            # with lunch breaks OR-Tools takes seconds to prove a local optimum on 60
-            # visits, so "until it stops" would be cut by the clock); the clock only guards
-            polished = _ortools.solve(
-                inst,
-                time_limit=max(left, (0.5 if deterministic else 0.1) * time_limit),
-                solution_limit=10 if deterministic else None,
-                initial_routes=first.routes,
-                metaheuristic="greedy_descent" if deterministic else "guided_local_search",
-                warm_only=True,
-            )
-            if polished.stats.get("warm_start") and polished.cost(inst) < first.cost(inst):
-                best = replace(polished, engine="pyvrp+ortools")
-        return replace(best, seconds=_time.perf_counter() - t0)
+        return _pyvrp_day(inst, time_limit=time_limit, seed=seed, deterministic=deterministic, t0=t0, deadline=deadline)
     if use == "ortools":
         return _ortools.solve(
             inst,

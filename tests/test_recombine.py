@@ -1,0 +1,129 @@
+"""Route recombination, the PyVRP day model and the VROOM start, on small known days.
+
+The engine model is built by hand: integer seconds, a line of places one minute apart, so
+that which routes fit together can be worked out on paper.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dispatch import _pyvrp, _recombine, _vroom
+from dispatch._engine import EngineBreak, EngineInput, EngineJob, EngineVehicle
+from dispatch.routing import _cost_of, _engine_solve, _route_feasible, schedule_route
+from dispatch.routing import _recombine as recombine_day
+
+HOUR = 3600
+
+
+def line_day(n_jobs: int, *, n_vehicles: int = 2, lunch: bool = True, service: int = HOUR) -> EngineInput:
+    """Depot at 0, job j at place j + 1, one minute between neighbouring places."""
+    n = n_jobs + 1
+    dur = [[60 * abs(a - b) for b in range(n)] for a in range(n)]
+    brk = EngineBreak(duration=HOUR // 2, early=11 * HOUR + 1800, late=13 * HOUR) if lunch else None
+    vehicles = [EngineVehicle(start=0, end=0, tw_early=8 * HOUR, tw_late=17 * HOUR, max_span=8 * HOUR, brk=brk)] * n_vehicles
+    jobs = [EngineJob(loc=j + 1, windows=((8 * HOUR, 16 * HOUR),), service=service, penalty=100_000) for j in range(n_jobs)]
+    return EngineInput(durations=dur, distances=dur, vehicles=vehicles, jobs=jobs)
+
+
+def value_of(inst: EngineInput, cols):
+    from dispatch.routing import _job_route_cost
+
+    return [sum(inst.jobs[j].penalty for j in r) - _job_route_cost(inst, v, r) for v, r in cols]
+
+
+def test_columns_keep_the_cheapest_order_of_each_visit_set():
+    inst = line_day(3, lunch=False)
+    cost = lambda v, r: sum(abs(a - b) for a, b in zip([0, *r, 0], [*r, 0, 0], strict=False))  # noqa: E731
+    cols = _recombine.columns([(0, (2, 0, 1)), (0, (0, 1, 2)), (1, (0, 1, 2))], cost)
+    assert (0, (0, 1, 2)) in cols and (0, (2, 0, 1)) not in cols
+    assert (1, (0, 1, 2)) in cols
+    assert len(cols) == 2
+    assert inst.jobs  # the day itself is only a size here
+
+
+def test_exchange_swaps_two_routes_to_serve_one_more_visit():
+    """Vehicle 0 holds {0, 1} and vehicle 1 holds {2}; the pool also has {0} for vehicle 0
+    and {1, 2} ... {1, 2, 3} for vehicle 1: re-choosing both serves visit 3 too."""
+    inst = line_day(4, lunch=False)
+    cols = [(0, (0, 1)), (1, (2,)), (0, (0,)), (1, (1, 2, 3))]
+    value = value_of(inst, cols)
+    picked = _recombine.exchange(2, 4, cols, value, [0, 1])
+    assert sorted(picked) == [2, 3]
+    served = sorted(j for c in picked for j in cols[c][1])
+    assert served == [0, 1, 2, 3]
+
+
+def test_exchange_never_returns_a_worse_or_overlapping_choice():
+    inst = line_day(5, n_vehicles=3, lunch=False)
+    cols = [(0, (0, 1)), (1, (2, 3)), (2, (4,)), (0, (1, 2)), (1, (3, 4)), (2, (0,)), (2, (0, 4))]
+    value = value_of(inst, cols)
+    start = [0, 1, 2]
+    picked = _recombine.exchange(3, 5, cols, value, start)
+    jobs = [j for c in picked if c >= 0 for j in cols[c][1]]
+    assert len(jobs) == len(set(jobs))
+    assert sum(value[c] for c in picked if c >= 0) >= sum(value[c] for c in start)
+
+
+def test_set_packing_finds_the_best_disjoint_choice():
+    """Two disjoint triples of routes serve all six visits; the start serves four."""
+    inst = line_day(6, n_vehicles=3, lunch=False)
+    cols = [(0, (0, 1)), (1, (2, 3)), (2, (4, 5)), (0, (1, 2)), (1, (3, 4)), (2, (5, 0))]
+    start = [3, 4, -1]
+    value = value_of(inst, cols)
+    pairwise = _recombine.exchange(3, 6, cols, value, start, max_group=2)
+    best = _recombine.set_packing(3, cols, value, start, deterministic_time=1.0)
+    served = sorted(j for c in best if c >= 0 for j in cols[c][1])
+    assert served == [0, 1, 2, 3, 4, 5]
+    assert sum(value[c] for c in best if c >= 0) >= sum(value[c] for c in pairwise if c >= 0)
+
+
+def test_recombined_day_is_feasible_and_never_worse():
+    """Routes pooled from a real PyVRP search recombine into a day our scheduler accepts."""
+    inst = line_day(12, n_vehicles=2)
+    model = _pyvrp.DayModel(inst)
+    pool: dict = {}
+    sol, _ = model.search(time_limit=5, seed=3, iterations=200, pool=pool)
+    start = model.routes_of(sol)
+    assert pool, "the search pooled no route"
+    assert all(_route_feasible(inst, v, list(r)) for v, r in pool)
+    out = recombine_day(inst, start, pool, packing_time=0.1)
+    assert _cost_of(inst, out) <= _cost_of(inst, start)
+    assert all(_route_feasible(inst, v, r) for v, r in enumerate(out) if r)
+
+
+def test_day_model_solution_places_the_lunch_on_the_given_leg():
+    inst = line_day(4, n_vehicles=1)
+    model = _pyvrp.DayModel(inst)
+    routes = [[0, 1, 2, 3]]
+    legs = [schedule_route(inst, 0, routes[0]).break_leg]
+    sol = model.solution(routes, legs)
+    assert model.routes_of(sol) == routes
+    assert model.lunch_legs(sol) == legs
+    assert sol.is_feasible()
+
+
+def test_day_model_rejects_an_unknown_lunch_mode():
+    with pytest.raises(ValueError, match="lunch"):
+        _pyvrp.DayModel(line_day(2), lunch="picnic")
+
+
+def test_vroom_start_respects_skills_and_is_repairable():
+    inst = line_day(6, n_vehicles=2)
+    jobs = list(inst.jobs)
+    jobs[0] = EngineJob(loc=1, windows=((8 * HOUR, 16 * HOUR),), service=HOUR, penalty=100_000, allowed=frozenset({1}))
+    inst = EngineInput(durations=inst.durations, distances=inst.distances, vehicles=inst.vehicles, jobs=jobs)
+    res = _vroom.solve(inst)
+    served = [j for r in res.routes for j in r]
+    assert 0 in res.routes[1]
+    assert sorted(served + res.dropped) == list(range(6))
+
+
+def test_engine_serves_everything_that_fits_and_repeats_itself():
+    """Two technicians, 12 one-hour visits on a line, lunch: 12 fit (6 each in 8 h)."""
+    inst = line_day(12, n_vehicles=2)
+    a = _engine_solve(inst, time_limit=0.5, seed=2, engine="auto", deterministic=True)
+    b = _engine_solve(inst, time_limit=0.5, seed=2, engine="auto", deterministic=True)
+    assert a.routes == b.routes
+    assert not a.dropped
+    assert all(_route_feasible(inst, v, r) for v, r in enumerate(a.routes) if r)
