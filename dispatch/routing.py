@@ -1206,7 +1206,10 @@ def _pyvrp_day(
     sols, pool = run(_FIRST_SHARE, [(seed, None), (seed + 1000, None)])
     cands = [model.routes_of(sol) for sol in sols]
     if vroom is not None:
-        cands.append(vroom.result().routes)
+        try:
+            cands.append(vroom.result().routes)
+        except Exception:  # noqa: BLE001 - an optional start: the PyVRP answers stand alone
+            vroom = None
     cands = [_repair(inst, r, [])[0] for r in cands]
     if vroom is not None:
         for v, r in enumerate(cands[-1]):
