@@ -1169,7 +1169,7 @@ def _pyvrp_day(
     from dispatch import _ortools, _pyvrp, _vroom
 
     model = _pyvrp.DayModel(inst)
-    n_clients = max(1, _pyvrp.size(inst))
+    n_clients = max(1, model.size)
 
     def budget(share: float, clients_rate: float) -> tuple[int | None, float]:
         if deterministic:
@@ -1208,7 +1208,7 @@ def _pyvrp_day(
     if vroom is not None:
         try:
             cands.append(vroom.result().routes)
-        except Exception:  # noqa: BLE001 - an optional start: the PyVRP answers stand alone
+        except Exception:
             vroom = None
     cands = [_repair(inst, r, [])[0] for r in cands]
     if vroom is not None:

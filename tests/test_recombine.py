@@ -6,8 +6,6 @@ that which routes fit together can be worked out on paper.
 
 from __future__ import annotations
 
-import pytest
-
 from dispatch import _pyvrp, _recombine, _vroom
 from dispatch._engine import EngineBreak, EngineInput, EngineJob, EngineVehicle
 from dispatch.routing import _cost_of, _engine_solve, _route_feasible, schedule_route
@@ -101,11 +99,6 @@ def test_day_model_solution_places_the_lunch_on_the_given_leg():
     assert model.routes_of(sol) == routes
     assert model.lunch_legs(sol) == legs
     assert sol.is_feasible()
-
-
-def test_day_model_rejects_an_unknown_lunch_mode():
-    with pytest.raises(ValueError, match="lunch"):
-        _pyvrp.DayModel(line_day(2), lunch="picnic")
 
 
 def test_vroom_start_respects_skills_and_is_repairable():
