@@ -1088,17 +1088,23 @@ _FIRST_SHARE = 0.45
 _CONTINUE_SHARE = 0.25
 #: CP-SAT deterministic time of one set-packing solve, per second of budget.
 _PACKING_SHARE = 0.05
-#: Work bound of the one-ejection insertions (route evaluations; repeatable).
+#: Work bound of the one-ejection insertions (route evaluations per second of budget, up
+#: to 60 visits; repeatable).
 _EJECT_CHECKS = 40_000
-#: VROOM's exploration level for the extra first answer (``None`` = no VROOM).
+#: VROOM's exploration level for the extra first answer (``None`` = no VROOM), and the
+#: largest day it runs on: pyvroom holds the GIL while it solves (measured: a Python thread
+#: ran 2 % of its speed beside it), so its time is taken from the PyVRP threads: 0.03-0.4 s
+#: up to 60 visits, 1.0 s on 150.
 _VROOM_EXPLORATION: int | None = 3
+_VROOM_MAX_JOBS = 80
 
 _THREADS = None
 
 
 def _threads():
     """Threads for two PyVRP searches at once (its C++ search releases the GIL: measured
-    1,883 iterations in 1.1 s for two threads against 842 in 1 s for one) and VROOM."""
+    1,883 iterations in 1.1 s for two threads against 842 in 1 s for one) and VROOM (which
+    does not release it)."""
     global _THREADS
     if _THREADS is None:
         from concurrent.futures import ThreadPoolExecutor
@@ -1173,14 +1179,16 @@ def _pyvrp_day(
 
     def budget(share: float, clients_rate: float) -> tuple[int | None, float]:
         if deterministic:
-            return max(25, int(clients_rate * share * time_limit)), 4 * share * time_limit  # clock = guard
+            return max(10, int(clients_rate * share * time_limit)), 4 * share * time_limit  # clock = guard
         room = deadline - _time.perf_counter() - 0.2 * time_limit
         return None, max(0.02 * time_limit, min(share * time_limit, room))
 
     def run(share: float, tasks: list[tuple]):
         """PyVRP searches in parallel threads, ``tasks`` = (seed, initial) each; returns
         their best solutions and the pool of their candidate routes."""
-        iterations, limit = budget(share, _PYVRP_RATE / n_clients)
+        # beyond 300 clients an iteration costs more per client (longer routes, more
+        # neighbours): measured about 80 iterations/s at 918 clients, not 140
+        iterations, limit = budget(share, _PYVRP_RATE / n_clients * min(1.0, 300 / n_clients))
         pools: list[dict] = [{} for _ in tasks]
         futures = [
             _threads().submit(model.search, time_limit=limit, seed=s, iterations=iterations, initial=init, pool=p)
@@ -1201,7 +1209,7 @@ def _pyvrp_day(
 
     packing = _PACKING_SHARE * time_limit
     vroom = None
-    if _VROOM_EXPLORATION is not None and _vroom.available():
+    if _VROOM_EXPLORATION is not None and len(inst.jobs) <= _VROOM_MAX_JOBS and _vroom.available():
         vroom = _threads().submit(_vroom.solve, inst, exploration=_VROOM_EXPLORATION)
     sols, pool = run(_FIRST_SHARE, [(seed, None), (seed + 1000, None)])
     cands = [model.routes_of(sol) for sol in sols]
@@ -1228,7 +1236,9 @@ def _pyvrp_day(
         best = _recombine(inst, best, pool, packing_time=packing)
     served = {j for r in best for j in r}
     routes, dropped, _ = _repair(inst, best, [j for j in range(len(inst.jobs)) if j not in served])
-    routes, dropped = _eject_insert(inst, routes, dropped, max_checks=_EJECT_CHECKS)
+    # a work count scaled with the budget, smaller on large days (each check is longer)
+    checks = int(_EJECT_CHECKS * time_limit * min(1.0, 60 / max(1, len(inst.jobs))))
+    routes, dropped = _eject_insert(inst, routes, dropped, max_checks=max(1000, checks))
     result = EngineResult(routes=routes, dropped=dropped, engine="pyvrp", seconds=0.0, stats={"pool": len(pool)})
     left = deadline - _time.perf_counter()
     if not deterministic and left > 0.1 * time_limit:

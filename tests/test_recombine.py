@@ -120,3 +120,30 @@ def test_engine_serves_everything_that_fits_and_repeats_itself():
     assert a.routes == b.routes
     assert not a.dropped
     assert all(_route_feasible(inst, v, r) for v, r in enumerate(a.routes) if r)
+
+
+def test_large_day_keeps_the_lunch_spots_closest_to_the_lunch_window():
+    """A 20-technician 300-visit day would make 6,000 lunch spots; each technician keeps the
+    visits whose windows are closest to its lunch window, within the day's cap."""
+    n = 300
+    dur = [[60 * abs(a - b) for b in range(n + 1)] for a in range(n + 1)]
+    brk = EngineBreak(duration=HOUR // 2, early=11 * HOUR + 1800, late=13 * HOUR)
+    vehicles = [EngineVehicle(start=0, end=0, tw_early=8 * HOUR, tw_late=17 * HOUR, max_span=8 * HOUR, brk=brk)] * 20
+    # windows from 8:00-10:00 (visit 0) to 15:00-17:00, round-robin
+    starts = [8, 9, 10, 11, 12, 13, 14, 15]
+    jobs = [
+        EngineJob(loc=j + 1, windows=((starts[j % 8] * HOUR, (starts[j % 8] + 2) * HOUR),), service=HOUR, penalty=100_000)
+        for j in range(n)
+    ]
+    inst = EngineInput(durations=dur, distances=dur, vehicles=vehicles, jobs=jobs)
+    per_vehicle = [_pyvrp.lunch_spots(inst, v) for v in range(20)]
+    assert all(len(s) <= 64 + 2 for s in per_vehicle)
+    assert sum(len(s) for s in per_vehicle) <= _pyvrp.MAX_SPOTS + 2 * 20
+    kept = per_vehicle[0] - {0}
+    # every kept visit's window meets the lunch window (11:30-13:00 start): 10:00-12:00 to 13:00-15:00
+    assert all(jobs[loc - 1].windows[0][0] in (10 * HOUR, 11 * HOUR, 12 * HOUR, 13 * HOUR) for loc in kept)
+
+
+def test_small_day_keeps_every_lunch_spot_near_the_lunch_window():
+    inst = line_day(12, n_vehicles=3)
+    assert _pyvrp.lunch_spots(inst, 0) == set(range(13))
