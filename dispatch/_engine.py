@@ -87,6 +87,15 @@ class EngineResult:
     seconds: float
     stats: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_routes(
+        cls, routes: list[list[int]], n_jobs: int, *, engine: str, seconds: float, stats: dict | None = None
+    ) -> EngineResult:
+        """A result whose dropped jobs are those of ``range(n_jobs)`` on no route."""
+        served = {j for r in routes for j in r}
+        dropped = [j for j in range(n_jobs) if j not in served]
+        return cls(routes=routes, dropped=dropped, engine=engine, seconds=seconds, stats=stats or {})
+
     def cost(self, inst: EngineInput) -> int:
         """Objective value: travel + fixed costs + penalties of dropped jobs."""
         total = sum(inst.jobs[j].penalty for j in self.dropped)

@@ -182,12 +182,8 @@ def solve(
             solution = routing.SolveFromAssignmentWithParameters(assignment, params)
             warm = solution is not None
     if solution is None and warm_only:
-        served = {j for r in initial_routes for j in r}
-        return EngineResult(
-            routes=[list(r) for r in initial_routes],
-            dropped=[j for j in range(n_jobs) if j not in served],
-            engine="ortools",
-            seconds=time.perf_counter() - t0,
+        return EngineResult.from_routes(
+            [list(r) for r in initial_routes], n_jobs, engine="ortools", seconds=time.perf_counter() - t0,
             stats={"warm_start": False},
         )
     if solution is None:
@@ -203,7 +199,6 @@ def solve(
             stats={"status": int(routing.status())},
         )
     routes: list[list[int]] = []
-    served: set[int] = set()
     for v in range(len(inst.vehicles)):
         idx = routing.Start(v)
         route = []
@@ -211,15 +206,10 @@ def solve(
         while not routing.IsEnd(idx):
             node = manager.IndexToNode(idx)
             route.append(node)
-            served.add(node)
             idx = solution.Value(routing.NextVar(idx))
         routes.append(route)
-    dropped = [j for j in range(n_jobs) if j not in served]
-    return EngineResult(
-        routes=routes,
-        dropped=dropped,
-        engine="ortools",
-        seconds=seconds,
+    return EngineResult.from_routes(
+        routes, n_jobs, engine="ortools", seconds=seconds,
         stats={"objective": solution.ObjectiveValue(), "warm_start": warm},
     )
 

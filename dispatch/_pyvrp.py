@@ -358,13 +358,8 @@ def solve_day(
     t0 = time.perf_counter()
     model = DayModel(inst)
     sol, iters = model.search(time_limit=time_limit, seed=seed, iterations=iterations)
-    routes = model.routes_of(sol)
-    served = {j for r in routes for j in r}
-    return EngineResult(
-        routes=routes,
-        dropped=[j for j in range(len(inst.jobs)) if j not in served],
-        engine="pyvrp",
-        seconds=time.perf_counter() - t0,
+    return EngineResult.from_routes(
+        model.routes_of(sol), len(inst.jobs), engine="pyvrp", seconds=time.perf_counter() - t0,
         stats={"feasible": bool(sol.is_feasible()), "iterations": iters},
     )
 
@@ -486,18 +481,15 @@ def solve(
     sol = res.best
     routes: list[list[int]] = [[] for _ in inst.vehicles]
     used_in_type = [0] * len(type_vehicles)
-    served: set[int] = set()
     for r in sol.routes():
         t = r.vehicle_type()
         v = type_vehicles[t][used_in_type[t]]
         used_in_type[t] += 1
         route = [client_job[a.idx] for a in r if a.is_client()]
         routes[v] = route
-        served.update(route)
-    dropped = [j for j in range(len(inst.jobs)) if j not in served]
-    return EngineResult(
-        routes=routes,
-        dropped=dropped,
+    return EngineResult.from_routes(
+        routes,
+        len(inst.jobs),
         engine="pyvrp",
         seconds=time.perf_counter() - t0,
         stats={

@@ -100,13 +100,7 @@ def solve(inst: EngineInput, *, exploration: int = 3, threads: int = 1, time_lim
     for row in sol.routes.itertuples():
         if row.type == "job":
             routes[int(row.vehicle_id) - 1].append(int(row.id) - 1)
-    served = {j for r in routes for j in r}
-    return EngineResult(
-        routes=routes,
-        dropped=[j for j in range(len(inst.jobs)) if j not in served],
-        engine="vroom",
-        seconds=time.perf_counter() - t0,
-    )
+    return EngineResult.from_routes(routes, len(inst.jobs), engine="vroom", seconds=time.perf_counter() - t0)
 
 
 __all__ = ["available", "solve"]
