@@ -9,6 +9,7 @@ for VRPTW), so that both engines optimise exactly the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -67,6 +68,15 @@ class EngineInput:
         """Objective cost of travelling from location ``i`` to ``j``."""
         return self.durations[i][j] if self.objective == "duration" else self.distances[i][j]
 
+    def route_cost(self, v: int, route: Sequence[int]) -> int:
+        """Objective cost of vehicle ``v`` serving ``route`` (jobs in order): its fixed cost
+        and the travel from its start through the jobs to its end (0 for an empty route)."""
+        if not route:
+            return 0
+        veh = self.vehicles[v]
+        locs = [veh.start, *(self.jobs[j].loc for j in route), veh.end]
+        return veh.fixed_cost + sum(self.arc_cost(a, b) for a, b in zip(locs, locs[1:], strict=False))
+
     @property
     def has_breaks(self) -> bool:
         return any(v.brk is not None for v in self.vehicles)
@@ -98,16 +108,9 @@ class EngineResult:
 
     def cost(self, inst: EngineInput) -> int:
         """Objective value: travel + fixed costs + penalties of dropped jobs."""
-        total = sum(inst.jobs[j].penalty for j in self.dropped)
-        for v, route in enumerate(self.routes):
-            if not route:
-                continue
-            veh = inst.vehicles[v]
-            locs = [veh.start, *(inst.jobs[j].loc for j in route), veh.end]
-            total += veh.fixed_cost + sum(
-                inst.arc_cost(a, b) for a, b in zip(locs, locs[1:], strict=False)
-            )
-        return total
+        return sum(inst.jobs[j].penalty for j in self.dropped) + sum(
+            inst.route_cost(v, route) for v, route in enumerate(self.routes)
+        )
 
 
 __all__ = ["EngineBreak", "EngineInput", "EngineJob", "EngineResult", "EngineVehicle"]

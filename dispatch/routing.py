@@ -1113,18 +1113,9 @@ def _threads():
     return _THREADS
 
 
-def _job_route_cost(inst: EngineInput, v: int, route: Sequence[int]) -> int:
-    """Objective travel of a route plus its technician's fixed cost."""
-    veh = inst.vehicles[v]
-    locs = [veh.start, *(inst.jobs[j].loc for j in route), veh.end]
-    return veh.fixed_cost + sum(inst.arc_cost(a, b) for a, b in zip(locs, locs[1:], strict=False))
-
-
 def _cost_of(inst: EngineInput, routes: Sequence[Sequence[int]]) -> int:
-    served = {j for r in routes for j in r}
-    return sum(job.penalty for j, job in enumerate(inst.jobs) if j not in served) + sum(
-        _job_route_cost(inst, v, r) for v, r in enumerate(routes) if r
-    )
+    """Objective value of these routes (see :meth:`EngineResult.cost`)."""
+    return EngineResult.from_routes([list(r) for r in routes], len(inst.jobs), engine="", seconds=0.0).cost(inst)
 
 
 def _recombine(inst: EngineInput, routes: list[list[int]], pool: dict, *, packing_time: float) -> list[list[int]]:
@@ -1134,9 +1125,9 @@ def _recombine(inst: EngineInput, routes: list[list[int]], pool: dict, *, packin
 
     keys = list(pool)
     keys += [(v, tuple(r)) for v, r in enumerate(routes) if r]
-    cols = rc.columns(keys, lambda v, r: _job_route_cost(inst, v, r))
+    cols = rc.columns(keys, inst.route_cost)
     index = {c: k for k, c in enumerate(cols)}
-    value = [sum(inst.jobs[j].penalty for j in r) - _job_route_cost(inst, v, r) for v, r in cols]
+    value = [sum(inst.jobs[j].penalty for j in r) - inst.route_cost(v, r) for v, r in cols]
     start = []
     for v, r in enumerate(routes):
         k = index.get((v, tuple(r)), -1) if r else -1
@@ -1216,7 +1207,7 @@ def _pyvrp_day(
     if vroom is not None:
         try:
             cands.append(vroom.result().routes)
-        except Exception:
+        except Exception:  # an optional start: the PyVRP answers stand alone
             vroom = None
     cands = [_repair(inst, r, [])[0] for r in cands]
     if vroom is not None:

@@ -25,9 +25,7 @@ def line_day(n_jobs: int, *, n_vehicles: int = 2, lunch: bool = True, service: i
 
 
 def value_of(inst: EngineInput, cols):
-    from dispatch.routing import _job_route_cost
-
-    return [sum(inst.jobs[j].penalty for j in r) - _job_route_cost(inst, v, r) for v, r in cols]
+    return [sum(inst.jobs[j].penalty for j in r) - inst.route_cost(v, r) for v, r in cols]
 
 
 def test_columns_keep_the_cheapest_order_of_each_visit_set():
