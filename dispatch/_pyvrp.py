@@ -14,6 +14,7 @@ repeatable for a seed; the time limit only guards.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import pyvrp
 from pyvrp.IteratedLocalSearch import IteratedLocalSearch
@@ -281,16 +282,26 @@ class DayModel:
                 out.append((v, tuple(jobs)))
         return out
 
-    def solution(self, routes: list[list[int]], lunch_legs: list[int | None]):
+    def solution(
+        self, routes: list[list[int]], lunch_legs: list[int | None], starts: list[Sequence[int]] | None = None
+    ):
         """A PyVRP solution of these routes, the lunch of route ``v`` on leg ``lunch_legs[v]``
-        (before stop k; ``len(route)`` = on the way back; ``None`` = first possible)."""
+        (before stop k; ``len(route)`` = on the way back; ``None`` = on the way back).
+        ``starts`` (service start of each stop, per route) picks the window of a visit that
+        has several; without it, the first."""
         inst = self.inst
         out = []
         for v, route in enumerate(routes):
             if not route:
                 continue
             veh = inst.vehicles[v]
-            acts = [self.job_clients[j][0] for j in route]
+            acts = []
+            for k, j in enumerate(route):
+                choice = 0
+                if starts is not None and len(inst.jobs[j].windows) > 1:
+                    t = starts[v][k]
+                    choice = next((w for w, (_, b) in enumerate(inst.jobs[j].windows) if t <= b), 0)
+                acts.append(self.job_clients[j][choice])
             if veh.brk is not None:
                 k = lunch_legs[v]
                 if k is None:

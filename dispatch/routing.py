@@ -1192,11 +1192,12 @@ def _pyvrp_day(
         return sols, pool
 
     def start_of(routes: list[list[int]]):
-        legs = []
+        legs, starts = [], []
         for v, r in enumerate(routes):
             sched = schedule_route(inst, v, r) if r else None
             legs.append(sched.break_leg if sched is not None else None)
-        return model.solution(routes, legs)
+            starts.append(sched.starts if sched is not None else [0] * len(r))
+        return model.solution(routes, legs, starts)
 
     packing = _PACKING_SHARE * time_limit
     vroom = None

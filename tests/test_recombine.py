@@ -145,3 +145,21 @@ def test_large_day_keeps_the_lunch_spots_closest_to_the_lunch_window():
 def test_small_day_keeps_every_lunch_spot_near_the_lunch_window():
     inst = line_day(12, n_vehicles=3)
     assert _pyvrp.lunch_spots(inst, 0) == set(range(13))
+
+
+def test_day_model_solution_uses_the_window_the_schedule_chose():
+    """A visit with a morning and an afternoon window, served after a late-morning visit:
+    the start solution must use its afternoon client, or PyVRP starts from a time warp."""
+    inst = line_day(2, n_vehicles=1)
+    jobs = [
+        EngineJob(loc=1, windows=((8 * HOUR, 8 * HOUR + 900), (13 * HOUR, 15 * HOUR)), service=HOUR, penalty=100_000),
+        EngineJob(loc=2, windows=((9 * HOUR, 10 * HOUR),), service=2 * HOUR, penalty=100_000),
+    ]
+    inst = EngineInput(durations=inst.durations, distances=inst.distances, vehicles=inst.vehicles, jobs=jobs)
+    model = _pyvrp.DayModel(inst)
+    route = [1, 0]
+    sched = schedule_route(inst, 0, route)
+    assert sched is not None and sched.starts[1] >= 13 * HOUR
+    good = model.solution([route], [sched.break_leg], [sched.starts])
+    assert good.is_feasible()
+    assert not model.solution([route], [sched.break_leg]).is_feasible()
