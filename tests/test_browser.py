@@ -230,6 +230,30 @@ def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
     assert external(page.requests) == []
 
 
+def test_refused_upload_is_explained_in_french_without_the_server_path(page, tmp_path):
+    """A file named .osm that is not OSM: a French refusal, no server path, nothing kept."""
+    fake = tmp_path / "carte.osm"
+    fake.write_bytes(b"<html><body>pas une carte</body></html>")
+    empty = tmp_path / "fresh"
+    empty.mkdir()
+    with Dashboard(empty) as dash:
+        _open(page, dash, "/")
+        page.get_by_label("Nom d'utilisateur").fill("patron")
+        page.get_by_label("Mot de passe", exact=True).fill("une phrase secrète")
+        page.get_by_label("Mot de passe (encore)").fill("une phrase secrète")
+        _click(page, "Créer le compte administrateur")
+        page.get_by_text("Tout fonctionne hors ligne").wait_for()
+        page.locator("input[type=file]").first.set_input_files(str(fake))
+        page.get_by_text("carte.osm").first.wait_for()
+        _click(page, "Construire la région")
+        page.get_by_text("Ce fichier ne permet pas de construire la région").wait_for(timeout=60_000)
+        text = page.locator("body").inner_text()
+        assert str(empty) not in text and "uploads" not in text
+        assert "is not an OpenStreetMap file" in text  # the technical detail stays, path-free
+    assert not any((empty / "uploads").glob("*"))
+    assert external(page.requests) == []
+
+
 def test_staff_page_deep_link_without_login_shows_the_login_form(page, dashboard):
     """``/repartition`` opened logged out shows "Connexion", no customer and no map."""
     _open(page, dashboard, "/repartition")

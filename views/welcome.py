@@ -12,9 +12,23 @@ from pathlib import Path
 
 import streamlit as st
 
-from dispatch.errors import DispatchError
+from dispatch.errors import DispatchError, OSMFileError
 from dispatch.models import GeoPoint
 from views import _access, _common
+
+
+def _upload_refused(err: OSMFileError, saved: Path | None) -> str:
+    """The French refusal of an uploaded file, without the server's file path."""
+    detail = str(err)
+    if saved is not None:
+        detail = detail.replace(str(saved), "the uploaded file")
+    return (
+        "Ce fichier ne permet pas de construire la région : il faut un extrait OpenStreetMap "
+        "complet (.osm, .osm.bz2, .osm.gz ou .osm.pbf, par exemple de Geofabrik ou BBBike) "
+        "qui couvre le territoire desservi. Le fichier refusé n'a pas été conservé.\n\n"
+        f"Détail technique : {_common.md(detail)}"
+    )
+
 
 if _common.public_mode():  # the website's iframe never shows the staff home page
     st.switch_page("views/coverage.py")
@@ -102,9 +116,14 @@ with st.expander("Construire une région", expanded=not names):
                         settings=s,
                         progress=progress,
                     )
-                except DispatchError as err:
+                except OSMFileError as err:
                     bar.empty()
                     if saved is not None:  # a refused file (e.g. not OSM) does not stay on disk
+                        saved.unlink(missing_ok=True)
+                    st.error(_upload_refused(err, saved))
+                except DispatchError as err:
+                    bar.empty()
+                    if saved is not None:
                         saved.unlink(missing_ok=True)
                     _common.error_box(err)
                 else:
