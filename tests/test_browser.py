@@ -207,6 +207,19 @@ def test_public_coverage_page_embeds_without_staff_navigation(page, dashboard):
     assert external(page.requests) == []
 
 
+def _first_run_upload(page, dash, osm_file) -> None:
+    """On a fresh machine: create the first admin, upload ``osm_file``, ask for the region."""
+    _open(page, dash, "/")
+    page.get_by_label("Nom d'utilisateur").fill("patron")
+    page.get_by_label("Mot de passe", exact=True).fill("une phrase secrète")
+    page.get_by_label("Mot de passe (encore)").fill("une phrase secrète")
+    _click(page, "Créer le compte administrateur")
+    page.get_by_text("Tout fonctionne hors ligne").wait_for()
+    page.locator("input[type=file]").first.set_input_files(str(osm_file))
+    page.get_by_text(osm_file.name).first.wait_for()
+    _click(page, "Construire la région")
+
+
 def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
     """On a fresh machine the home page creates the first admin, then builds the region."""
     from tests.servers.dashboard import MASCOUCHE_OSM
@@ -214,15 +227,7 @@ def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
     empty = tmp_path / "fresh"
     empty.mkdir()
     with Dashboard(empty) as dash:
-        _open(page, dash, "/")
-        page.get_by_label("Nom d'utilisateur").fill("patron")
-        page.get_by_label("Mot de passe", exact=True).fill("une phrase secrète")
-        page.get_by_label("Mot de passe (encore)").fill("une phrase secrète")
-        _click(page, "Créer le compte administrateur")
-        page.get_by_text("Tout fonctionne hors ligne").wait_for()
-        page.locator("input[type=file]").first.set_input_files(str(MASCOUCHE_OSM))
-        page.get_by_text("mascouche_qc.osm").first.wait_for()
-        _click(page, "Construire la région")
+        _first_run_upload(page, dash, MASCOUCHE_OSM)
         page.get_by_text("Région prête").wait_for(timeout=120_000)
         _open(page, dash, "/couverture")
         assert map_frame(page).locator("canvas").count() >= 1
@@ -237,15 +242,7 @@ def test_refused_upload_is_explained_in_french_without_the_server_path(page, tmp
     empty = tmp_path / "fresh"
     empty.mkdir()
     with Dashboard(empty) as dash:
-        _open(page, dash, "/")
-        page.get_by_label("Nom d'utilisateur").fill("patron")
-        page.get_by_label("Mot de passe", exact=True).fill("une phrase secrète")
-        page.get_by_label("Mot de passe (encore)").fill("une phrase secrète")
-        _click(page, "Créer le compte administrateur")
-        page.get_by_text("Tout fonctionne hors ligne").wait_for()
-        page.locator("input[type=file]").first.set_input_files(str(fake))
-        page.get_by_text("carte.osm").first.wait_for()
-        _click(page, "Construire la région")
+        _first_run_upload(page, dash, fake)
         page.get_by_text("Ce fichier ne permet pas de construire la région").wait_for(timeout=60_000)
         text = page.locator("body").inner_text()
         assert str(empty) not in text and "uploads" not in text
