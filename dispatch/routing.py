@@ -1076,11 +1076,13 @@ def _diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set
 
 # --------------------------------------------------------------------------- solve
 
-#: PyVRP iterations x clients per second of one search (one thread), as the deterministic
-#: stop assumes: measured 130,000-390,000 on the benchmark days here (idle machine, two
-#: searches in parallel threads), calibrated at the low end so that a busy machine still
-#: finishes the count before the clock's guard.
-_PYVRP_RATE = 130_000
+#: PyVRP iterations x clients per second of one search (one thread) on a 30-visit day, as
+#: the deterministic stop assumes; an iteration costs more on days with more visits, as
+#: (visits / 30) ** 0.76 (fitted on 16 generated days, single searches: iterations per
+#: second = e^14.5 x visits^-0.76 x clients^-0.99, within +-25 %). Calibrated so that a 1 s
+#: call takes about 0.7 s on this idle machine (two searches in parallel threads), and a
+#: busy machine still finishes the count before the clock's guard.
+_PYVRP_RATE = 80_000
 #: Shares of the budget: the two first searches (in parallel), then the two continuations
 #: from the recombined best (in parallel); the rest goes to recombination and repair (and,
 #: in the wall-clock mode, to the OR-Tools polish).
@@ -1167,6 +1169,7 @@ def _pyvrp_day(
 
     model = _pyvrp.DayModel(inst)
     n_clients = max(1, model.size)
+    n_jobs = max(1, len(inst.jobs))
 
     def budget(share: float, clients_rate: float) -> tuple[int | None, float]:
         if deterministic:
@@ -1179,7 +1182,7 @@ def _pyvrp_day(
         their best solutions and the pool of their candidate routes."""
         # beyond 300 clients an iteration costs more per client (longer routes, more
         # neighbours): measured about 80 iterations/s at 918 clients, not 140
-        iterations, limit = budget(share, _PYVRP_RATE / n_clients * min(1.0, 300 / n_clients))
+        iterations, limit = budget(share, _PYVRP_RATE / n_clients * (30 / n_jobs) ** 0.76 * min(1.0, 300 / n_clients))
         pools: list[dict] = [{} for _ in tasks]
         futures = [
             _threads().submit(model.search, time_limit=limit, seed=s, iterations=iterations, initial=init, pool=p)

@@ -135,11 +135,41 @@ def test_large_day_keeps_the_lunch_spots_closest_to_the_lunch_window():
     ]
     inst = EngineInput(durations=dur, distances=dur, vehicles=vehicles, jobs=jobs)
     per_vehicle = [_pyvrp.lunch_spots(inst, v) for v in range(20)]
-    assert all(len(s) <= 64 + 2 for s in per_vehicle)
+    assert all(len(s) <= _pyvrp._SPOTS_PER_TECH + 2 for s in per_vehicle)
     assert sum(len(s) for s in per_vehicle) <= _pyvrp.MAX_SPOTS + 2 * 20
     kept = per_vehicle[0] - {0}
     # every kept visit's window meets the lunch window (11:30-13:00 start): 10:00-12:00 to 13:00-15:00
     assert all(jobs[loc - 1].windows[0][0] in (10 * HOUR, 11 * HOUR, 12 * HOUR, 13 * HOUR) for loc in kept)
+
+
+def test_lunch_day_neighbourhood_pairs_only_clients_that_may_share_a_route():
+    """Visit 0 only for technician 1: its neighbours are other visits and technician 1's
+    lunch spots (its own place's first), never technician 0's; a lunch spot's neighbours
+    are visits its technician may serve."""
+    base = line_day(12, n_vehicles=2)
+    jobs = list(base.jobs)
+    jobs[0] = EngineJob(loc=1, windows=jobs[0].windows, service=HOUR, penalty=100_000, allowed=frozenset({1}))
+    inst = EngineInput(durations=base.durations, distances=base.distances, vehicles=base.vehicles, jobs=jobs)
+    model = _pyvrp.DayModel(inst)
+
+    def kind(act):
+        return model.kinds[act.idx]
+
+    for act, near in model.neighbours.items():
+        kinds = [kind(b) for b in near]
+        assert act not in near
+        if kind(act)[0] == "job":
+            job = kind(act)[1]
+            assert ("job", job) not in kinds
+            spots = {v for k, v in kinds if k == "lunch"}
+            assert spots == ({1} if job == 0 else {0, 1})
+            for v in spots:
+                own = model.lunch_client[(v, inst.jobs[job].loc)]
+                assert own in [b.idx for b in near]
+        else:
+            v = kind(act)[1]
+            assert kinds and all(k == "job" for k, _ in kinds)
+            assert v == 1 or ("job", 0) not in kinds
 
 
 def test_small_day_keeps_every_lunch_spot_near_the_lunch_window():
