@@ -1083,6 +1083,11 @@ def _diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set
 #: call takes about 0.7 s on this idle machine (two searches in parallel threads), and a
 #: busy machine still finishes the count before the clock's guard.
 _PYVRP_RATE = 70_000
+#: Most PyVRP iterations per second of budget of one search, whatever the size: a day of a
+#: few visits converges in a few hundred, and its iterations cost less than the rate above
+#: assumes (session 3: a 1-visit day took 2.7-3.2 s for a 1 s budget, the clock guard
+#: stopping a count of 140,000). No benchmark day comes near the cap (at most 640).
+_MAX_ITERATIONS = 3000
 #: Shares of the budget: the two first searches (in parallel), then the two continuations
 #: from the recombined best (in parallel); the rest goes to recombination and repair (and,
 #: in the wall-clock mode, to the OR-Tools polish).
@@ -1171,6 +1176,7 @@ def _pyvrp_day(
     model = _pyvrp.DayModel(inst)
     n_clients = max(1, model.size)
     n_jobs = max(1, len(inst.jobs))
+    iterations_done: list[int] = []
 
     def budget(share: float, clients_rate: float) -> tuple[int | None, float]:
         if deterministic:
@@ -1183,13 +1189,16 @@ def _pyvrp_day(
         their best solutions and the pool of their candidate routes."""
         # beyond 300 clients an iteration costs more per client (longer routes, more
         # neighbours): measured about 80 iterations/s at 918 clients, not 140
-        iterations, limit = budget(share, _PYVRP_RATE / n_clients * (30 / n_jobs) ** 0.76 * min(1.0, 300 / n_clients))
+        rate = _PYVRP_RATE / n_clients * (30 / n_jobs) ** 0.76 * min(1.0, 300 / n_clients)
+        iterations, limit = budget(share, min(rate, _MAX_ITERATIONS))
         pools: list[dict] = [{} for _ in tasks]
         futures = [
             _threads().submit(model.search, time_limit=limit, seed=s, iterations=iterations, initial=init, pool=p)
             for (s, init), p in zip(tasks, pools, strict=True)
         ]
-        sols = [f.result()[0] for f in futures]
+        done = [f.result() for f in futures]
+        sols = [sol for sol, _ in done]
+        iterations_done.extend(n for _, n in done)
         pool: dict = {}
         for p in pools:
             pool.update(p)
@@ -1235,7 +1244,7 @@ def _pyvrp_day(
     # a work count scaled with the budget, smaller on large days (each check is longer)
     checks = int(_EJECT_CHECKS * time_limit * min(1.0, 60 / max(1, len(inst.jobs))))
     routes, dropped = _eject_insert(inst, routes, dropped, max_checks=max(1000, checks))
-    result = EngineResult(routes=routes, dropped=dropped, engine="pyvrp", seconds=0.0, stats={"pool": len(pool)})
+    result = EngineResult(routes=routes, dropped=dropped, engine="pyvrp", seconds=0.0, stats={"pool": len(pool), "iterations": sum(iterations_done)})
     left = deadline - _time.perf_counter()
     if not deterministic and left > 0.1 * time_limit:
         # wall-clock mode: the time left goes to OR-Tools' own moves (guided local search

@@ -6,7 +6,7 @@ that which routes fit together can be worked out on paper.
 
 from __future__ import annotations
 
-from dispatch import _pyvrp, _recombine, _vroom
+from dispatch import _pyvrp, _recombine, _vroom, routing
 from dispatch._engine import EngineBreak, EngineInput, EngineJob, EngineVehicle
 from dispatch.routing import _cost_of, _engine_solve, _route_feasible, schedule_route
 from dispatch.routing import _recombine as recombine_day
@@ -170,6 +170,15 @@ def test_lunch_day_neighbourhood_pairs_only_clients_that_may_share_a_route():
             v = kind(act)[1]
             assert kinds and all(k == "job" for k, _ in kinds)
             assert v == 1 or ("job", 0) not in kinds
+
+
+def test_a_one_visit_day_searches_a_bounded_number_of_iterations():
+    """The iteration count grows as the day shrinks, but never beyond the cap: a 1-visit
+    day once counted 140,000 iterations per search and ran until the clock's guard."""
+    res = _engine_solve(line_day(1, n_vehicles=1), time_limit=1, seed=1, engine="auto", deterministic=True)
+    assert res.routes == [[0]]
+    shares = 2 * routing._FIRST_SHARE + 2 * routing._CONTINUE_SHARE
+    assert 0 < res.stats["iterations"] <= routing._MAX_ITERATIONS * shares
 
 
 def test_small_day_keeps_every_lunch_spot_near_the_lunch_window():
