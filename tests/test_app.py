@@ -309,10 +309,10 @@ def test_contact_call_reached_books_the_visit(app_dir):
     assert storage.get_request(db, req.id).state == "contacted"
 
 
-def test_billing_lists_invoices_and_records_a_payment(demo_dir):
-    """An issued invoice appears with its balance; recording its payment clears the balance."""
+def _refused_estimate_invoice(demo_dir):
+    """The first demo appointment, diagnosed (45 min) and refused, invoiced: (db, settings, invoice)."""
     from dispatch import storage
-    from dispatch.invoices import issue_invoice, list_invoices
+    from dispatch.invoices import issue_invoice
     from dispatch.settings import load_settings
 
     settings = load_settings(data_dir=demo_dir, env={})
@@ -322,7 +322,14 @@ def test_billing_lists_invoices_and_records_a_payment(demo_dir):
     storage.record_policy_signed(db, rid, actor="test")
     storage.record_diagnosis(db, rid, minutes=45, actor="test")
     storage.record_outcome(db, rid, "estimate_refused", actor="test")
-    inv = issue_invoice(db, rid, settings=settings, actor="test")
+    return db, settings, issue_invoice(db, rid, settings=settings, actor="test")
+
+
+def test_billing_lists_invoices_and_records_a_payment(demo_dir):
+    """An issued invoice appears with its balance; recording its payment clears the balance."""
+    from dispatch.invoices import list_invoices
+
+    db, _, inv = _refused_estimate_invoice(demo_dir)
     at = _page("views/billing.py")
     assert at.dataframe[0].value["Numéro"].tolist() == [inv.number]
     assert at.metric[1].value == _money(inv.total)
@@ -513,18 +520,7 @@ def test_dispatcher_day_table_logs_one_view_per_customer_shown(demo_dir):
 
 def test_billing_page_logs_one_view_per_invoice_shown(demo_dir):
     """Opening "Facturation" audits a view of each listed invoice, not again on a rerun."""
-    from dispatch import storage
-    from dispatch.invoices import issue_invoice
-    from dispatch.settings import load_settings
-
-    settings = load_settings(data_dir=demo_dir, env={})
-    db = storage.open_database(settings=settings)
-    rid = storage.appointments_for_day(db, DEMO_DAY)[0].request_id
-    storage.record_arrival(db, rid, actor="test")
-    storage.record_policy_signed(db, rid, actor="test")
-    storage.record_diagnosis(db, rid, minutes=45, actor="test")
-    storage.record_outcome(db, rid, "estimate_refused", actor="test")
-    inv = issue_invoice(db, rid, settings=settings, actor="test")
+    _, _, inv = _refused_estimate_invoice(demo_dir)
     assert _views(demo_dir, "invoice") == []
     at = _page("views/billing.py", user="facturation")
     (entry,) = _views(demo_dir, "invoice")
