@@ -1082,7 +1082,7 @@ def _diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set
 #: second = e^14.5 x visits^-0.76 x clients^-0.99, within +-25 %). Calibrated so that a 1 s
 #: call takes about 0.7 s on this idle machine (two searches in parallel threads), and a
 #: busy machine still finishes the count before the clock's guard.
-_PYVRP_RATE = 70_000
+_PYVRP_RATE = 60_000
 #: Most PyVRP iterations per second of budget of one search, whatever the size: a day of a
 #: few visits converges in a few hundred, and its iterations cost less than the rate above
 #: assumes (session 3: a 1-visit day took 2.7-3.2 s for a 1 s budget, the clock guard
@@ -1193,7 +1193,10 @@ def _pyvrp_day(
         iterations, limit = budget(share, min(rate, _MAX_ITERATIONS))
         pools: list[dict] = [{} for _ in tasks]
         futures = [
-            _threads().submit(model.search, time_limit=limit, seed=s, iterations=iterations, initial=init, pool=p)
+            _threads().submit(
+                model.search, time_limit=limit, seed=s, iterations=iterations, initial=init, pool=p,
+                time_warp_penalty=_pyvrp.TIME_WARP_PENALTY,
+            )
             for (s, init), p in zip(tasks, pools, strict=True)
         ]
         done = [f.result() for f in futures]
