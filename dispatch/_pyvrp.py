@@ -383,18 +383,36 @@ class DayModel:
                     t = starts[v][k]
                     choice = next((w for w, (_, b) in enumerate(inst.jobs[j].windows) if t <= b), 0)
                 acts.append(self.job_clients[j][choice])
-            if veh.brk is not None:
-                k = lunch_legs[v]
-                if k is None:
-                    k = len(route)
-                places = [inst.jobs[j].loc for j in route] + [veh.end]
-                # the spot of that stop, else the nearest stop after it that has one
-                client = next(
-                    (self.lunch_client[(v, p)] for p in places[k:] if (v, p) in self.lunch_client),
-                    self.lunch_client[(v, veh.end)],
-                )
-                acts.insert(k, client)
-            out.append(pyvrp.Route(self.data, acts, v))
+            if veh.brk is None:
+                out.append(pyvrp.Route(self.data, acts, v))
+                continue
+            k = len(route) if lunch_legs[v] is None else lunch_legs[v]
+            places = [inst.jobs[j].loc for j in route] + [veh.end]
+            # the spot of that stop, else the nearest stop after it that has one
+            client = next(
+                (self.lunch_client[(v, p)] for p in places[k:] if (v, p) in self.lunch_client),
+                self.lunch_client[(v, veh.end)],
+            )
+            chosen = pyvrp.Route(self.data, [*acts[:k], client, *acts[k:]], v)
+            if chosen.has_time_warp():
+                # that stop has no spot (a technician has at most _SPOTS_PER_TECH) and the
+                # next one is too late. The lunch of a leg may also be taken at the place
+                # just left (the spot of the stop before): the shortest day of all these
+                # placements without lateness, so that a start the product's scheduler
+                # accepts is a feasible start here too (session 4: 5 of 32 final answers
+                # were late in this model, and the search then started from lateness)
+                before = [veh.start, *(inst.jobs[j].loc for j in route)]
+                for leg in range(len(route) + 1):
+                    for p in (before[leg], places[leg]):
+                        spot = self.lunch_client.get((v, p))
+                        if spot is None:
+                            continue
+                        other = pyvrp.Route(self.data, [*acts[:leg], spot, *acts[leg:]], v)
+                        if not other.has_time_warp() and (
+                            chosen.has_time_warp() or other.duration() < chosen.duration()
+                        ):
+                            chosen = other
+            out.append(chosen)
         return pyvrp.Solution(self.data, out)
 
     def search(

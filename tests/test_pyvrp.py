@@ -1,0 +1,30 @@
+"""The PyVRP day model (``dispatch._pyvrp``): what it must agree on with the product's
+scheduler."""
+
+from __future__ import annotations
+
+from dispatch._pyvrp import DayModel, lunch_spots
+from dispatch.routing import _to_engine, schedule_route
+
+from .test_routing import problem
+
+
+def test_a_lunch_taken_where_the_last_visit_was_is_a_feasible_start_for_the_search():
+    """A 3 h repair ends at noon, lunch there by 12:05, then a visit at 15:00 far from the
+    lunch window (so its place is no lunch spot; the next spot is the shop, 10 min away).
+    The product's scheduler accepts this route; as a PyVRP start it must have no lateness, else the search that continues from it
+    starts from a late day and may return a worse one (5 of 32 final answers did)."""
+    p = problem()
+    p.add_technician("t", shift=("08:00", "17:00"), lunch=(30, "11:30", "12:05"))
+    p.add_visit("a", location=1, windows=[("09:00", "09:00")], service_min=180)
+    p.add_visit("b", location=3, windows=[("15:00", "16:00")], service_min=60)
+    model = _to_engine(p)
+    inst = model.inst
+    a, b = model.visit_ids.index("a"), model.visit_ids.index("b")
+    sched = schedule_route(inst, 0, [a, b])
+    assert sched is not None and sched.break_leg == 1  # between a and b
+    assert inst.jobs[b].loc not in lunch_spots(inst, 0)
+    day = DayModel(inst)
+    sol = day.solution([[a, b]], [sched.break_leg], [sched.starts])
+    assert sol.is_feasible(), sol.time_warp()
+    assert day.routes_of(sol) == [[a, b]]
