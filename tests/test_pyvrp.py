@@ -12,8 +12,9 @@ from .test_routing import problem
 def test_a_lunch_taken_where_the_last_visit_was_is_a_feasible_start_for_the_search():
     """A 3 h repair ends at noon, lunch there by 12:05, then a visit at 15:00 far from the
     lunch window (so its place is no lunch spot; the next spot is the shop, 10 min away).
-    The product's scheduler accepts this route; as a PyVRP start it must have no lateness, else the search that continues from it
-    starts from a late day and may return a worse one (5 of 32 final answers did)."""
+    The product's scheduler accepts this route; as a PyVRP start it must have no lateness,
+    else the search that continues from it starts from a late day and may return a worse
+    one (5 of 32 final answers did)."""
     p = problem()
     p.add_technician("t", shift=("08:00", "17:00"), lunch=(30, "11:30", "12:05"))
     p.add_visit("a", location=1, windows=[("09:00", "09:00")], service_min=180)
