@@ -1081,10 +1081,11 @@ def _diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set
 #: (visits / 30) ** 0.76 (fitted on 16 generated days, single searches: iterations per
 #: second = e^14.5 x visits^-0.76 x clients^-0.99, within +-25 %). Calibrated so that a 1 s
 #: call takes about 0.7 s on this idle machine (two searches in parallel threads), and a
-#: busy machine still finishes the count before the clock's guard. 60,000 instead of 70,000
+#: busy machine still finishes the count before the clock's guard. 50,000 instead of 70,000
 #: since the searches cross late days (:data:`dispatch._pyvrp.TIME_WARP_PENALTY`), where an
-#: iteration costs more.
-_PYVRP_RATE = 60_000
+#: iteration costs more: 60,000 served the same visits over 16 days x 6 seeds (22 s less
+#: driving per day) but some 1 s calls took 1.05-1.14 s.
+_PYVRP_RATE = 50_000
 #: Most PyVRP iterations per second of budget of one search, whatever the size: a day of a
 #: few visits converges in a few hundred, and its iterations cost less than the rate above
 #: assumes (session 3: a 1-visit day took 2.7-3.2 s for a 1 s budget, the clock guard
