@@ -98,11 +98,11 @@ _NEAR_SPOTS = 3
 _NEAR_SPOT_JOBS = 40
 #: Starting penalty of one second of lateness (time warp) in the product's searches. PyVRP
 #: starts at 50,000 (the midpoint of its range) and adapts it every 500 iterations, which
-#: a 1 s search (300-600 iterations) never reaches: lateness then costs 5,000 times a
-#: second of driving (10 per second in this model) and the search cannot cross infeasible
-#: ground. At 400 (40 times a second of driving) it can, and over 16 days x 6 seeds it left
-#: 703 visits out instead of 733 (docs/routing.md, point 11). ``None`` = PyVRP's default
-#: (the benchmark's PyVRP peer).
+#: a search of a 1 s solve (50-550 iterations) never reaches: lateness then costs 5,000
+#: times a second of driving (10 per second in this model) and the search cannot cross
+#: infeasible ground. At 400 (40 times a second of driving) it can, and over 16 days x 6
+#: seeds it left 703 visits out instead of 733 (docs/routing.md, point 11). The benchmark's
+#: PyVRP peer keeps PyVRP's default (``DayModel.search(time_warp_penalty=None)``).
 TIME_WARP_PENALTY = 400.0
 
 
