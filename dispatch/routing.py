@@ -970,8 +970,8 @@ def _repair(
 
 
 def _routes_cost(inst: EngineInput, routes: list[list[int]]) -> int:
-    """Travel plus fixed costs of the technicians used."""
-    return sum(_route_cost(inst, v, r) + inst.vehicles[v].fixed_cost for v, r in enumerate(routes) if r)
+    """Travel plus fixed costs of the technicians used (:meth:`EngineInput.route_cost`)."""
+    return sum(inst.route_cost(v, r) for v, r in enumerate(routes))
 
 
 def _eject_insert(
