@@ -56,6 +56,15 @@ SHARED = ROOT.parent / "shared" / "data"
 DAYS = [(3, 20, 1), (4, 20, 2), (4, 25, 3), (5, 25, 4), (5, 30, 5), (6, 30, 6), (6, 45, 7), (6, 60, 8)]
 
 
+def mascouche_region(prefix: str):
+    """The Mascouche region of the benchmarks (shop at 45.7460, -73.6010), built in a
+    fresh temporary data directory named ``prefix...``."""
+    settings = load_settings(data_dir=tempfile.mkdtemp(prefix=prefix), env={})
+    return build_region(
+        SHARED / "osm" / "mascouche_qc.osm", name="mascouche", shop=GeoPoint(45.7460, -73.6010), settings=settings
+    )
+
+
 def _routes(model, res) -> dict[str, list[str]]:
     return {model.tech_ids[v]: [model.visit_ids[j] for j in r] for v, r in enumerate(res.routes)}
 
@@ -117,11 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         saved = {(r["technicians"], r["visits"], r["seed"]): r for r in saved_doc["days"]}
 
     load = [round(x, 2) for x in os.getloadavg()]
-    tmp = tempfile.mkdtemp(prefix="bench-days-")
-    settings = load_settings(data_dir=tmp, env={})
-    region = build_region(
-        SHARED / "osm" / "mascouche_qc.osm", name="mascouche", shop=GeoPoint(45.7460, -73.6010), settings=settings
-    )
+    region = mascouche_region("bench-days-")
     results = []
     for n_tech, n_vis, seed in DAYS[: args.days]:
         problem = generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=seed)

@@ -14,29 +14,24 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_days import mascouche_region  # noqa: E402
 
 from dispatch.demo import generate_day  # noqa: E402
-from dispatch.models import GeoPoint  # noqa: E402
-from dispatch.region import build_region  # noqa: E402
 from dispatch.routing import solve  # noqa: E402
-from dispatch.settings import load_settings  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
 DAYS = [(8, 100, 5), (12, 150, 5), (20, 300, 5)]
 
 
 def main() -> int:
     load = [round(x, 2) for x in os.getloadavg()]
-    settings = load_settings(data_dir=tempfile.mkdtemp(prefix="bench-large-"), env={})
-    region = build_region(
-        SHARED / "osm" / "mascouche_qc.osm", name="mascouche", shop=GeoPoint(45.7460, -73.6010), settings=settings
-    )
+    region = mascouche_region("bench-large-")
     rows = []
     for n_tech, n_vis, seed in DAYS:
         problem = generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=seed)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,14 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_days import DAYS, SHARED, _routes  # noqa: E402
+from bench_days import DAYS, _routes, mascouche_region  # noqa: E402
 
 from dispatch import _pyvrp  # noqa: E402
 from dispatch.demo import generate_day  # noqa: E402
-from dispatch.models import GeoPoint  # noqa: E402
-from dispatch.region import build_region  # noqa: E402
 from dispatch.routing import _to_engine, plan_from_routes  # noqa: E402
-from dispatch.settings import load_settings  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,10 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     saved = {(r["technicians"], r["visits"], r["seed"]): r for r in json.loads(Path(args.peers).read_text())["days"]}
-    settings = load_settings(data_dir=tempfile.mkdtemp(prefix="bench-peer-seeds-"), env={})
-    region = build_region(
-        SHARED / "osm" / "mascouche_qc.osm", name="mascouche", shop=GeoPoint(45.7460, -73.6010), settings=settings
-    )
+    region = mascouche_region("bench-peer-seeds-")
     rows = []
     for n_tech, n_vis, day_seed in DAYS:
         problem = generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=day_seed)

@@ -18,21 +18,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_days import DAYS, SHARED  # noqa: E402
+from bench_days import DAYS, mascouche_region  # noqa: E402
 
 from dispatch._engine import EngineInput  # noqa: E402
 from dispatch.demo import generate_day  # noqa: E402
-from dispatch.models import GeoPoint  # noqa: E402
-from dispatch.region import build_region  # noqa: E402
 from dispatch.routing import _to_engine  # noqa: E402
-from dispatch.settings import load_settings  # noqa: E402
 
 
 def enumerate_routes(inst: EngineInput, v: int, *, cap: int) -> tuple[int | None, int]:
@@ -105,10 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=len(DAYS), help="how many of the 8 days")
     ap.add_argument("--cap", type=int, default=2_000_000, help="labels per technician before giving up")
     args = ap.parse_args(argv)
-    settings = load_settings(data_dir=tempfile.mkdtemp(prefix="enum-routes-"), env={})
-    region = build_region(
-        SHARED / "osm" / "mascouche_qc.osm", name="mascouche", shop=GeoPoint(45.7460, -73.6010), settings=settings
-    )
+    region = mascouche_region("enum-routes-")
     for n_tech, n_vis, seed in DAYS[: args.days]:
         inst = _to_engine(generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=seed)).inst
         t0 = time.perf_counter()
