@@ -3,7 +3,7 @@
 Public pages (no login, embeddable in the company's website):
 ``/couverture`` and ``/demande``; with ``?embed=true&public=1`` (the iframe's address) the
 staff navigation is not shown at all, only the two public pages can be reached, without login.
-Every other page needs a staff login (``views/_access.py`` over ``dispatch.auth``): logged
+Every other page needs a staff login (``views/_access.py`` over ``dispatch.office.auth``): logged
 out, the navigation holds only the home page (the "Connexion" form, or the creation of the
 first administrator on a fresh machine) and the public pages; logged in, it lists only the
 pages of the user's role (admin: all; dispatcher: Répartition; technician: Technicien;

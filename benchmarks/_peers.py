@@ -14,9 +14,9 @@ import pyvrp
 import vroom
 from pyvrp.stop import MaxRuntime
 
-from dispatch import _vroom
-from dispatch._engine import EngineInput, EngineResult
-from dispatch.vrptw import VrptwInstance
+from dispatch.routing import _vroom
+from dispatch.routing._engine import EngineInput, EngineResult
+from dispatch.routing.vrptw import VrptwInstance
 
 
 def _int_matrix(inst: VrptwInstance, convention: str) -> tuple[list[list[int]], int]:
@@ -86,6 +86,6 @@ def vroom_vrptw(inst: VrptwInstance, *, budget: float, convention: str = "dimacs
 
 
 def vroom_engine(inst: EngineInput, *, budget: float) -> EngineResult:
-    """VROOM on a dispatch day (the product's glue, :mod:`dispatch._vroom`), as a peer:
+    """VROOM on a dispatch day (the product's glue, :mod:`dispatch.routing._vroom`), as a peer:
     exploration 5, two threads, timeout = the budget."""
     return _vroom.solve(inst, exploration=5, threads=2, time_limit=budget)

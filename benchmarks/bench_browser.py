@@ -78,10 +78,10 @@ def main() -> None:
     args = parser.parse_args()
     from datetime import datetime
 
-    from dispatch.planning import TZ, plan_day
-    from dispatch.region import load_region
+    from dispatch.geo.region import load_region
+    from dispatch.office.planning import TZ, plan_day
+    from dispatch.records.storage import open_database
     from dispatch.settings import load_settings
-    from dispatch.storage import open_database
 
     day: date = datetime.now(TZ).date()
     with tempfile.TemporaryDirectory() as tmp:

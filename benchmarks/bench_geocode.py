@@ -102,10 +102,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    from dispatch.geocode import AddressIndex, geocode, geocode_many
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region
-    from dispatch.service_area import check_point, check_points, service_area_geojson
+    from dispatch.geo.geocode import AddressIndex, geocode, geocode_many
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region
+    from dispatch.geo.service_area import check_point, check_points, service_area_geojson
     from dispatch.settings import load_settings
 
     res: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},

@@ -1,8 +1,8 @@
 """Load test on 127.0.0.1 (issue 7, item 5): coverage checks at a fixed rate, then 20 browsers.
 
 Phase 1, domain API: ``--rate`` (default 200) coverage checks per second for ``--seconds``
-(default 60) through :func:`dispatch.service_area.check_address` (Mascouche address texts
-built from ``region.addresses`` in varied forms) and :func:`~dispatch.service_area.check_point`,
+(default 60) through :func:`dispatch.geo.service_area.check_address` (Mascouche address texts
+built from ``region.addresses`` in varied forms) and :func:`~dispatch.geo.service_area.check_point`,
 plus a few deliberately bad addresses that must raise ``AddressNotFound``. The schedule is
 open-loop: check *i* is due at ``t0 + i / rate`` and is handed at that time to a pool of a few
 worker threads; its latency runs from the *scheduled* time to the end of the check, so a
@@ -76,7 +76,7 @@ def _stats_ms(values: list[float]) -> dict:
 
 def build_inputs(region, *, n: int, seed: int = 7) -> list[tuple[str, object]]:
     """``n`` varied inputs: ("address", text), ("point", GeoPoint) or ("bad", text)."""
-    from dispatch.models import GeoPoint
+    from dispatch.geo.point import GeoPoint
 
     rng = random.Random(seed)
     df = region.addresses
@@ -106,7 +106,7 @@ def build_inputs(region, *, n: int, seed: int = 7) -> list[tuple[str, object]]:
 def domain_phase(region, settings, *, rate: float, seconds: float, workers: int) -> dict:
     """Open-loop schedule of coverage checks; latency from the scheduled time."""
     from dispatch.errors import AddressNotFound
-    from dispatch.service_area import check_address, check_point
+    from dispatch.geo.service_area import check_address, check_point
 
     n = int(rate * seconds)
     inputs = build_inputs(region, n=n)
@@ -186,7 +186,7 @@ def domain_phase(region, settings, *, rate: float, seconds: float, workers: int)
 def browser_addresses(region, settings, *, n: int) -> list[str]:
     """``n`` address texts that the domain API places (so a browser error is the page's)."""
     from dispatch.errors import DispatchError
-    from dispatch.service_area import check_address
+    from dispatch.geo.service_area import check_address
 
     out: list[str] = []
     for kind, text in build_inputs(region, n=4 * n, seed=11):
@@ -295,7 +295,7 @@ def main() -> None:
     parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
 
-    from dispatch.region import load_region
+    from dispatch.geo.region import load_region
     from dispatch.settings import load_settings
 
     started = datetime.now(UTC).isoformat(timespec="seconds")

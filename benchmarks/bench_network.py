@@ -65,7 +65,7 @@ def main() -> None:
 
     # --- build: ours vs osmnx ------------------------------------------------------------
     ours = _child(
-        "from dispatch.region import build_region\nfrom dispatch.models import GeoPoint\n"
+        "from dispatch.geo.region import build_region\nfrom dispatch.geo.point import GeoPoint\n"
         "t=time.perf_counter()\n"
         f"r=build_region({str(PBF)!r}, name='vancouver', shop=GeoPoint({SHOP}), force=True)\n"
         "res={'seconds': time.perf_counter()-t, 'nodes': r.meta['nodes'], 'edges': r.meta['edges']}",
@@ -74,7 +74,7 @@ def main() -> None:
     xml = tmp / "vancouver.osm"
     import osmium
 
-    from dispatch._osm import _is_drivable
+    from dispatch.geo._osm import _is_drivable
 
     # osmnx's graph_from_xml does not filter and fails on clipped ways: give it the drivable
     # ways with their missing node references removed (the same roads ours keeps).
@@ -96,7 +96,7 @@ def main() -> None:
 
     # --- load of the cached bundle -------------------------------------------------------------
     load = _child(
-        "t=time.perf_counter()\nfrom dispatch.region import load_region\n"
+        "t=time.perf_counter()\nfrom dispatch.geo.region import load_region\n"
         "r=load_region('vancouver')\nnet=r.network\n_=net.csr\n_=net._tree\n"
         "res={'seconds_including_imports': time.perf_counter()-t}\n"
         "t=time.perf_counter(); r=load_region('vancouver'); net=r.network; _=net.csr; _=net._tree\n"
@@ -109,8 +109,8 @@ def main() -> None:
     os.environ["OPMS_DATA_DIR"] = str(tmp)
     from scipy.sparse.csgraph import dijkstra
 
-    from dispatch.network import _unpack
-    from dispatch.region import load_region
+    from dispatch.geo.network import _unpack
+    from dispatch.geo.region import load_region
 
     region = load_region("vancouver")
     net = region.network
@@ -161,7 +161,7 @@ def main() -> None:
 
     # correctness: matrix between graph nodes vs networkx Dijkstra
     sample = rng.choice(net.n_nodes, 20, replace=False)
-    from dispatch.models import GeoPoint
+    from dispatch.geo.point import GeoPoint
 
     mm = net.matrix([GeoPoint(float(net.node_lat[i]), float(net.node_lon[i])) for i in sample])
     diffs = []

@@ -13,7 +13,7 @@ Usage::
     .venv/bin/python benchmarks/bench_vrptw.py --set solomon --instances C101,R101 --budgets 1 \
         --solvers ours,pyvrp,vroom,ortools
 
-Solvers: ``ours`` (the product: ``dispatch.vrptw.solve_vrptw``, engine auto), ``ortools``
+Solvers: ``ours`` (the product: ``dispatch.routing.vrptw.solve_vrptw``, engine auto), ``ortools``
 (the product's OR-Tools model, to compare engines), ``pyvrp`` (PyVRP Model API, defaults),
 ``vroom`` (pyvroom, exploration 5, nb_threads=2, timeout = budget; it usually stops earlier).
 """
@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dispatch.feasibility import check_vrptw  # noqa: E402
-from dispatch.vrptw import gap_pct, read_bks, read_vrptw, route_cost, solve_vrptw  # noqa: E402
+from dispatch.routing.feasibility import check_vrptw  # noqa: E402
+from dispatch.routing.vrptw import gap_pct, read_bks, read_vrptw, route_cost, solve_vrptw  # noqa: E402
 
 SHARED = Path(os.environ.get("OPMS_SHARED_DIR", ROOT.parent / "shared")) / "data"
 SETS = {

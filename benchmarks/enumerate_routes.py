@@ -3,7 +3,7 @@ column generation's pricing problem).
 
 For every technician of the eight days of ``bench_days.py``, a labelling pass enumerates
 every elementary route that respects the windows, the shift end and the lunch (the same
-rules as :func:`dispatch.routing._simulate`), keeping per (visits, last visit, lunch taken)
+rules as :func:`dispatch.routing.core._simulate`), keeping per (visits, last visit, lunch taken)
 only the labels not dominated in time and travel. It prints the number of distinct visit
 sets (columns a set-partitioning model would need), the labels created and the seconds.
 A technician whose labels pass ``--cap`` is reported as ``>cap``.
@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench_days import DAYS, mascouche_region  # noqa: E402
 
-from dispatch._engine import EngineInput  # noqa: E402
-from dispatch.demo import generate_day  # noqa: E402
-from dispatch.routing import _to_engine  # noqa: E402
+from dispatch.routing._engine import EngineInput  # noqa: E402
+from dispatch.routing.core import _to_engine  # noqa: E402
+from dispatch.routing.demo import generate_day  # noqa: E402
 
 
 def enumerate_routes(inst: EngineInput, v: int, *, cap: int) -> tuple[int | None, int]:

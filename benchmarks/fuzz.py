@@ -115,7 +115,7 @@ def t_osm(data, suffix):
 
 
 def t_billing(outcome, minutes, travel, repairs, remote):
-    from dispatch.billing import price
+    from dispatch.billing.rules import price
 
     bill = price(outcome, diagnostic_min=minutes, billing=BILLING, travel=T._travel(travel), remote=remote,
                  repairs=repairs)
@@ -123,7 +123,7 @@ def t_billing(outcome, minutes, travel, repairs, remote):
 
 
 def t_money(amount, method, reference):
-    from dispatch.billing import (
+    from dispatch.billing.rules import (
         CENT,
         check_interac_reference,
         check_payment,
@@ -140,8 +140,8 @@ def t_money(amount, method, reference):
 
 
 def t_solver(visits, shift, cell):
-    from dispatch.feasibility import check_plan
-    from dispatch.routing import DispatchProblem, solve
+    from dispatch.routing.core import DispatchProblem, solve
+    from dispatch.routing.feasibility import check_plan
 
     n = 5
     dur = [[0.0 if i == j else (cell if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(n)] for i in range(n)]
@@ -160,8 +160,8 @@ def t_solver(visits, shift, cell):
 
 
 def t_geocode(text):
-    from dispatch.geocode import geocode
-    from dispatch.service_area import check_address
+    from dispatch.geo.geocode import geocode
+    from dispatch.geo.service_area import check_address
 
     south, west, north, east = REGION.bbox
     res = None
@@ -220,8 +220,8 @@ REGION_SETTINGS = None
 
 def _prepare(data_dir: Path, *, build: bool) -> None:
     global BILLING, REGION, REGION_SETTINGS
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region, load_region
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region, load_region
     from dispatch.settings import load_settings
 
     BILLING = load_settings(env={}).billing

@@ -1,5 +1,5 @@
 """``python -m dispatch`` runs the ``opms-dispatch`` command."""
 
-from dispatch.cli import run
+from dispatch.cli.main import run
 
 run()

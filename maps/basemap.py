@@ -86,7 +86,7 @@ def road_geojson(region: Any, *, simplify_m: float = DEFAULT_SIMPLIFY_M) -> dict
     Parameters
     ----------
     region
-        A loaded :class:`dispatch.region.Region`.
+        A loaded :class:`dispatch.geo.region.Region`.
     simplify_m
         Simplification tolerance in metres.
 

@@ -251,7 +251,7 @@ def service_area_map(
         Radii of the zones (geodesic circles, as published to customers).
     area
         Optional GeoJSON FeatureCollection of the service area, as made by
-        :func:`dispatch.service_area.service_area_geojson`: its features whose ``zone`` is
+        :func:`dispatch.geo.service_area.service_area_geojson`: its features whose ``zone`` is
         ``road`` (reachable by road within the extended radius) or ``custom*`` (custom
         polygon) are drawn; the circles are drawn from the radii.
     shop_name, tile_url, base_url, core_only, height

@@ -24,10 +24,10 @@ def _radii(region: Any, settings: Any) -> tuple[float, float]:
 def service_area_geojson(region: Any, *, settings: Any, road: bool = True) -> dict[str, Any]:
     """The service area as GeoJSON (shop, zones, custom polygon, road-distance area).
 
-    The domain computes it (:func:`dispatch.service_area.service_area_geojson`); this adds
+    The domain computes it (:func:`dispatch.geo.service_area.service_area_geojson`); this adds
     the OpenStreetMap attribution the data requires.
     """
-    from dispatch.service_area import service_area_geojson as compute
+    from dispatch.geo.service_area import service_area_geojson as compute
 
     data = dict(compute(region, settings=settings, road=road))
     props = dict(data.get("properties") or {})

@@ -85,7 +85,7 @@ def _open(page, url: str, path: str) -> None:
 
 def main() -> int:
     OUT.mkdir(exist_ok=True)
-    from dispatch.planning import TZ
+    from dispatch.office.planning import TZ
 
     leaks: set[str] = set()
     with tempfile.TemporaryDirectory() as tmp:

@@ -59,8 +59,8 @@ def region_settings(regions_data_dir):
 @pytest.fixture(scope="session")
 def mascouche(region_settings, shared_data):
     """The Mascouche region (real Québec streets and address points), built once."""
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region
 
     return build_region(
         MASCOUCHE_OSM, name="mascouche", shop=GeoPoint(*MASCOUCHE_SHOP), settings=region_settings
@@ -70,8 +70,8 @@ def mascouche(region_settings, shared_data):
 @pytest.fixture(scope="session")
 def vancouver(region_settings, shared_data):
     """The Vancouver region (routing-grade OSM: one-ways, road classes), built once."""
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region
 
     return build_region(
         VANCOUVER_PBF, name="vancouver", shop=GeoPoint(*VANCOUVER_SHOP), settings=region_settings

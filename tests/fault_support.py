@@ -20,7 +20,7 @@ N_APPOINTMENTS = 8
 
 def prepare_publish(db) -> None:
     """Two technicians and a day of appointments, none assigned yet."""
-    from dispatch import storage as st
+    from dispatch.records import storage as st
     from tests.storage_data import make_request
 
     st.add_technician(db, name="Alex", actor="bureau")
@@ -32,8 +32,8 @@ def prepare_publish(db) -> None:
 
 
 def _publish_forever(db) -> None:
-    from dispatch import planning
-    from dispatch import storage as st
+    from dispatch.office import planning
+    from dispatch.records import storage as st
 
     techs = st.technicians(db)
     while True:
@@ -56,8 +56,8 @@ def _publish_forever(db) -> None:
 
 
 def _invoice_forever(db, settings) -> None:
-    from dispatch import invoices as iv
-    from dispatch import storage as st
+    from dispatch.billing import invoices as iv
+    from dispatch.records import storage as st
     from tests.storage_data import diagnosed
 
     pid = os.getpid()
@@ -71,8 +71,8 @@ def _invoice_forever(db, settings) -> None:
 
 
 def main(argv: list[str]) -> None:
+    from dispatch.records.storage import open_database
     from dispatch.settings import load_settings
-    from dispatch.storage import open_database
 
     what, url, data_dir = argv
     settings = load_settings(data_dir=data_dir, env={})

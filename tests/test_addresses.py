@@ -1,10 +1,11 @@
-"""Québec address parsing and normalisation (dispatch.addresses), on forms people really write."""
+"""Québec address parsing and normalisation (dispatch.geo.addresses), on forms people really write."""
 
 from __future__ import annotations
 
 import pytest
 
-from dispatch.addresses import (
+from dispatch.errors import InvalidInput
+from dispatch.geo.addresses import (
     MAX_LENGTH,
     display_street,
     parse_address,
@@ -12,7 +13,6 @@ from dispatch.addresses import (
     parse_postal_code,
     street_key,
 )
-from dispatch.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,8 @@ def _texts(at: AppTest) -> str:
 
 def test_fresh_machine_home_page_creates_the_first_admin_then_guides_to_build_a_region(data_dir):
     """With no account and no region, the home page creates the admin, then explains the OSM file."""
-    from dispatch import auth, storage
+    from dispatch.office import auth
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -157,7 +158,7 @@ def test_coverage_of_an_unknown_address_says_so_in_french(app_dir):
 
 def test_request_form_stores_nothing_without_consent(app_dir):
     """Without the consent box ticked the request is refused and nothing is stored."""
-    from dispatch import storage
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     at = _page("views/request.py")
@@ -174,7 +175,7 @@ def test_request_form_stores_nothing_without_consent(app_dir):
 
 def test_request_form_stores_the_request_with_its_coverage(app_dir):
     """A consented request is stored once, with its address placed and its zone."""
-    from dispatch import storage
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     at = _page("views/request.py")
@@ -246,7 +247,7 @@ def test_every_page_runs_in_french_without_error(demo_dir, page):
 
 def test_demo_data_button_creates_a_day_to_plan(app_dir):
     """On the home page, "Charger les données de démonstration" stores technicians and visits."""
-    from dispatch import storage
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     at = _home()
@@ -287,7 +288,8 @@ def test_booking_suggestions_rank_windows_for_a_caller(demo_dir):
 
 def test_contact_call_reached_books_the_visit(app_dir):
     """Recording a reached contact call books the request in the chosen window."""
-    from dispatch import intake, storage
+    from dispatch.office import intake
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     settings = load_settings(data_dir=app_dir, env={})
@@ -311,8 +313,8 @@ def test_contact_call_reached_books_the_visit(app_dir):
 
 def _refused_estimate_invoice(demo_dir):
     """The first demo appointment, diagnosed (45 min) and refused, invoiced: (db, settings, invoice)."""
-    from dispatch import storage
-    from dispatch.invoices import issue_invoice
+    from dispatch.billing.invoices import issue_invoice
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     settings = load_settings(data_dir=demo_dir, env={})
@@ -327,7 +329,7 @@ def _refused_estimate_invoice(demo_dir):
 
 def test_billing_lists_invoices_and_records_a_payment(demo_dir):
     """An issued invoice appears with its balance; recording its payment clears the balance."""
-    from dispatch.invoices import list_invoices
+    from dispatch.billing.invoices import list_invoices
 
     db, _, inv = _refused_estimate_invoice(demo_dir)
     at = _page("views/billing.py")
@@ -347,7 +349,7 @@ def _money(amount) -> str:
 
 def test_settings_change_the_zones_of_the_region(tmp_path, monkeypatch, mascouche):
     """Changing the core radius in Settings rebuilds the region with the new zone."""
-    from dispatch.region import load_region
+    from dispatch.geo.region import load_region
     from dispatch.settings import load_settings
 
     d = prepare_data_dir(tmp_path / "own")  # its own region: this test rebuilds it
@@ -370,7 +372,7 @@ STAFF_PAGES = ["views/dispatcher.py", "views/technician.py", "views/billing.py",
 
 
 def _customer_names(data_dir) -> list[str]:
-    from dispatch import storage
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     db = storage.open_database(settings=load_settings(data_dir=data_dir, env={}))
@@ -387,7 +389,7 @@ def _everything(at: AppTest) -> str:
 
 def _direct(page: str, user: str | None = None) -> AppTest:
     """Run a page script by itself (as a deep link that would bypass the navigation)."""
-    from dispatch.storage import now
+    from dispatch.records.storage import now
 
     at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=TIMEOUT)
     if user is not None:
@@ -436,7 +438,8 @@ def test_technician_cannot_open_the_dispatcher_page(demo_dir):
 
 def test_technician_page_offers_only_the_technicians_own_route(demo_dir):
     """A technician account can pick only its own technician on "Ma tournée"."""
-    from dispatch import auth, storage
+    from dispatch.office import auth
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     db = storage.open_database(settings=load_settings(data_dir=demo_dir, env={}))
@@ -458,7 +461,7 @@ def test_billing_account_cannot_open_the_settings_page(demo_dir):
 
 def test_wrong_password_shows_the_french_refusal(app_dir):
     """A wrong password keeps the login form and shows the one French refusal message."""
-    from dispatch.auth import LOGIN_REFUSED
+    from dispatch.office.auth import LOGIN_REFUSED
 
     at = _login(_home(user=None), "admin", "pas le bon mot de passe")
     assert not at.exception, at.exception
@@ -470,7 +473,7 @@ def test_idle_session_times_out_to_the_login_form(demo_dir):
     """A session idle longer than security.session_timeout_min is sent back to "Connexion"."""
     from datetime import timedelta
 
-    from dispatch.storage import now
+    from dispatch.records.storage import now
 
     at = _page("views/billing.py")
     assert at.title[0].value == "Facturation"
@@ -492,7 +495,7 @@ def test_public_pages_need_no_login(app_dir, page, title):
 
 def _views(data_dir, entity: str) -> list:
     """The "view" entries of the audit log for ``entity``, oldest first."""
-    from dispatch import storage
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     db = storage.open_database(settings=load_settings(data_dir=data_dir, env={}))
@@ -501,7 +504,7 @@ def _views(data_dir, entity: str) -> list:
 
 def test_dispatcher_day_table_logs_one_view_per_customer_shown(demo_dir):
     """Opening the demo day audits a view of each appointment's request, once per session."""
-    from dispatch import storage
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     db = storage.open_database(settings=load_settings(data_dir=demo_dir, env={}))

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from dispatch import auth
-from dispatch import storage as st
-from dispatch.auth import LOGIN_REFUSED, LoginRefused
-from dispatch.cli import main
+from dispatch.cli.main import main
 from dispatch.errors import AccessDenied, ConflictError, InvalidInput, NotFound
-from dispatch.storage import TZ, UserRow
+from dispatch.office import auth
+from dispatch.office.auth import LOGIN_REFUSED, LoginRefused
+from dispatch.records import storage as st
+from dispatch.records.storage import TZ, UserRow
 
 pytest_plugins = ["tests.storage_support"]
 

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as hs
 
-from dispatch import billing as bl
+from dispatch.billing import rules as bl
+from dispatch.billing.fees import travel_fee
 from dispatch.errors import InvalidInput
-from dispatch.fees import travel_fee
 from dispatch.settings import BillingSettings, TariffSettings
 
 B = BillingSettings()

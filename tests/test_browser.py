@@ -42,7 +42,7 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory, mascouche, regions_data_dir):
     """The dashboard over the Mascouche region with today's demo day (4 technicians, 16 visits)."""
-    from dispatch.planning import TZ
+    from dispatch.office.planning import TZ
 
     d = prepare_data_dir(
         tmp_path_factory.mktemp("dash") / "data", regions_from=regions_data_dir,
@@ -125,7 +125,7 @@ def test_request_form_submission_is_stored(page, dashboard):
     page.get_by_text("J'accepte que mes renseignements").click()
     _click(page, "Envoyer la demande")
     page.get_by_text("Merci, Julie Gagnon").wait_for()
-    from dispatch import storage
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     db = storage.open_database(settings=load_settings(data_dir=dashboard.data_dir, env={}))
@@ -178,7 +178,7 @@ def test_technician_records_a_visit_and_downloads_the_invoice(page, dashboard):
 
 def test_hostile_customer_name_shows_as_text_in_the_map_popup(page, mascouche, tmp_path):
     """A customer named like an HTML tag appears verbatim in the popup; no script runs."""
-    from dispatch.models import GeoPoint
+    from dispatch.geo.point import GeoPoint
     from maps.assets import inline_assets
     from maps.builders import RouteView, StopView, day_plan_map
 

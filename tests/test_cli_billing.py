@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from dispatch import storage as st
-from dispatch.cli import main
-from dispatch.storage import TZ
+from dispatch.cli.main import main
+from dispatch.records import storage as st
+from dispatch.records.storage import TZ
 from tests.test_intake import make_email
 
 pytest_plugins = ["tests.storage_support"]

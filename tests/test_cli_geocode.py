@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from dispatch.cli import main
+from dispatch.cli.main import main
 
 
 @pytest.fixture()

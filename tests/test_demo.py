@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dispatch.demo import generate_day, generate_requests
-from dispatch.feasibility import check_plan
-from dispatch.routing import solve
+from dispatch.routing.core import solve
+from dispatch.routing.demo import generate_day, generate_requests
+from dispatch.routing.feasibility import check_plan
 
 
 def test_same_seed_same_day_other_seed_other_day(mascouche):

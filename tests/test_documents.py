@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from dispatch import documents as dc
-from dispatch import invoices as iv
-from dispatch.storage import TZ
+from dispatch.billing import documents as dc
+from dispatch.billing import invoices as iv
+from dispatch.records.storage import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed
 
 pytest_plugins = ["tests.storage_support"]

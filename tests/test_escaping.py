@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from dispatch import documents as dc
-from dispatch import invoices as iv
-from dispatch.exports import SheetStop, day_ics, day_sheet_html
-from dispatch.geocode import write_csv_rows
-from dispatch.storage import TZ
+from dispatch.billing import documents as dc
+from dispatch.billing import invoices as iv
+from dispatch.geo.geocode import write_csv_rows
+from dispatch.office.daysheet import SheetStop, day_ics, day_sheet_html
+from dispatch.records.storage import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed
 
 pytest_plugins = ["tests.storage_support"]

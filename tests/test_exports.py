@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from dispatch.exports import SheetStop, day_ics, day_sheet_html, navigation_links
+from dispatch.office.daysheet import SheetStop, day_ics, day_sheet_html, navigation_links
 
 TZ = ZoneInfo("America/Montreal")
 

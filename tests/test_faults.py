@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dispatch import storage as st
 from dispatch.errors import StorageError
-from dispatch.feasibility import check_plan
-from dispatch.routing import DispatchProblem, solve
-from dispatch.storage import open_database
+from dispatch.records import storage as st
+from dispatch.records.storage import open_database
+from dispatch.routing.core import DispatchProblem, solve
+from dispatch.routing.feasibility import check_plan
 from tests import fault_support
 from tests.storage_data import make_request
 
@@ -275,7 +275,7 @@ def _large_problem(n_visits: int = 300, n_techs: int = 10) -> DispatchProblem:
 def test_tiny_time_limit_on_a_large_day_returns_a_checked_plan(engine, deterministic):
     """300 visits, 10 technicians, 1 ms: a feasible plan serving visits, every other visit
     explained, returned within a bounded time (OR-Tools alone finds no first solution in 1 ms:
-    the greedy repair of :func:`dispatch.routing.solve` still gives a plan)."""
+    the greedy repair of :func:`dispatch.routing.core.solve` still gives a plan)."""
     p = _large_problem()
     t0 = time.perf_counter()
     plan = solve(p, time_limit=0.001, seed=3, engine=engine, deterministic=deterministic)

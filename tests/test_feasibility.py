@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-import dispatch.feasibility as feasibility
-from dispatch.feasibility import check_plan, check_vrptw
-from dispatch.routing import Unassigned, solve
-from dispatch.vrptw import read_bks, read_sol, read_vrptw, route_cost
+import dispatch.routing.feasibility as feasibility
+from dispatch.routing.core import Unassigned, solve
+from dispatch.routing.feasibility import check_plan, check_vrptw
+from dispatch.routing.vrptw import read_bks, read_sol, read_vrptw, route_cost
 from tests.test_routing import problem
 
 

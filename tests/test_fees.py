@@ -1,4 +1,4 @@
-"""Travel fee tariff (dispatch.fees): pure rule, exact Decimal arithmetic, French explanation."""
+"""Travel fee tariff (dispatch.billing.fees): pure rule, exact Decimal arithmetic, French explanation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from dispatch.billing.fees import TravelFee, format_km, format_money, travel_fee
 from dispatch.errors import InvalidInput
-from dispatch.fees import TravelFee, format_km, format_money, travel_fee
 from dispatch.settings import TariffSettings
 
 TARIFF = TariffSettings()

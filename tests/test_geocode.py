@@ -1,5 +1,5 @@
 """Offline geocoding on the real Mascouche address points, and the opt-in Nominatim adapter
-against a local stand-in server (dispatch.geocode, dispatch._nominatim)."""
+against a local stand-in server (dispatch.geo.geocode, dispatch.geo._nominatim)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dispatch.addresses import street_key
 from dispatch.errors import AddressNotFound, InvalidInput
-from dispatch.geocode import (
+from dispatch.geo.addresses import street_key
+from dispatch.geo.geocode import (
     AddressIndex,
     GeocodeResult,
     address_index,
@@ -236,7 +236,7 @@ def test_left_out_numbers_reach_all_the_issue_targets(leave_one_out):
 def test_geometric_median_of_three_estimates():
     """The consensus point: a vertex when two estimates agree or an angle is >= 120 degrees,
     else the interior point where the three directions meet at 120 degrees."""
-    from dispatch.geocode import _geometric_median
+    from dispatch.geo.geocode import _geometric_median
 
     assert _geometric_median([(0.0, 0.0), (0.0, 0.0), (300.0, 40.0)]) == (0.0, 0.0)
     assert _geometric_median([(0.0, 0.0), (100.0, 0.0), (-100.0, 10.0)]) == (0.0, 0.0)

@@ -71,7 +71,7 @@ POSTAL = re.compile(r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] [0-9][ABCEGHJ-N
 @example(text="\x00" * 50)
 def test_address_parser_survives_any_text(text):
     """parse_address / postal code / street key / house number: a result or InvalidInput only."""
-    from dispatch import addresses as ad
+    from dispatch.geo import addresses as ad
 
     parsed, _ = _dispatch_error_only(ad.parse_address, text, cities=("Mascouche", "Terrebonne"))
     if parsed is not None:
@@ -110,8 +110,8 @@ def _near_address(draw_words, names):
 @pytest.mark.timeout(180)
 def test_geocode_and_check_address_survive_hostile_text(mascouche, region_settings, street_words):
     """geocode / check_address: a found point inside the region or a DispatchError, never a crash."""
-    from dispatch.geocode import geocode
-    from dispatch.service_area import check_address
+    from dispatch.geo.geocode import geocode
+    from dispatch.geo.service_area import check_address
 
     south, west, north, east = mascouche.bbox
     texts = hostile_text | _near_address(hs.sampled_from([*HOSTILE_WORDS, ""]), street_words)
@@ -143,8 +143,8 @@ _PBF = VANCOUVER_PBF.read_bytes()[:300_000] if VANCOUVER_PBF.is_file() else b""
 
 
 def _build(data: bytes, suffix: str = ".osm", *, strict: bool = False):
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region
     from dispatch.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -272,7 +272,7 @@ def form_emails(draw):
 def test_email_intake_parsing_survives_any_message(raw):
     """parse_email on random bytes and hostile form e-mails: a request with name and address, or
     InvalidInput saying what is missing."""
-    from dispatch.intake import parse_email
+    from dispatch.office.intake import parse_email
 
     parsed, _ = _dispatch_error_only(parse_email, raw, source="fuzz.eml")
     event("parsed" if parsed is not None else "refused")
@@ -286,7 +286,7 @@ def test_email_intake_parsing_survives_any_message(raw):
 @given(text=hostile_text)
 def test_form_field_parsers_survive_any_text(text):
     """parse_form_text / parse_date / parse_yes never raise on any text."""
-    from dispatch.intake import parse_date, parse_form_text, parse_yes
+    from dispatch.office.intake import parse_date, parse_form_text, parse_yes
 
     assert isinstance(parse_form_text(text), dict)
     d = parse_date(text)
@@ -309,7 +309,7 @@ def test_form_field_parsers_survive_any_text(text):
 def test_csv_reader_survives_any_file(data):
     """read_csv_rows on random bytes and hostile CSV: rows of strings keyed by the header, or
     InvalidInput."""
-    from dispatch.geocode import read_csv_rows
+    from dispatch.geo.geocode import read_csv_rows
 
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "in.csv"
@@ -325,7 +325,7 @@ def test_csv_reader_survives_any_file(data):
 def test_coverage_csv_command_survives_hostile_files(mascouche, region_settings, capsys, monkeypatch):
     """opms-dispatch coverage --csv on hostile CSVs: exit 0 with an output, or exit 2/3 with a
     message; never 'internal error'."""
-    from dispatch.cli import main
+    from dispatch.cli.main import main
 
     monkeypatch.setenv("OPMS_DATA_DIR", str(region_settings.data_dir))
 
@@ -398,8 +398,8 @@ windows = hs.one_of(
 def test_solver_input_gives_infeasible_problem_or_a_checked_plan(visits, shift, cell):
     """Random windows, durations, skills, shifts and matrix cells: InfeasibleProblem (or another
     InvalidInput) or a plan that the independent checker accepts."""
-    from dispatch.feasibility import check_plan
-    from dispatch.routing import DispatchProblem, solve
+    from dispatch.routing.core import DispatchProblem, solve
+    from dispatch.routing.feasibility import check_plan
 
     n = 5
     dur = [[0.0 if i == j else (cell if (i + j) % 3 == 0 else 60.0 * abs(i - j)) for j in range(n)] for i in range(n)]
@@ -454,13 +454,13 @@ cents = hs.decimals(min_value=Decimal("0"), max_value=Decimal("20000"), places=2
 
 
 def _travel(amount):
-    from dispatch.fees import TravelFee
+    from dispatch.billing.fees import TravelFee
 
     return TravelFee(amount=amount, zone="core", road_km=3.0, origin="l'atelier", explanation="x", on_quote=amount is None)
 
 
 def _check_bill(bill) -> None:
-    from dispatch.billing import CENT
+    from dispatch.billing.rules import CENT
 
     values = [bill.subtotal, bill.gst, bill.qst, bill.total, *(ln.amount for ln in bill.lines)]
     assert all(isinstance(v, Decimal) for v in values), "money must never be a float"
@@ -480,7 +480,7 @@ def _check_bill(bill) -> None:
 def test_billing_totals_are_lines_plus_taxes_or_invalid_input(outcome, minutes, travel, repairs, remote, settings_billing):
     """price(): a bill whose total = lines + taxes, all Decimal to the cent and never negative,
     or InvalidInput; never another exception (any repair amount: findings F1/F2 are fixed)."""
-    from dispatch.billing import price
+    from dispatch.billing.rules import price
 
     travel_fee = _travel(travel.quantize(Decimal("0.01")) if isinstance(travel, Decimal) and travel >= 0 else None)
     bill, _ = _dispatch_error_only(
@@ -504,7 +504,7 @@ def settings_billing():
        reference=hostile_text)
 def test_payment_and_money_survive_any_amount(amount, method, reference):
     """money() / check_payment(): a Decimal to the cent (> 0 for a payment) or InvalidInput."""
-    from dispatch.billing import CENT, check_payment, money
+    from dispatch.billing.rules import CENT, check_payment, money
 
     d, _ = _dispatch_error_only(money, amount)
     if d is not None:
@@ -531,7 +531,7 @@ def _crashes(fn) -> bool:
 
 
 def _f6_solver_time_nan():
-    from dispatch.routing import DispatchProblem
+    from dispatch.routing.core import DispatchProblem
 
     p = DispatchProblem(date(2026, 6, 2), shop=0)
     p.set_matrix([[0.0]])
@@ -539,7 +539,7 @@ def _f6_solver_time_nan():
 
 
 def _f7_solver_negative_shift():
-    from dispatch.routing import DispatchProblem, solve
+    from dispatch.routing.core import DispatchProblem, solve
 
     p = DispatchProblem(date(2026, 6, 2), shop=0)
     p.set_matrix([[0.0]])
@@ -549,7 +549,7 @@ def _f7_solver_negative_shift():
 
 
 def _f8_solver_huge_service():
-    from dispatch.routing import DispatchProblem, solve
+    from dispatch.routing.core import DispatchProblem, solve
 
     p = DispatchProblem(date(2026, 6, 2), shop=0)
     p.set_matrix([[0.0, 60.0], [60.0, 0.0]])
@@ -560,7 +560,7 @@ def _f8_solver_huge_service():
 
 F10_SCRIPT = """
 from datetime import date
-from dispatch.routing import DispatchProblem, solve
+from dispatch.routing.core import DispatchProblem, solve
 from dispatch.errors import DispatchError
 try:
     p = DispatchProblem(date(2026, 6, 2), shop=0)
@@ -577,7 +577,7 @@ except DispatchError:
 
 F11_SCRIPT = """
 from datetime import date
-from dispatch.routing import DispatchProblem, solve
+from dispatch.routing.core import DispatchProblem, solve
 from dispatch.errors import DispatchError
 try:
     c = 6.6229051731496664e16
@@ -618,7 +618,7 @@ def _f5_osm_nan_coordinate():
 
 def _billing(name, *args):
     def call():
-        from dispatch import billing
+        from dispatch.billing import rules as billing
 
         getattr(billing, name)(*args)
 
@@ -643,7 +643,7 @@ FINDINGS = {
 
 #: Findings fixed (their pins are plain tests): add a name here with the fix.
 FIXED = {
-    "F1-money-huge-amount",  # dispatch/billing.py: amounts bounded by MAX_AMOUNT
+    "F1-money-huge-amount",  # dispatch/billing/rules.py: amounts bounded by MAX_AMOUNT
     "F2-repair-amount-not-a-number",
     "F3-repair-line-not-a-pair",
     "F4-interac-reference-non-ascii",

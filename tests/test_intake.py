@@ -9,9 +9,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from dispatch import intake as it
-from dispatch import storage as st
 from dispatch.errors import InvalidInput
+from dispatch.office import intake as it
+from dispatch.records import storage as st
 
 pytest_plugins = ["tests.storage_support"]
 
@@ -162,8 +162,8 @@ def test_unplaceable_address_is_stored_flagged_not_dropped(db, settings, mascouc
 
 def test_outside_zone_request_is_flagged_for_the_office(db, settings, shared_data, tmp_path):
     """With a 2 km / 4 km service area, an address 8.7 km away is 'hors zone', fee on quote."""
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region
 
     small = build_region(
         shared_data / "osm" / "mascouche_qc.osm", name="petite", shop=GeoPoint(45.7460, -73.6010),

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from dispatch import invoices as iv
-from dispatch import storage as st
+from dispatch.billing import invoices as iv
 from dispatch.errors import ConflictError, InvalidInput, InvalidTransition
-from dispatch.storage import TZ
+from dispatch.records import storage as st
+from dispatch.records.storage import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
 
 pytest_plugins = ["tests.storage_support"]

@@ -7,16 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from dispatch import storage as st
 from dispatch.errors import InvalidTransition
-from dispatch.lifecycle import (
+from dispatch.records import storage as st
+from dispatch.records.lifecycle import (
     TRANSITIONS,
     State,
     allowed_next,
     cancellation_timing,
     check_transition,
 )
-from dispatch.storage import TZ
+from dispatch.records.storage import TZ
 from tests.storage_data import make_request
 
 pytest_plugins = ["tests.storage_support"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pyproj import Geod
 
-from dispatch.models import GeoPoint
+from dispatch.geo.point import GeoPoint
 from maps import assets, basemap, builders, export
 from maps.builders import RouteView, StopView
 
@@ -183,7 +183,7 @@ def test_service_area_geojson_has_zones_and_attribution(mascouche, region_settin
 
 def test_area_command_writes_the_website_map_and_geojson(mascouche, regions_data_dir, tmp_path, capsys):
     """``opms-dispatch area --html --geojson`` writes both exports of the built region."""
-    from dispatch.cli import main
+    from dispatch.cli.main import main
 
     html, geo = tmp_path / "territoire.html", tmp_path / "territoire.geojson"
     code = main(["area", "--html", str(html), "--geojson", str(geo), "--json",

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from dispatch.errors import Unreachable
-from dispatch.models import GeoPoint
-from dispatch.region import build_region
+from dispatch.geo.point import GeoPoint
+from dispatch.geo.region import build_region
 from tests.osm_support import grid, write_osm
 
 
@@ -146,7 +146,7 @@ def test_one_to_all_from_shop_matches_the_matrix(mascouche):
 
 def test_large_matrix_on_two_processes_equals_one_process(vancouver):
     """The parallel matrix (worker processes) gives the same numbers as the serial one."""
-    from dispatch.network import Network
+    from dispatch.geo.network import Network
 
     net = vancouver.network
     rng = np.random.default_rng(5)
@@ -167,7 +167,7 @@ def test_matrix_workers_never_rerun_the_callers_script(vancouver, region_setting
     script = tmp_path / "noguard.py"
     script.write_text(
         "import numpy as np\n"
-        "from dispatch.region import load_region\n"
+        "from dispatch.geo.region import load_region\n"
         "print('SCRIPT RUN', flush=True)\n"
         "net = load_region('vancouver').network\n"
         "idx = np.random.default_rng(1).choice(net.n_nodes, 250, replace=False)\n"

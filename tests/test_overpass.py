@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from dispatch.errors import OfflineError, RateLimited, ServiceError
-from dispatch.models import GeoPoint
-from dispatch.region import build_region
+from dispatch.geo.point import GeoPoint
+from dispatch.geo.region import build_region
 from tests.conftest import MASCOUCHE_OSM, MASCOUCHE_SHOP
 from tests.servers.overpass import OverpassStandIn
 

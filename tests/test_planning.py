@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from dispatch import planning, storage
-from dispatch.cli import main as cli_main
+from dispatch.cli.main import main as cli_main
+from dispatch.office import planning
+from dispatch.records import storage
 from dispatch.settings import load_settings
 from tests.servers.dashboard import prepare_data_dir
 
@@ -108,7 +109,7 @@ def test_plan_command_rejects_a_bad_date(demo, capsys):
 
 def test_serve_command_runs_streamlit_offline_on_app_py():
     """``serve`` runs app.py with usage statistics off and static serving on."""
-    from dispatch.commands.serve import app_path, streamlit_command
+    from dispatch.cli.commands.serve import app_path, streamlit_command
 
     cmd = streamlit_command("127.0.0.1", 8501)
     assert cmd[1:4] == ["-m", "streamlit", "run"]

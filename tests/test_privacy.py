@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 import pytest
 
-from dispatch import invoices as iv
-from dispatch import privacy as pv
-from dispatch import storage as st
+from dispatch.billing import invoices as iv
 from dispatch.errors import InvalidTransition
-from dispatch.storage import TZ
+from dispatch.records import privacy as pv
+from dispatch.records import storage as st
+from dispatch.records.storage import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
 
 pytest_plugins = ["tests.storage_support"]
@@ -21,7 +21,7 @@ ISSUED = datetime(2026, 12, 3, 15, tzinfo=TZ)
 
 def paid_customer(db, settings):
     """A customer with one paid invoice (issued 2026-12-03) and a call logged."""
-    from dispatch.calls import record_call
+    from dispatch.office.calls import record_call
 
     req = diagnosed(db, coverage=CORE_COVERAGE, message_id="<m1@site>", problem="Écran bleu chez Marie")
     record_call(db, req.id, "message_left", kind="contact", actor="lea", note="rappeler Marie")

@@ -1,10 +1,10 @@
-"""The PyVRP day model (``dispatch._pyvrp``): what it must agree on with the product's
+"""The PyVRP day model (``dispatch.routing._pyvrp``): what it must agree on with the product's
 scheduler."""
 
 from __future__ import annotations
 
-from dispatch._pyvrp import DayModel, lunch_spots
-from dispatch.routing import _to_engine, schedule_route
+from dispatch.routing._pyvrp import DayModel, lunch_spots
+from dispatch.routing.core import _to_engine, schedule_route
 
 from .test_routing import problem
 

@@ -6,10 +6,11 @@ that which routes fit together can be worked out on paper.
 
 from __future__ import annotations
 
-from dispatch import _pyvrp, _recombine, _vroom, routing
-from dispatch._engine import EngineBreak, EngineInput, EngineJob, EngineVehicle
-from dispatch.routing import _cost_of, _engine_solve, _route_feasible, schedule_route
-from dispatch.routing import _recombine as recombine_day
+from dispatch.routing import _pyvrp, _recombine, _vroom
+from dispatch.routing import core as routing
+from dispatch.routing._engine import EngineBreak, EngineInput, EngineJob, EngineVehicle
+from dispatch.routing.core import _cost_of, _engine_solve, _route_feasible, schedule_route
+from dispatch.routing.core import _recombine as recombine_day
 
 HOUR = 3600
 

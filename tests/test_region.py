@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from dispatch.errors import OSMFileError, RegionNotFound, ShopPlacementError
-from dispatch.models import GeoPoint
-from dispatch.region import build_region, load_region
+from dispatch.geo.point import GeoPoint
+from dispatch.geo.region import build_region, load_region
 from tests.conftest import MASCOUCHE_OSM, MASCOUCHE_SHOP
 from tests.osm_support import grid, write_osm
 

@@ -12,14 +12,14 @@ from datetime import date, datetime
 import pytest
 
 from dispatch.errors import InfeasibleProblem
-from dispatch.feasibility import check_plan
-from dispatch.routing import (
+from dispatch.routing.core import (
     DispatchProblem,
     next_working_days,
     reoptimize,
     solve,
     suggest_bookings,
 )
+from dispatch.routing.feasibility import check_plan
 
 DAY = date(2026, 6, 2)
 TL = 0.3
@@ -353,7 +353,7 @@ def test_next_working_days_skip_weekends():
 
 def test_region_matrix_applies_the_traffic_factor(mascouche):
     """With a 1.25 traffic factor every leg lasts 25 % longer (rounded up to the second)."""
-    from dispatch.demo import generate_day
+    from dispatch.routing.demo import generate_day
 
     base = generate_day(mascouche, n_technicians=3, n_visits=8, seed=3)
     slow = generate_day(mascouche, n_technicians=3, n_visits=8, seed=3, traffic_factor=1.25)
@@ -367,7 +367,7 @@ def test_region_matrix_applies_the_traffic_factor(mascouche):
 
 def test_same_input_and_seed_give_the_same_plan(mascouche):
     """Two solves of the same realistic day with the same seed give identical routes."""
-    from dispatch.demo import generate_day
+    from dispatch.routing.demo import generate_day
 
     plans = []
     for _ in range(2):
@@ -387,7 +387,7 @@ def test_an_overloaded_mascouche_day_serves_27_of_30_visits_in_one_second(mascou
     in a 1 s search) the product served 26 with seeds 1, 2 and 3; with
     ``TIME_WARP_PENALTY`` its searches cross infeasible ground and serve 27.
     """
-    from dispatch.demo import generate_day
+    from dispatch.routing.demo import generate_day
 
     p = generate_day(mascouche, n_technicians=5, n_visits=30, seed=5)
     plan = solve(p, time_limit=1, seed=1)
@@ -397,7 +397,7 @@ def test_an_overloaded_mascouche_day_serves_27_of_30_visits_in_one_second(mascou
 
 def test_given_routes_are_scheduled_and_what_does_not_fit_is_explained():
     """plan_from_routes times a peer's routes; a visit put in an impossible order is left out."""
-    from dispatch.routing import plan_from_routes
+    from dispatch.routing.core import plan_from_routes
 
     p = problem()
     p.add_technician("t", shift=("08:00", "17:00"))

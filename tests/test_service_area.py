@@ -1,4 +1,4 @@
-"""Service area on the real Mascouche region (dispatch.service_area): zones to the metre, road
+"""Service area on the real Mascouche region (dispatch.geo.service_area): zones to the metre, road
 figures, custom polygon, FSA rule, travel fee and GeoJSON export."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from pyproj import Geod
 
 from dispatch.errors import AddressNotFound, InvalidInput
-from dispatch.models import GeoPoint
-from dispatch.service_area import (
+from dispatch.geo.point import GeoPoint
+from dispatch.geo.service_area import (
     check_address,
     check_point,
     check_points,

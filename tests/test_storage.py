@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from dispatch import storage as st
 from dispatch.errors import ConflictError, InvalidInput, NotFound
-from dispatch.storage import TZ
+from dispatch.records import storage as st
+from dispatch.records.storage import TZ
 from tests.storage_data import COVERAGE, make_request
 
 pytest_plugins = ["tests.storage_support"]
@@ -23,7 +23,7 @@ def at(day, hh, mm=0):
 
 def test_default_database_is_sqlite_file_in_data_dir_built_by_migrations(settings):
     """Without a URL the database is <data_dir>/opms.sqlite3, at the migrations' head, WAL, FKs on."""
-    from dispatch.migrations import head_revision
+    from dispatch.records.migrations import head_revision
 
     db = st.open_database(settings=settings)
     try:
@@ -230,7 +230,7 @@ def test_missing_postgresql_server_fails_on_ci_and_skips_elsewhere(monkeypatch):
 
 def test_older_database_is_upgraded_in_place_keeping_its_data(tmp_path):
     """A database left at revision 0001 is brought to head by open_database, rows kept."""
-    from dispatch.migrations import head_revision, run_upgrade
+    from dispatch.records.migrations import head_revision, run_upgrade
 
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     old = st.open_database(url, migrate=False)

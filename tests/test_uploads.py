@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dispatch.errors import InvalidInput, OSMFileError
+from dispatch.geo.uploads import OSM_SUFFIXES, check_upload
 from dispatch.settings import Settings
-from dispatch.uploads import OSM_SUFFIXES, check_upload
 
 MB = 1024 * 1024
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,8 +87,8 @@ def test_dashboard_upload_goes_through_check_upload():
 )
 def test_non_osm_content_with_an_osm_name_is_refused_by_the_reader(name, content, tmp_path, settings):
     """Content sniffing: non-OSM or corrupt content under an OSM name raises OSMFileError."""
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region
 
     fake = tmp_path / name
     fake.write_bytes(content)

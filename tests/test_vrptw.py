@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dispatch.errors import InvalidInput, NotFound
-from dispatch.vrptw import read_bks, read_vrptw, route_cost, solve_vrptw
+from dispatch.routing.vrptw import read_bks, read_vrptw, route_cost, solve_vrptw
 
 OPMS = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "opms-dispatch")
 
@@ -40,7 +40,7 @@ def test_rejects_a_file_that_is_not_solomon(tmp_path):
 
 def test_dimacs_truncates_each_arc():
     """Arc (0,0)-(1,1) is 1.414... exact and 1.4 under DIMACS."""
-    from dispatch.vrptw import VrptwInstance
+    from dispatch.routing.vrptw import VrptwInstance
 
     inst = VrptwInstance("t", 1, 10, (0, 1), (0, 1), (0, 1), (0, 0), (100, 100), (0, 0))
     assert route_cost(inst, [[1]], "dimacs") == pytest.approx(2.8)

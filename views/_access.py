@@ -1,10 +1,10 @@
 """Staff login of the dashboard: the "Connexion" form, the first admin, roles, logout.
 
-The rules live in :mod:`dispatch.auth` (argon2 passwords, throttling, session timeout, roles);
+The rules live in :mod:`dispatch.office.auth` (argon2 passwords, throttling, session timeout, roles);
 this module only wires them to Streamlit's per-tab session:
 
 * the session keeps the username and the time of its last page load; every page load goes
-  through :func:`current_user`, which calls :func:`dispatch.auth.check_session` (timeout of
+  through :func:`current_user`, which calls :func:`dispatch.office.auth.check_session` (timeout of
   ``security.session_timeout_min``, account disabled since the login) and logs out on refusal;
 * :func:`require` is the guard at the top of every staff page: without a login it shows the
   login form and stops; with a role not allowed it shows the French refusal and stops;
@@ -40,7 +40,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
 
 
 def _now() -> datetime:
-    from dispatch.storage import now
+    from dispatch.records.storage import now
 
     return now()
 
@@ -62,7 +62,7 @@ def logout(notice: str | None = None) -> None:
 
 
 def current_user(s: Any) -> Any | None:
-    """The logged-in :class:`dispatch.auth.User` of this session, or ``None``.
+    """The logged-in :class:`dispatch.office.auth.User` of this session, or ``None``.
 
     Checks the session on each call (timeout, disabled account) and refreshes its last-seen
     time; a refused session is logged out with the reason kept for the login form.
@@ -70,7 +70,7 @@ def current_user(s: Any) -> Any | None:
     name = st.session_state.get(_USER)
     if not name:
         return None
-    from dispatch import auth
+    from dispatch.office import auth
 
     try:
         user = auth.check_session(_db(s), name, st.session_state.get(_SEEN), settings=s)
@@ -85,7 +85,7 @@ def allowed(user: Any | None, page: str) -> bool:
     """Whether ``user`` may open the staff page ``page`` (a ``views/...`` path)."""
     if user is None:
         return False
-    from dispatch import auth
+    from dispatch.office import auth
 
     try:
         auth.require_role(user, *PAGE_ROLES.get(page, ()))
@@ -101,7 +101,7 @@ def _login_as(user: Any) -> None:
 
 
 def _first_admin_form(s: Any) -> None:
-    from dispatch import auth
+    from dispatch.office import auth
 
     st.title("Bienvenue")
     st.write(
@@ -137,7 +137,7 @@ def _first_admin_form(s: Any) -> None:
 
 def login_form(s: Any) -> None:
     """The "Connexion" form (or the first administrator's creation on a fresh machine)."""
-    from dispatch import auth
+    from dispatch.office import auth
 
     db = _db(s)
     if not auth.list_users(db):
@@ -164,7 +164,7 @@ def login_form(s: Any) -> None:
 
 def require(s: Any, page: str) -> Any:
     """The guard of a staff page: the allowed user, or the login form / refusal and stop."""
-    from dispatch import auth
+    from dispatch.office import auth
 
     user = current_user(s)
     if user is None:
@@ -192,7 +192,7 @@ def viewed(s: Any, user: Any, entity: str, entity_id: int | None, **details: Any
     seen: set[tuple[str, Any]] = st.session_state.setdefault(_VIEWED, set())
     if (entity, entity_id) in seen:
         return
-    from dispatch import auth
+    from dispatch.office import auth
 
     auth.record_view(_db(s), user, entity, entity_id, **details)
     seen.add((entity, entity_id))

@@ -59,7 +59,7 @@ def optional(module: str) -> Any | None:
 
 def region_names(s: Any) -> list[str]:
     """Names of the regions built in the data directory."""
-    from dispatch.region import list_regions
+    from dispatch.geo.region import list_regions
 
     return [r["name"] for r in list_regions(settings=s) if r.get("name")]
 
@@ -77,7 +77,7 @@ def region_name(s: Any) -> str | None:
 
 @st.cache_resource(show_spinner="Chargement de la région…")
 def _load_region(name: str, data_dir: str, _settings: Any, built_at: str) -> Any:
-    from dispatch.region import load_region
+    from dispatch.geo.region import load_region
 
     return load_region(name, settings=_settings)
 
@@ -87,7 +87,7 @@ def region(s: Any) -> Any | None:
     name = region_name(s)
     if name is None:
         return None
-    from dispatch.region import list_regions
+    from dispatch.geo.region import list_regions
 
     built = next((r for r in list_regions(settings=s) if r["name"] == name), {})
     return _load_region(name, str(s.data_dir), s, str(built.get("built_at", "")))
@@ -111,7 +111,7 @@ def require_region(s: Any) -> Any:
 
 def database(s: Any) -> Any | None:
     """The opened, migrated database (cached), or ``None`` if storage is not available."""
-    storage = optional("dispatch.storage")
+    storage = optional("dispatch.records.storage")
     if storage is None:
         return None
     return _database(s.database_url, s)
@@ -119,7 +119,7 @@ def database(s: Any) -> Any | None:
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str, _settings: Any) -> Any:
-    from dispatch import storage
+    from dispatch.records import storage
 
     return storage.open_database(url, settings=_settings)
 

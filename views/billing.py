@@ -12,13 +12,13 @@ s = _common.settings()
 user = _access.require(s, "views/billing.py")
 st.title("Facturation")
 db = _common.database(s)
-invoices_mod = _common.optional("dispatch.invoices")
+invoices_mod = _common.optional("dispatch.billing.invoices")
 if db is None or invoices_mod is None:
     st.info("La facturation n'est pas encore installée sur ce poste.")
     st.stop()
 
-from dispatch.billing import PAYMENT_LABELS  # noqa: E402
-from dispatch.documents import invoice_documents  # noqa: E402
+from dispatch.billing.documents import invoice_documents  # noqa: E402
+from dispatch.billing.rules import PAYMENT_LABELS  # noqa: E402
 
 unpaid_only = st.toggle("Seulement les factures à payer", key="bill_unpaid")
 invoices = invoices_mod.list_invoices(db, unpaid_only=unpaid_only)

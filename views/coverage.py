@@ -20,7 +20,7 @@ st.write(
     "vous êtes de notre atelier et le montant estimé des frais de déplacement."
 )
 region = _common.require_region(s)
-service_area = _common.optional("dispatch.service_area")
+service_area = _common.optional("dispatch.geo.service_area")
 
 with st.form("coverage_form", border=True):
     address = st.text_input(

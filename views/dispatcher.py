@@ -20,7 +20,8 @@ if db is None:
     st.info("Le stockage des demandes n'est pas encore installé sur ce poste.")
     st.stop()
 
-from dispatch import planning, storage  # noqa: E402  (after the guards above)
+from dispatch.office import planning  # noqa: E402
+from dispatch.records import storage  # noqa: E402  (after the guards above)
 
 tz = planning.TZ
 today = datetime.now(tz).date()
@@ -90,7 +91,7 @@ def _timeline_html(rows: list[dict], names: list[str], palette: list[str]) -> st
 
 
 def _state_label(state: str) -> str:
-    from dispatch.lifecycle import LABELS, parse_state
+    from dispatch.records.lifecycle import LABELS, parse_state
 
     try:
         return LABELS[parse_state(state)]
@@ -285,7 +286,7 @@ with tab_day:
             )
 
         st.subheader("Exporter la journée d'un technicien")
-        from dispatch import exports
+        from dispatch.office import daysheet as exports
 
         tid = st.selectbox(
             "Technicien", [r.technician for r in plan.routes], format_func=day_plan.name,
@@ -326,7 +327,7 @@ with tab_day:
 
 
 with tab_contact:
-    calls = _common.optional("dispatch.calls")
+    calls = _common.optional("dispatch.office.calls")
     if calls is None:
         st.info("La liste d'appels n'est pas encore installée sur ce poste.")
     else:
@@ -366,7 +367,7 @@ with tab_contact:
                         st.rerun()
 
 with tab_confirm:
-    calls = _common.optional("dispatch.calls")
+    calls = _common.optional("dispatch.office.calls")
     if calls is not None:
         tomorrow = day + timedelta(days=1)
         items = calls.confirmation_calls(db, tomorrow)
@@ -393,8 +394,8 @@ with tab_book:
         dur = st.number_input("Durée prévue (min)", 15, 480, 60, step=15, key="book_duration")
         go = st.form_submit_button("Proposer des plages")
     if go and addr.strip():
-        from dispatch.routing import next_working_days, solve, suggest_bookings
-        from dispatch.service_area import check_address
+        from dispatch.geo.service_area import check_address
+        from dispatch.routing.core import next_working_days, solve, suggest_bookings
 
         try:
             cov = check_address(region, addr, settings=s)

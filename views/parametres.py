@@ -73,7 +73,7 @@ with tab_techs:
     if db is None:
         st.info("Le stockage n'est pas encore installé sur ce poste.")
     else:
-        from dispatch import storage
+        from dispatch.records import storage
 
         techs = storage.technicians(db, active_only=False)
         if techs:
@@ -128,8 +128,8 @@ with tab_region:
             core_km = c1.number_input("Zone principale (km)", 1.0, 100.0, float(reg.core_km))
             ext_km = c2.number_input("Zone élargie (km)", 1.0, 150.0, float(reg.extended_km))
             if st.form_submit_button("Appliquer (reconstruit la région)"):
-                from dispatch.models import GeoPoint
-                from dispatch.region import build_region
+                from dispatch.geo.point import GeoPoint
+                from dispatch.geo.region import build_region
 
                 if not source or reg.meta.get("source") == "download":
                     st.error("Le fichier d'origine de la région n'est plus là : reconstruisez-la "

@@ -21,7 +21,7 @@ st.write(
     "à domicile (ou d'une session à distance)."
 )
 
-intake = _common.optional("dispatch.intake")
+intake = _common.optional("dispatch.office.intake")
 db = _common.database(s)
 if intake is None or db is None:
     st.info("Le formulaire de demande n'est pas encore installé sur ce poste.")

@@ -25,9 +25,11 @@ if db is None:
     st.info("Le stockage n'est pas encore installé sur ce poste.")
     st.stop()
 
-from dispatch import exports, planning, storage  # noqa: E402
-from dispatch.auth import can_see_appointment  # noqa: E402
-from dispatch.lifecycle import LABELS, State  # noqa: E402
+from dispatch.office import daysheet as exports  # noqa: E402
+from dispatch.office import planning  # noqa: E402
+from dispatch.office.auth import can_see_appointment  # noqa: E402
+from dispatch.records import storage  # noqa: E402
+from dispatch.records.lifecycle import LABELS, State  # noqa: E402
 
 techs = storage.technicians(db)
 if user.role == "technician":  # a technician sees only their own visits
@@ -139,7 +141,7 @@ def _visit_form(a, rid: int) -> None:
     elif state in (State.REPAIRED_ON_SITE, State.WORKSHOP_REFUSED, State.ESTIMATE_REFUSED) and st.button(
         "Produire la facture", key=f"invoice_{rid}", type="primary"
     ):
-        from dispatch.invoices import issue_invoice
+        from dispatch.billing.invoices import issue_invoice
 
         try:
             issue_invoice(db, rid, settings=s, actor=f"tech:{tech.name}")
@@ -148,9 +150,9 @@ def _visit_form(a, rid: int) -> None:
         else:
             _refresh()
     if state in (State.INVOICED, State.PAID):
-        from dispatch.billing import PAYMENT_LABELS
-        from dispatch.documents import invoice_documents
-        from dispatch.invoices import list_invoices, record_payment
+        from dispatch.billing.documents import invoice_documents
+        from dispatch.billing.invoices import list_invoices, record_payment
+        from dispatch.billing.rules import PAYMENT_LABELS
 
         for inv in list_invoices(db, request_id=rid, kind="invoice"):
             st.write(f"Facture **{inv.number}** : {_common.money(inv.total)} — {inv.status_label}, "

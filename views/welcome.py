@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from dispatch.errors import DispatchError, OSMFileError
-from dispatch.models import GeoPoint
+from dispatch.geo.point import GeoPoint
 from views import _access, _common
 
 
@@ -88,8 +88,8 @@ with st.expander("Construire une région", expanded=not names):
             if upload is None:
                 st.warning("Choisissez d'abord un fichier OpenStreetMap.")
             else:
-                from dispatch.region import build_region
-                from dispatch.uploads import check_upload
+                from dispatch.geo.region import build_region
+                from dispatch.geo.uploads import check_upload
 
                 bar = st.progress(0.0, text="Lecture du fichier…")
 
@@ -144,7 +144,7 @@ with st.expander("Construire une région", expanded=not names):
             )
             go_d = st.form_submit_button("Télécharger et construire")
         if go_d:
-            from dispatch.region import build_region
+            from dispatch.geo.region import build_region
 
             try:
                 with st.spinner("Téléchargement depuis OpenStreetMap…"):
@@ -163,7 +163,7 @@ with st.expander("Construire une région", expanded=not names):
                 st.rerun()
 
 st.subheader("2. Essayer avec des données de démonstration")
-demo = _common.optional("dispatch.demo")
+demo = _common.optional("dispatch.routing.demo")
 if not names:
     st.caption("Disponible dès qu'une région est construite.")
 elif demo is None:
@@ -178,7 +178,7 @@ else:
     n_visits = c2.number_input("Visites", 1, 80, 20, key="demo_visits")
     day = c3.date_input("Jour", date.today() + timedelta(days=1), key="demo_day", format="YYYY-MM-DD")
     if st.button("Charger les données de démonstration", key="demo_load"):
-        from dispatch import planning
+        from dispatch.office import planning
 
         try:
             with st.spinner("Création des données…"):

@@ -65,8 +65,8 @@ def prepare_data_dir(
     ``regions_from`` is a data directory where the region is already built (its
     ``regions`` folder is linked, read-only use); otherwise the region is built here.
     """
-    from dispatch.models import GeoPoint
-    from dispatch.region import build_region, load_region
+    from dispatch.geo.point import GeoPoint
+    from dispatch.geo.region import build_region, load_region
     from dispatch.settings import load_settings
 
     target.mkdir(parents=True, exist_ok=True)
@@ -84,7 +84,8 @@ def prepare_data_dir(
             MASCOUCHE_OSM, name="mascouche", shop=GeoPoint(*MASCOUCHE_SHOP), settings=settings
         )
     if demo_day is not None:
-        from dispatch import planning, storage
+        from dispatch.office import planning
+        from dispatch.records import storage
 
         db = storage.open_database(settings=settings)
         try:
@@ -108,7 +109,8 @@ def add_staff(data_dir: Path) -> dict[str, str]:
     when technicians exist (demo data), ``tech1`` linked to the first technician; all use
     :data:`STAFF_PASSWORD`.
     """
-    from dispatch import auth, storage
+    from dispatch.office import auth
+    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     settings = load_settings(data_dir=data_dir, env={})
@@ -138,7 +140,7 @@ class Dashboard:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 60.0) -> Dashboard:
-        from dispatch.commands.serve import streamlit_command
+        from dispatch.cli.commands.serve import streamlit_command
 
         env = dict(os.environ)
         env["OPMS_DATA_DIR"] = str(self.data_dir)

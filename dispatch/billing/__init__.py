@@ -1,0 +1,1 @@
+"""Billing: the pricing rules and travel fees, stored invoices and credit notes, their documents."""

@@ -1,0 +1,1 @@
+"""The ``opms-dispatch`` command line: the entry point and one module per command."""

@@ -1,0 +1,42 @@
+"""``opms-dispatch backup`` and ``opms-dispatch restore``: copies of the product database.
+
+    opms-dispatch backup [--out FILE] --json
+    opms-dispatch restore FILE --yes --json
+
+SQLite: consistent online copy (the dashboard may keep working), integrity-checked. PostgreSQL:
+``pg_dump -Fc`` / ``pg_restore --clean --if-exists`` (client tools on PATH or in
+/usr/lib/postgresql/*/bin). Restore replaces the whole database: stop the dashboard first.
+"""
+
+from __future__ import annotations
+
+from dispatch.errors import InvalidInput
+
+
+def register(subparsers, common) -> None:
+    b = subparsers.add_parser("backup", parents=[common], help="copy the database to a backup file")
+    b.add_argument("--out", metavar="FILE", help="backup file (default <data-dir>/backups/opms-<time>.*)")
+    b.set_defaults(func=_backup)
+
+    r = subparsers.add_parser("restore", parents=[common], help="replace the database by a backup file")
+    r.add_argument("file", metavar="FILE", help="a file made by `opms-dispatch backup`")
+    r.add_argument("--yes", action="store_true", help="confirm: the current data is replaced")
+    r.set_defaults(func=_restore)
+
+
+def _backup(args, settings):
+    from dispatch.records.backup import backup_database
+
+    return backup_database(settings=settings, out=args.out).to_dict()
+
+
+def _restore(args, settings):
+    from dispatch.records.backup import restore_database
+
+    if not args.yes:
+        msg = (
+            "Restoring replaces every record of the database by the backup's: stop the "
+            "dashboard, then add --yes to confirm."
+        )
+        raise InvalidInput(msg)
+    return restore_database(args.file, settings=settings).to_dict()

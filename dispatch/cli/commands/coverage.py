@@ -1,0 +1,148 @@
+"""``opms-dispatch coverage``: is an address (or a point) served, how far, and at what travel fee.
+
+One place::
+
+    opms-dispatch coverage "123 rue Principale, Mascouche" --region mascouche --json
+    opms-dispatch coverage --latlon 45.7460,-73.6010 --region mascouche --json
+
+prints ``zone`` (``core`` | ``extended`` | ``outside``), ``straight_km``, ``road_km``,
+``drive_min``, ``travel_fee`` (string, CAD; ``null`` when on quote), the geocode fields
+(``precision``, ``matched``, ``source``) for an address, and ``lat``, ``lon``,
+``travel_fee_explanation``, ``on_quote``, ``notes``.
+
+An address outside the service area is an answer, not an error: zone ``outside``, exit 0.
+Exit 2: bad input (not an address, bad coordinates); exit 3: the address cannot be placed.
+
+A CSV file::
+
+    opms-dispatch coverage --csv IN.csv --out OUT.csv --region mascouche
+
+IN has a column ``address``, or columns ``lat`` and ``lon``; OUT adds ``zone``,
+``straight_km``, ``road_km``, ``drive_min``, ``travel_fee`` (and for addresses ``lat``,
+``lon``, ``precision``, ``matched``, ``source``), plus ``notice`` for rows that could not be
+checked (their zone is empty).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+
+import numpy as np
+
+from dispatch.cli.commands.geocode import add_region_argument, resolve_region
+from dispatch.errors import InvalidInput
+from dispatch.geo.point import GeoPoint
+
+COVERAGE_COLUMNS = ("zone", "straight_km", "road_km", "drive_min", "travel_fee")
+GEOCODE_COLUMNS = ("lat", "lon", "precision", "matched", "source")
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        "coverage", parents=[common], help="zone, distances and travel fee of an address or point",
+        description=__doc__.split("\n\n")[0].split(": ", 1)[-1].capitalize(),
+    )
+    p.add_argument("address", nargs="?", help="the address, as customers write it")
+    p.add_argument("--latlon", metavar="LAT,LON", help="a position instead of an address")
+    add_region_argument(p)
+    p.add_argument("--remote", action="store_true", help="remote support: no travel fee")
+    p.add_argument("--csv", metavar="IN", help="CSV file with 'address' or 'lat','lon' columns")
+    p.add_argument("--out", metavar="OUT", help="CSV file to write (with --csv)")
+    p.set_defaults(func=run)
+
+
+def _check_args(args) -> None:
+    given = [x for x in (args.address is not None, bool(args.latlon), bool(args.csv)) if x]
+    if len(given) != 1:
+        msg = 'Give exactly one of: an ADDRESS, --latlon LAT,LON, or --csv IN --out OUT.'
+        raise InvalidInput(msg)
+    if args.csv and not args.out:
+        msg = "--csv needs --out OUT.csv (the file to write)."
+        raise InvalidInput(msg)
+    if args.out and not args.csv:
+        msg = "--out goes with --csv IN.csv."
+        raise InvalidInput(msg)
+
+
+def run(args, settings):
+    from dispatch.geo.service_area import check_address, check_point
+
+    _check_args(args)
+    if args.latlon:
+        point = GeoPoint.parse(args.latlon)
+        region = resolve_region(args, settings)
+        return check_point(region, point, settings=settings, remote=args.remote).to_dict()
+    region = resolve_region(args, settings)
+    if args.csv:
+        return run_batch(args, settings, region)
+    return check_address(region, args.address, settings=settings, remote=args.remote).to_dict()
+
+
+def _fmt(x: float, nd: int) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{nd}f}"
+
+
+def run_batch(args, settings, region) -> dict:
+    from dispatch.geo.geocode import ProgressBar, geocode_many, read_csv_rows, write_csv_rows
+    from dispatch.geo.service_area import check_points
+
+    started = time.perf_counter()
+    fields, rows = read_csv_rows(args.csv, required=[("address",), ("lat", "lon")])
+    by_address = "address" in fields
+    n = len(rows)
+    lats = np.full(n, np.nan)
+    lons = np.full(n, np.nan)
+    notices = [""] * n
+    postcodes: list[str | None] = [None] * n
+    extra = list(COVERAGE_COLUMNS) + (list(GEOCODE_COLUMNS) if by_address else []) + ["notice"]
+    if by_address:
+        bar = ProgressBar(n, label="Géocodage", quiet=args.quiet)
+        results = geocode_many(region, (r.get("address", "") for r in rows), settings=settings, progress=bar)
+        for i, (row, res) in enumerate(zip(rows, results, strict=True)):
+            row.update(
+                lat=_fmt(res.lat, 7), lon=_fmt(res.lon, 7), precision=res.precision,
+                matched=res.matched, source=res.source,
+            )
+            if res.found:
+                lats[i], lons[i] = res.lat, res.lon
+                postcodes[i] = res.postcode or None
+            else:
+                notices[i] = res.notice or "Adresse introuvable."
+    else:
+        for i, row in enumerate(rows):
+            try:
+                p = GeoPoint.parse(f"{row.get('lat', '')},{row.get('lon', '')}")
+            except InvalidInput as err:
+                notices[i] = str(err)
+                continue
+            lats[i], lons[i] = p.lat, p.lon
+    ok = ~np.isnan(lats)
+    batch = check_points(region, lats[ok], lons[ok], settings=settings, postcodes=[postcodes[i] for i in np.flatnonzero(ok)])
+    zones: Counter = Counter()
+    for j, i in enumerate(np.flatnonzero(ok).tolist()):
+        fee = batch.fee(j, remote=args.remote)
+        zone = str(batch.zone[j])
+        zones[zone] += 1
+        rows[i].update(
+            zone=zone,
+            straight_km=_fmt(float(batch.straight_km[j]), 3),
+            road_km=_fmt(float(batch.road_km[j]), 3),
+            drive_min=_fmt(float(batch.drive_min[j]), 1),
+            travel_fee="" if fee.amount is None else str(fee.amount),
+        )
+    for i in np.flatnonzero(~ok).tolist():
+        rows[i].update({c: "" for c in COVERAGE_COLUMNS})
+    for i, row in enumerate(rows):
+        row["notice"] = notices[i]
+    out_fields = list(fields) + [c for c in extra if c not in fields]
+    write_csv_rows(args.out, out_fields, rows)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": n,
+        "zones": {z: zones.get(z, 0) for z in ("core", "extended", "outside")},
+        "not_checked": int((~ok).sum()),
+        "out": str(args.out),
+        "seconds": round(seconds, 3),
+    }

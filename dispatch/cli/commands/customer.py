@@ -1,0 +1,77 @@
+"""``opms-dispatch customer``: Law 25 requests (export, erasure) and the retention purge.
+
+    opms-dispatch customer export ID [--out FILE.json] --json
+    opms-dispatch customer erase ID --yes --json
+    opms-dispatch customer purge [--today YYYY-MM-DD] --json
+
+Each is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dispatch.cli.commands._db import actor, database, parse_day
+from dispatch.errors import InvalidInput
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("customer", parents=[common], help="privacy (Law 25): export, erase, purge")
+    sub = p.add_subparsers(dest="customer_command", metavar="ACTION")
+
+    e = sub.add_parser("export", parents=[common], help="everything held about a customer (JSON)")
+    e.add_argument("customer_id", type=int)
+    e.add_argument("--out", metavar="FILE", help="write the export to FILE instead of stdout")
+    e.add_argument("--actor")
+    e.set_defaults(func=_export)
+
+    r = sub.add_parser("erase", parents=[common], help="erase/anonymise a customer (invoices kept)")
+    r.add_argument("customer_id", type=int)
+    r.add_argument("--yes", action="store_true", help="confirm the erasure (cannot be undone)")
+    r.add_argument("--actor")
+    r.set_defaults(func=_erase)
+
+    g = sub.add_parser("purge", parents=[common], help="delete what the retention period no longer requires")
+    g.add_argument("--today", help="reference date (default today)")
+    g.add_argument("--actor")
+    g.set_defaults(func=_purge)
+
+    def _help(args, settings):
+        p.print_help(sys.stderr)
+        return 2
+
+    p.set_defaults(func=_help)
+
+
+def _export(args, settings):
+    import json
+
+    from dispatch.cli.main import dumps
+    from dispatch.records.privacy import export_customer
+
+    with database(settings) as db:
+        data = export_customer(db, args.customer_id, actor=actor(args))
+    if args.out:
+        out = Path(args.out).expanduser()
+        out.write_text(json.dumps(json.loads(dumps(data)), ensure_ascii=False, indent=2), encoding="utf-8")
+        return {"customer_id": args.customer_id, "path": str(out)}
+    return data
+
+
+def _erase(args, settings):
+    from dispatch.records.privacy import erase_customer
+
+    if not args.yes:
+        msg = "Erasing a customer cannot be undone: add --yes to confirm."
+        raise InvalidInput(msg)
+    with database(settings) as db:
+        return erase_customer(db, args.customer_id, actor=actor(args)).to_dict()
+
+
+def _purge(args, settings):
+    from dispatch.records.privacy import purge_expired
+
+    today = parse_day(args.today) if args.today else None
+    with database(settings) as db:
+        return purge_expired(db, actor=actor(args), today=today).to_dict()

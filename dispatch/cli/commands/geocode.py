@@ -1,0 +1,120 @@
+"""``opms-dispatch geocode``: place an address (or a CSV file of them) in a region.
+
+One address::
+
+    opms-dispatch geocode "123 rue Principale, Mascouche" --region mascouche --json
+
+prints ``lat``, ``lon``, ``precision`` (``exact`` | ``interpolated`` | ``street``),
+``matched``, ``source`` (+ ``suggestions``, ``notice``, ``warnings``). Exit codes: 2 when the
+text is not an address (empty, too long, PO box, postal code alone...), 3 when it cannot be
+placed (precision ``none``: unknown street, another province, wrong city); the message then
+lists suggestions.
+
+A CSV file::
+
+    opms-dispatch geocode --csv IN.csv --out OUT.csv --region mascouche
+
+IN needs a column ``address`` (other columns are kept); OUT adds ``lat``, ``lon``,
+``precision``, ``matched``, ``source`` and ``notice`` (why a row was not placed). Rows that
+cannot be placed get precision ``none``: the batch itself exits 0. A progress bar is shown
+on stderr unless ``--quiet``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from dispatch.errors import InvalidInput
+
+OUT_COLUMNS = ("lat", "lon", "precision", "matched", "source", "notice")
+
+
+def add_region_argument(p) -> None:
+    p.add_argument(
+        "--region", metavar="NAME",
+        help="region to search (default: settings general.default_region, or the only built region)",
+    )
+
+
+def resolve_region(args, settings):
+    """Load the region named by ``--region``, the settings' default, or the only one built."""
+    from dispatch.geo.region import list_regions, load_region
+
+    name = getattr(args, "region", None) or settings.general.default_region
+    if not name:
+        built = [r["name"] for r in list_regions(settings=settings)]
+        if len(built) == 1:
+            name = built[0]
+        else:
+            hint = f" Built regions: {', '.join(built)}." if built else " No region is built yet."
+            msg = f"Give --region NAME (or set general.default_region in the settings).{hint}"
+            raise InvalidInput(msg)
+    return load_region(name, settings=settings)
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        "geocode", parents=[common], help="place an address (offline by default) or a CSV of addresses",
+        description=__doc__.split("\n\n")[0].split(": ", 1)[-1].capitalize(),
+    )
+    p.add_argument("address", nargs="?", help="the address, as customers write it")
+    add_region_argument(p)
+    p.add_argument("--csv", metavar="IN", help="CSV file with a column 'address'")
+    p.add_argument("--out", metavar="OUT", help="CSV file to write (with --csv)")
+    p.set_defaults(func=run)
+
+
+def _check_args(args) -> None:
+    if args.csv and args.address is not None:
+        msg = "Give either one ADDRESS or --csv IN --out OUT, not both."
+        raise InvalidInput(msg)
+    if args.csv and not args.out:
+        msg = "--csv needs --out OUT.csv (the file to write)."
+        raise InvalidInput(msg)
+    if args.out and not args.csv:
+        msg = "--out goes with --csv IN.csv."
+        raise InvalidInput(msg)
+    if not args.csv and args.address is None:
+        msg = 'Give an ADDRESS (e.g. "123 rue Principale, Mascouche") or --csv IN --out OUT.'
+        raise InvalidInput(msg)
+
+
+def run(args, settings):
+    from dispatch.geo.geocode import geocode, require
+
+    _check_args(args)
+    region = resolve_region(args, settings)
+    if args.csv:
+        return run_batch(args, settings, region)
+    result = require(geocode(region, args.address, settings=settings))
+    return result.to_dict()
+
+
+def run_batch(args, settings, region) -> dict:
+    from dispatch.geo.geocode import ProgressBar, geocode_many, read_csv_rows, write_csv_rows
+
+    started = time.perf_counter()
+    fields, rows = read_csv_rows(args.csv, required=[("address",)])
+    bar = ProgressBar(len(rows), label="Géocodage", quiet=args.quiet)
+    results = geocode_many(region, (r.get("address", "") for r in rows), settings=settings, progress=bar)
+    out_fields = list(fields) + [c for c in OUT_COLUMNS if c not in fields]
+    for row, res in zip(rows, results, strict=True):
+        row.update(
+            lat="" if res.lat is None else f"{res.lat:.7f}",
+            lon="" if res.lon is None else f"{res.lon:.7f}",
+            precision=res.precision,
+            matched=res.matched,
+            source=res.source,
+            notice=res.notice,
+        )
+    write_csv_rows(args.out, out_fields, rows)
+    seconds = time.perf_counter() - started
+    counts = Counter(r.precision for r in results)
+    return {
+        "rows": len(rows),
+        "precision": {k: counts.get(k, 0) for k in ("exact", "interpolated", "street", "none")},
+        "out": str(args.out),
+        "seconds": round(seconds, 3),
+        "per_second": round(len(rows) / seconds, 1) if seconds > 0 else None,
+    }

@@ -1,0 +1,47 @@
+"""``opms-dispatch plan --date YYYY-MM-DD [--time-limit S]``: plan a stored day.
+
+Loads the day's appointments and the active technicians from the database, solves on the
+region's road matrices and prints the routes with ETAs, km, minutes and the unassigned
+visits with their reasons (the plan is not saved).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dispatch.errors import InvalidInput
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("plan", parents=[common], help="plan a stored day (routes, ETAs)")
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day to plan")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="solver budget in seconds (default: settings routing.time_limit_s)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: settings)")
+    p.add_argument("--region", default=None, help="region name (default: the only/default one)")
+    p.set_defaults(func=run)
+
+
+def run(args, settings):
+    from dispatch.geo.region import load_region
+    from dispatch.office.planning import default_region_name, plan_day
+    from dispatch.records.storage import open_database
+
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError as err:
+        msg = f"--date must be YYYY-MM-DD (for example 2026-06-02), got {args.date!r}."
+        raise InvalidInput(msg) from err
+    if args.time_limit is not None and args.time_limit <= 0:
+        msg = f"--time-limit must be positive, got {args.time_limit}."
+        raise InvalidInput(msg)
+    region = load_region(default_region_name(settings, args.region), settings=settings)
+    db = open_database(settings=settings)
+    try:
+        day_plan = plan_day(
+            region, db, day, settings=settings, time_limit=args.time_limit, seed=args.seed,
+            paths=False,
+        )
+    finally:
+        db.close()
+    return day_plan.to_dict()

@@ -1,0 +1,120 @@
+"""``opms-dispatch user``: staff accounts of the dashboard.
+
+    opms-dispatch user add USERNAME --role ROLE [--technician-id N] [--password-stdin] --json
+    opms-dispatch user passwd USERNAME [--password-stdin] --json
+    opms-dispatch user disable USERNAME --json
+    opms-dispatch user enable USERNAME --json
+    opms-dispatch user list --json
+
+The password is read from standard input with ``--password-stdin`` (first line, for
+scripts), otherwise asked twice on the terminal without echo. It is never printed, and
+neither is its hash. Every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dispatch.cli.commands._db import actor, database
+from dispatch.errors import InvalidInput
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("user", parents=[common], help="staff accounts: add, passwd, disable, list")
+    sub = p.add_subparsers(dest="user_command", metavar="ACTION")
+
+    from dispatch.office.auth import ROLES
+
+    a = sub.add_parser("add", parents=[common], help="create a staff account")
+    a.add_argument("username")
+    a.add_argument("--role", required=True, choices=ROLES)
+    a.add_argument("--technician-id", type=int, help="technician account: the technician it is")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    a.add_argument("--actor")
+    a.set_defaults(func=_add)
+
+    w = sub.add_parser("passwd", parents=[common], help="set a new password (clears a lockout)")
+    w.add_argument("username")
+    w.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    w.add_argument("--actor")
+    w.set_defaults(func=_passwd)
+
+    d = sub.add_parser("disable", parents=[common], help="forbid an account to log in")
+    d.add_argument("username")
+    d.add_argument("--actor")
+    d.set_defaults(func=_disable)
+
+    e = sub.add_parser("enable", parents=[common], help="allow a disabled account again")
+    e.add_argument("username")
+    e.add_argument("--actor")
+    e.set_defaults(func=_enable)
+
+    ls = sub.add_parser("list", parents=[common], help="the accounts (never the password hashes)")
+    ls.set_defaults(func=_list)
+
+    def _help(args, settings):
+        p.print_help(sys.stderr)
+        return 2
+
+    p.set_defaults(func=_help)
+
+
+def _read_password(args) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        if password.endswith("\r"):
+            password = password[:-1]
+        return password
+    if not sys.stdin.isatty():
+        msg = "No terminal to ask the password: pipe it with --password-stdin."
+        raise InvalidInput(msg)
+    import getpass
+
+    first = getpass.getpass("Mot de passe : ")
+    second = getpass.getpass("Encore une fois : ")
+    if first != second:
+        msg = "Les deux mots de passe diffèrent : rien n'a été changé."
+        raise InvalidInput(msg)
+    return first
+
+
+def _add(args, settings):
+    from dispatch.office.auth import add_user
+
+    password = _read_password(args)
+    with database(settings) as db:
+        user = add_user(
+            db, args.username, password, role=args.role, technician_id=args.technician_id,
+            actor=actor(args),
+        )
+    return user.to_dict()
+
+
+def _passwd(args, settings):
+    from dispatch.office.auth import set_password
+
+    password = _read_password(args)
+    with database(settings) as db:
+        return set_password(db, args.username, password, actor=actor(args)).to_dict()
+
+
+def _disable(args, settings):
+    from dispatch.office.auth import disable_user
+
+    with database(settings) as db:
+        return disable_user(db, args.username, actor=actor(args)).to_dict()
+
+
+def _enable(args, settings):
+    from dispatch.office.auth import enable_user
+
+    with database(settings) as db:
+        return enable_user(db, args.username, actor=actor(args)).to_dict()
+
+
+def _list(args, settings):
+    from dispatch.office.auth import list_users
+
+    with database(settings) as db:
+        return {"users": [u.to_dict() for u in list_users(db)]}

@@ -1,0 +1,1 @@
+"""Geography: OpenStreetMap regions, the road network, Québec addresses, geocoding, the service area."""

@@ -1,0 +1,294 @@
+"""Call lists and call outcomes: who to phone, and what came of each call.
+
+* :func:`requests_to_contact`: new requests (state ``requested``), oldest first, with the
+  desired date, the coverage (zone, road km, travel fee), the office flags and past attempts.
+* :func:`confirmation_calls`: the day-before calls: appointments of a day not yet confirmed,
+  with name, phone, window and address.
+* :func:`record_call`: log a call's outcome (``reached``, ``message_left``, ``rescheduled``,
+  ``cancelled``) and apply it, in one transaction: a contact call reached with a time agreed
+  books the appointment; a confirmation call reached confirms it; ``rescheduled`` moves the
+  window (the new time needs a new confirmation); ``cancelled`` cancels the request (on time or
+  late, see :func:`dispatch.records.lifecycle.cancellation_timing`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from dispatch.errors import InvalidInput
+from dispatch.records import storage as st
+from dispatch.records.lifecycle import State
+from dispatch.records.storage import (
+    AddressRow,
+    AppointmentRow,
+    CallRow,
+    CustomerRow,
+    Database,
+    RequestRow,
+)
+
+if TYPE_CHECKING:
+    from dispatch.settings import Settings
+
+#: Call outcomes and their French labels.
+OUTCOMES: dict[str, str] = {
+    "reached": "Joint",
+    "message_left": "Message laissé",
+    "rescheduled": "Rendez-vous déplacé",
+    "cancelled": "Annulé par le client",
+}
+#: Kinds of calls.
+KINDS = ("contact", "confirmation")
+
+
+@dataclass(frozen=True)
+class CallItem:
+    """One line of a call list."""
+
+    kind: str
+    request_id: int
+    appointment_id: int | None
+    name: str
+    phone: str
+    email: str
+    address: str
+    desired_date: date | None
+    window_start: datetime | None
+    window_end: datetime | None
+    zone: str | None
+    road_km: float | None
+    travel_fee: Decimal | None
+    remote_ok: bool
+    problem: str
+    flags: tuple[str, ...]
+    requested_at: datetime
+    attempts: int
+    last_outcome: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "request_id": self.request_id,
+            "appointment_id": self.appointment_id,
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "address": self.address,
+            "desired_date": self.desired_date.isoformat() if self.desired_date else None,
+            "window_start": self.window_start.isoformat() if self.window_start else None,
+            "window_end": self.window_end.isoformat() if self.window_end else None,
+            "zone": self.zone,
+            "road_km": self.road_km,
+            "travel_fee": None if self.travel_fee is None else str(self.travel_fee),
+            "remote_ok": self.remote_ok,
+            "problem": self.problem,
+            "flags": list(self.flags),
+            "requested_at": self.requested_at.isoformat(),
+            "attempts": self.attempts,
+            "last_outcome": self.last_outcome,
+        }
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """A logged call."""
+
+    id: int
+    request_id: int
+    appointment_id: int | None
+    kind: str
+    outcome: str
+    note: str
+    at: datetime
+    actor: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "request_id": self.request_id, "appointment_id": self.appointment_id,
+            "kind": self.kind, "outcome": self.outcome, "outcome_label": OUTCOMES[self.outcome],
+            "note": self.note, "at": self.at.isoformat(), "actor": self.actor,
+        }  # fmt: skip
+
+
+def _attempts(s, request_id: int, kind: str) -> tuple[int, str | None]:
+    rows = s.scalars(
+        sa.select(CallRow)
+        .where(CallRow.request_id == request_id, CallRow.kind == kind)
+        .order_by(CallRow.id)
+    ).all()
+    return len(rows), (rows[-1].outcome if rows else None)
+
+
+def _item(s, kind, req, cust, addr, appt=None) -> CallItem:
+    n, last = _attempts(s, req.id, kind)
+    return CallItem(
+        kind=kind,
+        request_id=req.id,
+        appointment_id=appt.id if appt is not None else None,
+        name=cust.name,
+        phone=cust.phone,
+        email=cust.email,
+        address=addr.text,
+        desired_date=req.desired_date,
+        window_start=appt.window_start if appt is not None else None,
+        window_end=appt.window_end if appt is not None else None,
+        zone=addr.zone,
+        road_km=addr.road_km,
+        travel_fee=addr.travel_fee,
+        remote_ok=req.remote_ok,
+        problem=req.problem,
+        flags=tuple(req.flags or ()),
+        requested_at=req.created_at,
+        attempts=n,
+        last_outcome=last,
+    )
+
+
+def requests_to_contact(db: Database) -> list[CallItem]:
+    """Requests waiting for a first call (state ``requested``), oldest first."""
+    with db.read() as s:
+        q = (
+            sa.select(RequestRow, CustomerRow, AddressRow)
+            .join(CustomerRow, RequestRow.customer_id == CustomerRow.id)
+            .join(AddressRow, RequestRow.address_id == AddressRow.id)
+            .where(RequestRow.state == State.REQUESTED.value)
+            .order_by(RequestRow.created_at, RequestRow.id)
+        )
+        return [_item(s, "contact", r, c, a) for r, c, a in s.execute(q).all()]
+
+
+def confirmation_calls(db: Database, day: date) -> list[CallItem]:
+    """Day-before calls for the appointments of ``day`` still to confirm, by window start."""
+    lo = datetime.combine(day, datetime.min.time(), tzinfo=st.TZ)
+    hi = lo + timedelta(days=1)
+    with db.read() as s:
+        q = (
+            sa.select(AppointmentRow, RequestRow, CustomerRow, AddressRow)
+            .join(RequestRow, AppointmentRow.request_id == RequestRow.id)
+            .join(CustomerRow, RequestRow.customer_id == CustomerRow.id)
+            .join(AddressRow, RequestRow.address_id == AddressRow.id)
+            .where(AppointmentRow.window_start >= lo, AppointmentRow.window_start < hi)
+            .where(AppointmentRow.status == "scheduled")
+            .order_by(AppointmentRow.window_start, AppointmentRow.id)
+        )
+        return [_item(s, "confirmation", r, c, a, ap) for ap, r, c, a in s.execute(q).all()]
+
+
+def record_call(
+    db: Database,
+    request_id: int,
+    outcome: str,
+    *,
+    kind: str,
+    actor: str,
+    settings: Settings | None = None,
+    appointment_id: int | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    technician_id: int | None = None,
+    duration_min: int = 60,
+    note: str = "",
+    at: datetime | None = None,
+) -> CallRecord:
+    """Log a call and apply its outcome, all in one transaction.
+
+    Parameters
+    ----------
+    request_id
+        The request called about.
+    outcome
+        ``reached``, ``message_left``, ``rescheduled`` or ``cancelled``.
+    kind
+        ``contact`` (first call of a new request) or ``confirmation`` (day-before call).
+    settings
+        Needed for ``cancelled`` (notice hours and late fee of the tariff).
+    appointment_id
+        The appointment of a confirmation call (default: the request's next scheduled one).
+    window
+        ``(start, end)`` agreed: books the visit (contact call ``reached``) or moves the
+        appointment (``rescheduled``).
+    """
+    if outcome not in OUTCOMES:
+        msg = f"Unknown call outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}."
+        raise InvalidInput(msg)
+    if kind not in KINDS:
+        msg = f"Unknown call kind {kind!r}; expected contact or confirmation."
+        raise InvalidInput(msg)
+    if outcome == "rescheduled" and window is None:
+        msg = "A rescheduled call needs the new window (start and end)."
+        raise InvalidInput(msg)
+    if outcome == "cancelled" and settings is None:
+        msg = "Recording a cancellation needs the settings (notice hours, late fee)."
+        raise InvalidInput(msg)
+    when = st._aware(at, "at") if at is not None else st.now()
+    with db.write() as s:
+        req = st._get(s, RequestRow, request_id, "request")
+        appt_id = appointment_id
+        if kind == "confirmation" and appt_id is None:
+            appt = s.scalars(
+                sa.select(AppointmentRow)
+                .where(AppointmentRow.request_id == req.id)
+                .where(AppointmentRow.status.in_(["scheduled", "confirmed"]))
+                .order_by(AppointmentRow.window_start)
+            ).first()
+            if appt is None:
+                msg = f"Request {req.id} has no appointment to confirm."
+                raise InvalidInput(msg)
+            appt_id = appt.id
+        if outcome == "reached" and kind == "contact" and window is not None:
+            booked = st.book_appointment(
+                db, req.id, start=window[0], end=window[1], actor=actor,
+                technician_id=technician_id, duration_min=duration_min,
+            )  # fmt: skip
+            appt_id = booked.id
+        elif outcome == "reached" and kind == "confirmation":
+            st.confirm_appointment(db, appt_id, actor=actor)
+        elif outcome == "rescheduled":
+            if appt_id is None:  # a contact call agreeing on a time
+                appt_id = st.book_appointment(
+                    db, req.id, start=window[0], end=window[1], actor=actor,
+                    technician_id=technician_id, duration_min=duration_min,
+                ).id  # fmt: skip
+            else:
+                st.update_appointment(
+                    db, appt_id, expected_version=None, actor=actor,
+                    window_start=window[0], window_end=window[1],
+                )  # fmt: skip
+        elif outcome == "cancelled":
+            st.cancel_request(db, req.id, settings=settings, actor=actor, at=when, reason=note)
+        row = CallRow(
+            request_id=req.id, appointment_id=appt_id, kind=kind, outcome=outcome, note=note,
+            at=when, actor=actor,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        st.audit(s, actor, "call", "request", req.id, kind=kind, outcome=outcome)
+        return CallRecord(row.id, row.request_id, row.appointment_id, kind, outcome, note, when, actor)
+
+
+def calls_of(db: Database, request_id: int) -> list[CallRecord]:
+    """Every call logged for a request, oldest first."""
+    with db.read() as s:
+        rows = s.scalars(
+            sa.select(CallRow).where(CallRow.request_id == request_id).order_by(CallRow.id)
+        ).all()
+        return [
+            CallRecord(r.id, r.request_id, r.appointment_id, r.kind, r.outcome, r.note, r.at, r.actor)
+            for r in rows
+        ]
+
+
+__all__ = [
+    "KINDS",
+    "OUTCOMES",
+    "CallItem",
+    "CallRecord",
+    "calls_of",
+    "confirmation_calls",
+    "record_call",
+    "requests_to_contact",
+]

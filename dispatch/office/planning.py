@@ -1,0 +1,445 @@
+"""Plan a stored day: glue between storage, the region and the routing engine.
+
+Used by the dashboard ("Optimiser la journée") and by ``opms-dispatch plan --date``:
+
+1. load the day's appointments and the active technicians from storage;
+2. build the :class:`~dispatch.routing.core.DispatchProblem` on the region's road matrices;
+3. solve, and keep what a page needs to draw and explain the result (:class:`DayPlan`):
+   labels of visits, technicians' names, the road path of every route.
+
+Also :func:`load_demo`, which stores demo technicians, requests and appointments at real
+address points of the region (the first-run "données de démonstration").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dispatch.errors import InvalidInput, Unreachable
+from dispatch.geo.point import GeoPoint
+from dispatch.settings import Settings
+
+TZ = ZoneInfo("America/Montreal")
+
+
+def default_region_name(settings: Settings, name: str | None = None) -> str:
+    """The region a command works on: ``name``, else the default one, else the only one."""
+    from dispatch.errors import RegionNotFound
+    from dispatch.geo.region import list_regions
+
+    if name:
+        return name
+    names = [r["name"] for r in list_regions(settings=settings)]
+    if settings.general.default_region in names:
+        return settings.general.default_region
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        msg = ("No region is built; build one with 'opms-dispatch region build FILE.osm "
+               "--name NAME --shop-latlon LAT,LON'.")
+        raise RegionNotFound(msg)
+    msg = f"Several regions are built ({', '.join(names)}); choose one with --region."
+    raise InvalidInput(msg)
+
+
+def visit_id(appointment_id: int) -> str:
+    """The routing id of a stored appointment (``a<id>``)."""
+    return f"a{appointment_id}"
+
+
+def technician_id(tech_id: int) -> str:
+    """The routing id of a stored technician (``t<id>``)."""
+    return f"t{tech_id}"
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """A solved day with what pages and commands need to show it.
+
+    Attributes
+    ----------
+    day
+        The date planned.
+    problem, plan
+        The routing problem and its solution (:class:`dispatch.routing.core.Plan`).
+    visits
+        Routing visit id -> the stored :class:`~dispatch.records.storage.DayAppointment`.
+    technicians
+        Routing technician id -> stored technician.
+    paths
+        Routing technician id -> road path of the route, (lat, lon) pairs.
+    skipped
+        Appointments that could not enter the problem (no position), id -> French reason.
+    """
+
+    day: date
+    problem: Any
+    plan: Any
+    visits: dict[str, Any]
+    technicians: dict[str, Any]
+    paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def label(self, vid: str) -> str:
+        """The address of a visit as shown to the dispatcher."""
+        a = self.visits.get(vid)
+        return a.address if a is not None else vid
+
+    def name(self, tid: str) -> str:
+        """A technician's name."""
+        t = self.technicians.get(tid)
+        return t.name if t is not None else tid
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON: the plan, with names and addresses added."""
+        out = self.plan.to_dict()
+        for route in out["routes"]:
+            route["name"] = self.name(route["technician"])
+            for stop in route["stops"]:
+                stop["address"] = self.label(stop["visit"])
+                a = self.visits.get(stop["visit"])
+                if a is not None:
+                    stop["appointment_id"] = a.appointment.id
+                    stop["request_id"] = a.request_id
+        for u in out["unassigned"]:
+            u["address"] = self.label(u["visit"])
+        out["unassigned"] += [
+            {"visit": vid, "reason": "no_position", "message": msg, "address": self.label(vid)}
+            for vid, msg in self.skipped.items()
+        ]
+        return out
+
+
+def _lunch(t: Any, day: date) -> tuple[float, datetime, datetime] | None:
+    if t.break_start is None or not t.break_min:
+        return None
+    start = datetime.combine(day, t.shift_start, tzinfo=TZ)
+    end = datetime.combine(day, t.shift_end, tzinfo=TZ)
+    b = datetime.combine(day, t.break_start, tzinfo=TZ)
+    early = max(start, b - timedelta(minutes=30))
+    late = min(b + timedelta(minutes=60), end - timedelta(minutes=t.break_min))
+    if late < early:
+        return None
+    return (float(t.break_min), early, late)
+
+
+def build_day_problem(
+    region: Any,
+    db: Any,
+    day: date,
+    *,
+    settings: Settings,
+    pins: Mapping[str, str] | None = None,
+) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The day's :class:`~dispatch.routing.core.DispatchProblem` from storage.
+
+    Parameters
+    ----------
+    region
+        The loaded region (shop, road matrices).
+    db
+        The open database.
+    day
+        The date to plan.
+    settings
+        Settings in force (traffic factor).
+    pins
+        Visit id -> technician id the dispatcher pinned the visit to.
+
+    Returns
+    -------
+    tuple
+        ``(problem, visits, technicians, skipped)`` (see :class:`DayPlan`).
+    """
+    from dispatch.records import storage
+    from dispatch.routing.core import DispatchProblem
+
+    pins = dict(pins or {})
+    techs = {technician_id(t.id): t for t in storage.technicians(db)}
+    appts = storage.appointments_for_day(db, day)
+    problem = DispatchProblem(day, shop=region.shop)
+    for tid, t in techs.items():
+        start = None
+        if t.start_lat is not None and t.start_lon is not None:
+            start = GeoPoint(t.start_lat, t.start_lon)
+        problem.add_technician(
+            tid,
+            shift=(t.shift_start, t.shift_end),
+            start=start,
+            lunch=_lunch(t, day),
+            skills=t.skills,
+            name=t.name,
+        )
+    visits: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    for a in appts:
+        vid = visit_id(a.appointment.id)
+        visits[vid] = a
+        if a.lat is None or a.lon is None:
+            skipped[vid] = "Adresse sans position : corrigez l'adresse de la demande."
+            continue
+        pin = pins.get(vid)
+        problem.add_visit(
+            vid,
+            location=GeoPoint(a.lat, a.lon),
+            windows=[(a.appointment.window_start, a.appointment.window_end)],
+            service_min=a.appointment.duration_min,
+            skills=a.appointment.skills,
+            pinned_technician=pin if pin in techs else None,
+            label=a.address,
+        )
+    if problem.visits or problem.technicians:
+        problem.use_region(region, traffic_factor=settings.network.traffic_factor)
+    return problem, visits, techs, skipped
+
+
+def route_paths(region: Any, problem: Any, plan: Any) -> dict[str, list[tuple[float, float]]]:
+    """The road path of every route: start -> stops -> end, following the roads."""
+    techs = {t.id: t for t in problem.technicians}
+    locs = {v.id: v.location for v in problem.visits}
+    out: dict[str, list[tuple[float, float]]] = {}
+    network = region.network
+    for route in plan.routes:
+        t = techs.get(route.technician)
+        start = t.start if t is not None and isinstance(t.start, GeoPoint) else region.shop
+        end = t.end if t is not None and isinstance(t.end, GeoPoint) else start
+        points = [start]
+        points += [locs[s.visit] for s in (*route.fixed, *route.stops) if isinstance(locs.get(s.visit), GeoPoint)]
+        points.append(end)
+        path: list[tuple[float, float]] = []
+        for a, b in zip(points, points[1:], strict=False):
+            try:
+                leg = network.route(a, b).coords
+            except Unreachable:
+                leg = [(a.lat, a.lon), (b.lat, b.lon)]
+            path.extend((float(lat), float(lon)) for lat, lon in leg)
+        out[route.technician] = path
+    return out
+
+
+def plan_day(
+    region: Any,
+    db: Any,
+    day: date,
+    *,
+    settings: Settings,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    pins: Mapping[str, str] | None = None,
+    paths: bool = True,
+) -> DayPlan:
+    """Load, build, solve: the optimised plan of a stored day.
+
+    Parameters
+    ----------
+    region, db, day, settings, pins
+        See :func:`build_day_problem`.
+    time_limit, seed
+        Solver budget and seed (default ``settings.routing``).
+    paths
+        Also compute the road path of every route (for maps).
+
+    Returns
+    -------
+    DayPlan
+    """
+    from dispatch.routing.core import solve
+
+    problem, visits, techs, skipped = build_day_problem(
+        region, db, day, settings=settings, pins=pins
+    )
+    if not problem.technicians:
+        msg = (
+            "Aucun technicien actif : ajoutez-en dans Paramètres (ou chargez les données de "
+            "démonstration) avant d'optimiser la journée."
+        )
+        raise InvalidInput(msg)
+    limit = settings.routing.time_limit_s if time_limit is None else time_limit
+    plan = solve(problem, time_limit=limit, seed=settings.routing.seed if seed is None else seed)
+    day_plan = DayPlan(day, problem, plan, visits, techs, skipped=skipped)
+    if paths:
+        day_plan.paths.update(route_paths(region, problem, plan))
+    return day_plan
+
+
+#: Request states of a visit finished (or past) for the technician.
+_DONE_STATES = frozenset({
+    "diagnosed", "repaired_on_site", "in_workshop", "workshop_refused", "estimate_refused",
+    "invoiced", "paid", "returned", "cancelled",
+})
+_IN_PROGRESS_STATES = frozenset({"on_site", "policy_signed"})
+
+
+def replan_from_now(
+    region: Any, db: Any, day_plan: DayPlan, *, now: datetime, time_limit: float = 0.5
+) -> DayPlan:
+    """Re-plan the rest of the day from the technicians' progress recorded in storage.
+
+    Visits whose request is diagnosed or later are done; a visit on site stays with its
+    technician; every other visit may move (:func:`dispatch.routing.core.reoptimize`).
+    """
+    from dispatch.records import storage
+    from dispatch.routing.core import reoptimize
+
+    states = {visit_id(a.appointment.id): a.request_state
+              for a in storage.appointments_for_day(db, day_plan.day)}
+    served = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
+    done = [v for v, st in states.items() if st in _DONE_STATES and v in served]
+    in_progress = {served[v]: v for v, st in states.items() if st in _IN_PROGRESS_STATES and v in served}
+    plan, problem = reoptimize(
+        day_plan.problem, day_plan.plan, now=now, done=done, in_progress=in_progress,
+        time_limit=time_limit,
+    )
+    out = DayPlan(day_plan.day, problem, plan, day_plan.visits, day_plan.technicians,
+                  skipped=day_plan.skipped)
+    out.paths.update(route_paths(region, problem, plan))
+    return out
+
+
+def publish(db: Any, day_plan: DayPlan, *, actor: str) -> int:
+    """Assign every planned visit to its technician in storage; returns how many changed.
+
+    The technician page then shows each technician's visits (ordered and timed by
+    :func:`technician_day`). Visits left unassigned are released (no technician). All the
+    changes are one transaction: a crash or a conflict in the middle publishes nothing.
+    """
+    from dispatch.records import storage
+
+    changed = 0
+    planned = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
+    with db.write():  # one transaction: a crash or a conflict publishes all or nothing
+        for vid, a in day_plan.visits.items():
+            tid = planned.get(vid)
+            new = day_plan.technicians[tid].id if tid in day_plan.technicians else None
+            if a.appointment.technician_id != new:
+                storage.update_appointment(
+                    db, a.appointment.id, expected_version=a.appointment.version, actor=actor,
+                    technician_id=new,
+                )
+                changed += 1
+    return changed
+
+
+def assigned_pins(db: Any, day: date) -> dict[str, str]:
+    """Pins from the assignments stored by :func:`publish` (visit id -> technician id)."""
+    from dispatch.records import storage
+
+    return {
+        visit_id(a.appointment.id): technician_id(a.appointment.technician_id)
+        for a in storage.appointments_for_day(db, day)
+        if a.appointment.technician_id is not None
+    }
+
+
+def technician_day(
+    region: Any, db: Any, day: date, tech_id: int, *, settings: Settings, time_limit: float = 0.5
+) -> tuple[DayPlan, Any]:
+    """One technician's published day: the plan with every stored assignment pinned.
+
+    Returns
+    -------
+    (DayPlan, Route or None)
+        The day's plan and the technician's route in it (``None``: nothing published).
+    """
+    pins = assigned_pins(db, day)
+    if technician_id(tech_id) not in pins.values():
+        return plan_day(region, db, day, settings=settings, time_limit=time_limit, pins=pins, paths=False), None
+    day_plan = plan_day(region, db, day, settings=settings, time_limit=time_limit, pins=pins)
+    return day_plan, day_plan.plan.route_of(technician_id(tech_id))
+
+
+def load_demo(
+    region: Any,
+    *,
+    settings: Settings,
+    db: Any,
+    day: date,
+    n_technicians: int = 4,
+    n_visits: int = 20,
+    seed: int = 1,
+) -> dict[str, int]:
+    """Store demo technicians, requests and confirmed appointments of ``day``.
+
+    Technicians are added only if there are none yet. Each visit is a request at a real
+    address point of the region (fictitious customer, phone 555), with its coverage, booked
+    in its agreed window and confirmed.
+
+    Returns
+    -------
+    dict
+        ``{"technicians": n, "visits": n}``.
+    """
+    from dispatch.geo.service_area import check_point
+    from dispatch.office.intake import coverage_record
+    from dispatch.records import storage
+    from dispatch.routing.demo import generate_requests
+
+    techs, visits = generate_requests(
+        region, n_technicians=n_technicians, n_visits=n_visits, seed=seed
+    )
+    existing = storage.technicians(db)
+    if not existing:
+        for t in techs:
+            s0, s1 = (time.fromisoformat(x) for x in t["shift"])
+            start = (t["start"].lat, t["start"].lon) if t["start"] is not None else None
+            storage.add_technician(
+                db,
+                name=t["name"],
+                shift_start=s0,
+                shift_end=s1,
+                break_start=time(12, 0),
+                break_min=int(t["lunch"][0]),
+                skills=t["skills"],
+                phone="450 555-0100",
+                start=start,
+                actor="démo",
+            )
+    known_skills = {sk for t in storage.technicians(db) for sk in t.skills}
+    surnames = ("Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie")
+    for i, v in enumerate(visits):
+        cov = check_point(region, v["location"], settings=settings)
+        req = storage.create_request(
+            db,
+            name=f"Client démo {i + 1} {surnames[i % len(surnames)]}",
+            phone=f"450 555-{1000 + i:04d}",
+            address=v["label"],
+            problem="Ordinateur lent, virus possible (démonstration).",
+            desired_date=day,
+            consent=True,
+            source="office",
+            coverage={**coverage_record(cov), "precision": "exact", "matched": v["label"]},
+            region=region.name,
+            actor="démo",
+        )
+        (w0, w1), = v["windows"]
+        appt = storage.book_appointment(
+            db,
+            req.id,
+            start=datetime.combine(day, time.fromisoformat(w0), tzinfo=TZ),
+            end=datetime.combine(day, time.fromisoformat(w1), tzinfo=TZ),
+            duration_min=int(v["service_min"]),
+            skills=[s for s in v["skills"] if s in known_skills],
+            actor="démo",
+        )
+        storage.confirm_appointment(db, appt.id, actor="démo")
+    return {"technicians": len(storage.technicians(db)), "visits": len(visits)}
+
+
+__all__ = [
+    "DayPlan",
+    "assigned_pins",
+    "build_day_problem",
+    "default_region_name",
+    "load_demo",
+    "plan_day",
+    "publish",
+    "replan_from_now",
+    "route_paths",
+    "technician_day",
+    "technician_id",
+    "visit_id",
+]
