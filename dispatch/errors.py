@@ -5,16 +5,43 @@ inherits the builtin that matches its meaning (as geopy's ``GeocoderTimedOut`` i
 ``TimeoutError``), so callers may catch either. ``exit_code`` is what the command line
 returns for it (the contract: 2 bad input, 3 not found / not covered, 1 other).
 
-Messages are built first, then raised, and say how to fix the problem.
+Messages say how to fix the problem. A message is an English template marked for the
+catalogs with :func:`dispatch.i18n.N_`, its values given by name::
+
+    raise RegionNotFound(N_("No region named {name!r}: build it first."), name=name)
+
+``str(err)`` is the English text (logs, tests); :meth:`DispatchError.localized` is what a
+person reads, in the language of ``general.language`` (French by default), translated from
+the catalog at the edge (the command line, the dashboard).
 """
 
 from __future__ import annotations
 
+from dispatch.i18n import gettext
+
 
 class DispatchError(Exception):
-    """Base of every error raised on purpose by opms-dispatch."""
+    """Base of every error raised on purpose by opms-dispatch.
+
+    Parameters
+    ----------
+    template
+        The English message, a :meth:`str.format` template marked with ``N_``.
+    **params
+        The values of the template's placeholders.
+    """
 
     exit_code: int = 1
+
+    def __init__(self, template: str = "", /, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params) if params else template)
+
+    def localized(self, language: str | None = None) -> str:
+        """The message in ``language`` (default: the active language), for people."""
+        text = gettext(self.template, language=language)
+        return text.format(**self.params) if self.params else text
 
 
 class InvalidInput(DispatchError, ValueError):
@@ -43,10 +70,6 @@ class RegionNotFound(NotFound):
 
 class AddressNotFound(NotFound):
     """The geocoder could not place an address."""
-
-
-class NotCovered(NotFound):
-    """The address or point lies outside the service area."""
 
 
 class Unreachable(DispatchError, ArithmeticError):
@@ -103,7 +126,6 @@ __all__ = [
     "InfeasibleProblem",
     "InvalidInput",
     "InvalidTransition",
-    "NotCovered",
     "NotFound",
     "OSMFileError",
     "OfflineError",
