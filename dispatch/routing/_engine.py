@@ -1,8 +1,8 @@
 """The solver-neutral integer model that the engines (OR-Tools, PyVRP) receive.
 
-:mod:`dispatch.routing.core` (domain words: technicians, visits, datetimes) and
+:mod:`dispatch.routing.translate` (domain words: technicians, visits, datetimes) and
 :mod:`dispatch.routing.vrptw` (benchmark instances) both translate to this model; the private
-engine modules ``_ortools`` and ``_pyvrp`` translate it to their library. Every number is an
+engine modules ``_ortools``, ``_pyvrp``, ``_pyvrp_day`` and ``_vroom`` translate it to their library. Every number is an
 integer in the model's unit (seconds for a dispatch day; 1/10 or 1/1000 of a distance unit
 for VRPTW), so that both engines optimise exactly the same thing.
 """
@@ -95,11 +95,17 @@ class EngineResult:
     dropped: list[int]
     engine: str
     seconds: float
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_routes(
-        cls, routes: list[list[int]], n_jobs: int, *, engine: str, seconds: float, stats: dict | None = None
+        cls,
+        routes: list[list[int]],
+        n_jobs: int,
+        *,
+        engine: str,
+        seconds: float,
+        stats: dict[str, object] | None = None,
     ) -> EngineResult:
         """A result whose dropped jobs are those of ``range(n_jobs)`` on no route."""
         served = {j for r in routes for j in r}

@@ -140,8 +140,8 @@ def solve(
         for v, veh in enumerate(inst.vehicles):
             if veh.brk is None:
                 continue
-            b = veh.brk
-            interval = solver.FixedDurationIntervalVar(b.early, b.late, b.duration, False, f"break{v}")
+            brk = veh.brk
+            interval = solver.FixedDurationIntervalVar(brk.early, brk.late, brk.duration, False, f"break{v}")
             tdim.SetBreakIntervalsOfVehicle([interval], v, visit_transits)
 
     if any(v.capacity is not None for v in inst.vehicles):
@@ -182,6 +182,8 @@ def solve(
             solution = routing.SolveFromAssignmentWithParameters(assignment, params)
             warm = solution is not None
     if solution is None and warm_only:
+        if initial_routes is None:  # what iterating None below raised
+            raise TypeError("warm_only needs initial_routes")
         return EngineResult.from_routes(
             [list(r) for r in initial_routes], n_jobs, engine="ortools", seconds=time.perf_counter() - t0,
             stats={"warm_start": False},

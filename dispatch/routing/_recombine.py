@@ -147,12 +147,13 @@ def set_packing(
     Hinted with ``start``; one worker and a deterministic time limit, so the same input
     gives the same answer. Returns ``start`` when CP-SAT finds nothing better.
     """
+    # imported here: CP-SAT takes 0.6-0.9 s to import, too much for `import dispatch.routing`
     from ortools.sat.python import cp_model
 
     m = cp_model.CpModel()
     z = [m.new_bool_var(f"z{c}") for c in range(len(cols))]
-    per_vehicle: dict[int, list] = {}
-    per_job: dict[int, list] = {}
+    per_vehicle: dict[int, list[cp_model.IntVar]] = {}
+    per_job: dict[int, list[cp_model.IntVar]] = {}
     for c, (v, jobs) in enumerate(cols):
         per_vehicle.setdefault(v, []).append(z[c])
         for j in jobs:

@@ -12,14 +12,42 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from dispatch.geo.point import GeoPoint
-from dispatch.routing.core import DispatchProblem
+from dispatch.routing.problem import DispatchProblem
+
+if TYPE_CHECKING:  # numpy, shapely, pandas: loaded with the region itself
+    from dispatch.geo.built_region import Region
 
 FIRST_NAMES = ("Alexandre", "Béatrice", "Charles", "Diane", "Étienne", "Frédérique")
 SKILLS = ("pc", "mac", "reseau")
 SHIFTS = (("08:00", "17:00"), ("07:30", "16:30"), ("09:00", "18:00"))
+
+
+class TechnicianRequest(TypedDict):
+    """Keyword arguments of :meth:`DispatchProblem.add_technician` for a demo technician."""
+
+    id: str
+    name: str
+    shift: tuple[str, str]
+    start: GeoPoint | None
+    end: GeoPoint | None
+    lunch: tuple[int, str, str]
+    max_work_min: int
+    skills: list[str]
+
+
+class VisitRequest(TypedDict):
+    """Keyword arguments of :meth:`DispatchProblem.add_visit` for a demo visit."""
+
+    id: str
+    location: GeoPoint
+    windows: list[tuple[str, str]]
+    service_min: int
+    skills: list[str]
+    priority: int
+    label: str
 
 
 def default_day(seed: int = 0) -> date:
@@ -38,12 +66,12 @@ def _hhmm(minutes: int) -> str:
 
 
 def generate_requests(
-    region: Any,
+    region: Region,
     *,
     n_technicians: int = 4,
     n_visits: int = 30,
     seed: int = 1,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[TechnicianRequest], list[VisitRequest]]:
     """The raw technicians and visits of a day, as keyword arguments of the builder.
 
     Returns
@@ -59,7 +87,7 @@ def generate_requests(
     rng = random.Random(seed)
     addr = region.addresses
     rows = rng.sample(range(len(addr)), k=min(len(addr), n_visits + n_technicians))
-    techs = []
+    techs: list[TechnicianRequest] = []
     for k in range(n_technicians):
         shift = SHIFTS[k % len(SHIFTS)] if k else SHIFTS[0]
         skills = {"pc"}
@@ -85,20 +113,20 @@ def generate_requests(
                 "skills": sorted(skills),
             }
         )
-    visits = []
+    visits: list[VisitRequest] = []
     for i in range(n_visits):
         r = addr.iloc[rows[i]]
         length = rng.choice((120, 180, 240))
         start = rng.randrange(8 * 60, 17 * 60 - length + 1, 30)
         u = rng.random()
-        skills = ["mac"] if u < 0.15 else (["reseau"] if u < 0.3 else [])
+        visit_skills = ["mac"] if u < 0.15 else (["reseau"] if u < 0.3 else [])
         visits.append(
             {
                 "id": f"v{i + 1:02d}",
                 "location": GeoPoint(float(r.lat), float(r.lon)),
                 "windows": [(_hhmm(start), _hhmm(start + length))],
                 "service_min": rng.choice((45, 60, 75, 90, 105, 120)),
-                "skills": skills,
+                "skills": visit_skills,
                 "priority": 1 if rng.random() < 0.1 else 0,
                 "label": f"{r.housenumber} {r.street}, {r.city}".strip(", "),
             }
@@ -107,7 +135,7 @@ def generate_requests(
 
 
 def generate_day(
-    region: Any,
+    region: Region,
     *,
     n_technicians: int = 4,
     n_visits: int = 30,
@@ -141,4 +169,4 @@ def generate_day(
     return problem
 
 
-__all__ = ["SKILLS", "default_day", "generate_day", "generate_requests"]
+__all__ = ["SKILLS", "TechnicianRequest", "VisitRequest", "default_day", "generate_day", "generate_requests"]

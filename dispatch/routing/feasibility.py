@@ -4,8 +4,8 @@ Every plan the product returns is verified here from first principles: the check
 the problem's own data (windows, shifts, breaks, skills, matrix) and recomputes what it
 needs; it never trusts a number computed by an engine. Tests use it on every solve.
 
-* :func:`check_plan` verifies a :class:`dispatch.routing.core.Plan` against its
-  :class:`dispatch.routing.core.DispatchProblem`.
+* :func:`check_plan` verifies a :class:`dispatch.routing.plan.Plan` against its
+  :class:`dispatch.routing.problem.DispatchProblem`.
 * :func:`check_vrptw` verifies VRPTW routes against a Solomon instance under a cost
   convention (``exact`` or ``dimacs``).
 """
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
 
-if TYPE_CHECKING:
-    from dispatch.routing.core import DispatchProblem, Plan
-    from dispatch.routing.vrptw import VrptwInstance
+from dispatch.routing.plan import Plan
+from dispatch.routing.problem import DispatchProblem
+from dispatch.routing.vrptw_instance import VrptwInstance
 
 #: Slack (seconds) allowed between a plan's reported times and the recomputed ones.
 TOLERANCE_S = 1.0
@@ -104,7 +104,7 @@ def check_vrptw(
     return _report(v)
 
 
-def _secs(plan: Plan, value: Any) -> float:
+def _secs(plan: Plan, value: datetime) -> float:
     """Seconds since the plan's day start of a datetime."""
     return (value - plan.day_start).total_seconds()
 
@@ -193,6 +193,7 @@ def check_plan(problem: DispatchProblem, plan: Plan) -> CheckReport:
                     v.append(f"{tech.id}: no lunch break although back after its window opens")
             else:
                 bs = _secs(plan, route.break_start)
+                assert route.break_end is not None  # a plan's lunch has a start and an end
                 be = _secs(plan, route.break_end)
                 lo = problem.seconds(tech.lunch.earliest)
                 hi = problem.seconds(tech.lunch.latest)

@@ -1,190 +1,28 @@
-"""Solomon / Gehring-Homberger VRPTW instances: reading, cost conventions, scoring.
+"""Solving Solomon / Gehring-Homberger VRPTW instances with the product's engines.
 
-The files are the classic Solomon text format (``VEHICLE`` block with NUMBER and CAPACITY,
-then one line per customer: id, x, y, demand, ready time, due date, service time; customer
-0 is the depot). Two cost conventions exist and must not be mixed
-(see ``../shared/data/README.md``):
-
-``exact``
-    Euclidean distances in double precision; travel time = distance. This is what the
-    ``opms-dispatch vrptw`` command reports.
-``dimacs``
-    The CVRPLIB / DIMACS-2021 convention of ``bks_dimacs.csv``: each arc is truncated to one
-    decimal (``floor(10 d) / 10``) and travel time equals that truncated distance. Scores
-    against ``bks_dimacs.csv`` are computed under this convention.
+:func:`to_engine` translates a :class:`~dispatch.routing.vrptw_instance.VrptwInstance` to
+the engines' integer model under a cost convention; :func:`solve_vrptw` solves it and has
+the answer verified by :func:`dispatch.routing.feasibility.check_vrptw`;
+:func:`summarise` tabulates benchmark runs. Reading the files and the cost conventions are
+in :mod:`dispatch.routing.vrptw_instance`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
+import statistics
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from dispatch.errors import InvalidInput, NotFound
-
-CONVENTIONS = ("exact", "dimacs")
-
-
-@dataclass(frozen=True)
-class VrptwInstance:
-    """One VRPTW instance (customer 0 is the depot)."""
-
-    name: str
-    vehicles: int
-    capacity: int
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    demand: tuple[int, ...]
-    ready: tuple[float, ...]
-    due: tuple[float, ...]
-    service: tuple[float, ...]
-
-    @property
-    def n_customers(self) -> int:
-        """Number of customers (the depot excluded)."""
-        return len(self.x) - 1
-
-    def euclid(self, i: int, j: int) -> float:
-        """Exact Euclidean distance between nodes ``i`` and ``j``."""
-        return math.hypot(self.x[i] - self.x[j], self.y[i] - self.y[j])
-
-    def arc(self, i: int, j: int, convention: str = "exact") -> float:
-        """Cost (= travel time) of arc ``i -> j`` under a convention."""
-        d = self.euclid(i, j)
-        if convention == "dimacs":
-            return math.floor(10 * d + 1e-9) / 10
-        return d
+from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
+from dispatch.routing import _ortools, _pyvrp
+from dispatch.routing._engine import EngineInput, EngineJob, EngineVehicle
+from dispatch.routing.feasibility import check_vrptw
+from dispatch.routing.vrptw_instance import CONVENTIONS, VrptwInstance, route_cost
 
 
-def read_vrptw(path: str | Path) -> VrptwInstance:
-    """Read a Solomon-format file.
-
-    Parameters
-    ----------
-    path
-        A ``.txt`` file in Solomon format (Solomon 100 or Gehring-Homberger).
-
-    Returns
-    -------
-    VrptwInstance
-
-    Raises
-    ------
-    NotFound
-        The file does not exist.
-    InvalidInput
-        The file is not in Solomon format.
-    """
-    p = Path(path)
-    if not p.is_file():
-        msg = f"VRPTW file {p} does not exist; give the path to a Solomon-format .txt file."
-        raise NotFound(msg)
-    try:
-        lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as err:
-        msg = f"Cannot read VRPTW file {p}: {err}"
-        raise InvalidInput(msg) from err
-    name = next((ln.strip() for ln in lines if ln.strip()), p.stem)
-    vehicles = capacity = None
-    rows: list[list[float]] = []
-    mode = ""
-    for ln in lines:
-        up = ln.strip().upper()
-        if up.startswith("VEHICLE"):
-            mode = "vehicle"
-            continue
-        if up.startswith("CUSTOMER"):
-            mode = "customer"
-            continue
-        parts = ln.split()
-        if not parts:
-            continue
-        try:
-            nums = [float(t) for t in parts]
-        except ValueError:
-            continue
-        if mode == "vehicle" and vehicles is None and len(nums) >= 2:
-            vehicles, capacity = int(nums[0]), int(nums[1])
-        elif mode == "customer" and len(nums) >= 7:
-            rows.append(nums[:7])
-    if vehicles is None or len(rows) < 2:
-        msg = (
-            f"{p} is not a Solomon-format VRPTW file (expected a VEHICLE block with NUMBER and "
-            "CAPACITY and a CUSTOMER block of 7 numeric columns)."
-        )
-        raise InvalidInput(msg)
-    rows.sort(key=lambda r: r[0])
-    ids = [int(r[0]) for r in rows]
-    if ids != list(range(len(rows))):
-        msg = f"{p}: customer numbers must run 0..{len(rows) - 1} with 0 the depot."
-        raise InvalidInput(msg)
-    for r in rows:
-        if r[4] > r[5]:
-            msg = f"{p}: customer {int(r[0])} has ready time {r[4]} after its due date {r[5]}."
-            raise InvalidInput(msg)
-    return VrptwInstance(
-        name=name,
-        vehicles=vehicles,
-        capacity=int(capacity or 0),
-        x=tuple(r[1] for r in rows),
-        y=tuple(r[2] for r in rows),
-        demand=tuple(int(r[3]) for r in rows),
-        ready=tuple(r[4] for r in rows),
-        due=tuple(r[5] for r in rows),
-        service=tuple(r[6] for r in rows),
-    )
-
-
-def route_cost(inst: VrptwInstance, routes: list[list[int]], convention: str = "exact") -> float:
-    """Total distance of routes (customer ids, depot omitted) under a convention."""
-    total = 0.0
-    for r in routes:
-        if not r:
-            continue
-        path = [0, *r, 0]
-        total += sum(inst.arc(a, b, convention) for a, b in zip(path, path[1:], strict=False))
-    return round(total, 1) if convention == "dimacs" else total
-
-
-def read_bks(path: str | Path) -> dict[str, tuple[int, float]]:
-    """Read a ``bks*.csv`` table: instance -> (vehicles, distance)."""
-    out: dict[str, tuple[int, float]] = {}
-    with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            out[row["instance"]] = (int(row["vehicles"]), float(row["distance"]))
-    return out
-
-
-def read_sol(path: str | Path) -> list[list[int]]:
-    """Read a VRPLIB ``.sol`` route file (``Route #k: c1 c2 ...``)."""
-    routes = []
-    for ln in Path(path).read_text(encoding="utf-8").splitlines():
-        if ln.lower().startswith("route"):
-            routes.append([int(t) for t in ln.split(":", 1)[1].split()])
-    return routes
-
-
-def gap_pct(cost: float, best: float) -> float:
-    """Relative gap in percent of ``cost`` over ``best``."""
-    return 100.0 * (cost - best) / best
-
-
-__all__ = [
-    "CONVENTIONS",
-    "VrptwInstance",
-    "gap_pct",
-    "read_bks",
-    "read_sol",
-    "read_vrptw",
-    "route_cost",
-    "solve_vrptw",
-    "summarise",
-    "to_engine",
-]
-
-
-def summarise(runs: list[dict], *, common: bool = True) -> list[dict]:
+def summarise(runs: list[dict[str, Any]], *, common: bool = True) -> list[dict[str, Any]]:
     """Mean and max gap per (budget, solver) of benchmark runs (``bench_vrptw.py`` rows).
 
     Parameters
@@ -201,8 +39,6 @@ def summarise(runs: list[dict], *, common: bool = True) -> list[dict]:
         ``budget``, ``solver``, ``instances``, ``feasible``, ``mean_gap_pct``,
         ``max_gap_pct``, ``mean_seconds``, sorted by budget then mean gap.
     """
-    import statistics
-
     out = []
     for budget in sorted({r["budget"] for r in runs}):
         rows = [r for r in runs if r["budget"] == budget]
@@ -256,7 +92,7 @@ class VrptwSolution:
     def vehicles(self) -> int:
         return sum(1 for r in self.routes if r)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The contract's JSON fields (plus ``dimacs_distance`` and ``engine``)."""
         return {
             "instance": self.instance,
@@ -271,17 +107,15 @@ class VrptwSolution:
         }
 
 
-def to_engine(inst: VrptwInstance, *, convention: str = "exact", fleet: int | None = None):
+def to_engine(inst: VrptwInstance, *, convention: str = "exact", fleet: int | None = None) -> EngineInput:
     """Translate an instance to the engines' integer model.
 
     Returns the :class:`~dispatch.routing._engine.EngineInput` (job ``k`` is customer ``k + 1``;
     location 0 the depot).
     """
-    from dispatch.routing._engine import EngineInput, EngineJob, EngineVehicle
-
     if convention not in SCALE:
-        msg = f"Unknown cost convention {convention!r}; use one of {', '.join(CONVENTIONS)}."
-        raise InvalidInput(msg)
+        msg = N_("Unknown cost convention {convention!r}; use one of {expected}.")
+        raise InvalidInput(msg, convention=convention, expected=", ".join(CONVENTIONS))
     s = SCALE[convention]
     n = len(inst.x)
     cost = [[0] * n for _ in range(n)]
@@ -299,8 +133,8 @@ def to_engine(inst: VrptwInstance, *, convention: str = "exact", fleet: int | No
                 dur[i][j] = math.ceil(d * s)
     n_veh = fleet if fleet is not None else inst.n_customers
     if n_veh < 1:
-        msg = f"--fleet must be at least 1, got {fleet}."
-        raise InvalidInput(msg)
+        msg = N_("--fleet must be at least 1, got {fleet}.")
+        raise InvalidInput(msg, fleet=fleet)
     penalty = 2 * (max(max(r) for r in cost) + 1) * (n + 1)
     vehicles = [
         EngineVehicle(
@@ -356,12 +190,9 @@ def solve_vrptw(
     -------
     VrptwSolution
     """
-    from dispatch.routing import _ortools, _pyvrp
-    from dispatch.routing.feasibility import check_vrptw
-
     if time_limit <= 0:
-        msg = f"--time-limit must be positive, got {time_limit}."
-        raise InvalidInput(msg)
+        msg = N_("--time-limit must be positive, got {time_limit}.")
+        raise InvalidInput(msg, time_limit=time_limit)
     model = to_engine(inst, convention=convention, fleet=fleet)
     if engine in ("auto", "pyvrp"):
         res = _pyvrp.solve(
@@ -374,8 +205,8 @@ def solve_vrptw(
     elif engine == "ortools":
         res = _ortools.solve(model, time_limit=time_limit)
     else:
-        msg = f"Unknown engine {engine!r}; use auto, pyvrp or ortools."
-        raise InvalidInput(msg)
+        msg = N_("Unknown engine {engine!r}; use auto, pyvrp or ortools.")
+        raise InvalidInput(msg, engine=engine)
     routes = [[j + 1 for j in r] for r in res.routes if r]
     unassigned = sorted(j + 1 for j in res.dropped)
     report = check_vrptw(inst, routes, convention=convention, fleet=fleet)
@@ -390,3 +221,6 @@ def solve_vrptw(
         seconds=res.seconds,
         engine=res.engine,
     )
+
+
+__all__ = ["SCALE", "VrptwSolution", "solve_vrptw", "summarise", "to_engine"]

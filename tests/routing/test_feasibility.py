@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 import dispatch.routing.feasibility as feasibility
-from dispatch.routing.core import Unassigned, solve
+from dispatch.routing import Unassigned, solve
 from dispatch.routing.feasibility import check_plan, check_vrptw
-from dispatch.routing.vrptw import read_bks, read_sol, read_vrptw, route_cost
-from tests.test_routing import problem
+from dispatch.routing.vrptw_instance import read_bks, read_sol, read_vrptw, route_cost
+from tests.routing.test_routing import problem
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from dispatch.errors import InvalidInput, NotFound
-from dispatch.routing.vrptw import read_bks, read_vrptw, route_cost, solve_vrptw
+from dispatch.routing.vrptw import solve_vrptw
+from dispatch.routing.vrptw_instance import read_bks, read_vrptw, route_cost
 
-OPMS = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "opms-dispatch")
+OPMS = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "opms-dispatch")
 
 
 def test_reads_solomon_c101(shared_data):
@@ -40,7 +41,7 @@ def test_rejects_a_file_that_is_not_solomon(tmp_path):
 
 def test_dimacs_truncates_each_arc():
     """Arc (0,0)-(1,1) is 1.414... exact and 1.4 under DIMACS."""
-    from dispatch.routing.vrptw import VrptwInstance
+    from dispatch.routing.vrptw_instance import VrptwInstance
 
     inst = VrptwInstance("t", 1, 10, (0, 1), (0, 1), (0, 1), (0, 0), (100, 100), (0, 0))
     assert route_cost(inst, [[1]], "dimacs") == pytest.approx(2.8)

@@ -6,11 +6,10 @@ that which routes fit together can be worked out on paper.
 
 from __future__ import annotations
 
-from dispatch.routing import _pyvrp, _recombine, _vroom
-from dispatch.routing import core as routing
+from dispatch.routing import _pyvrp_day, _recombine, _vroom, portfolio
 from dispatch.routing._engine import EngineBreak, EngineInput, EngineJob, EngineVehicle
-from dispatch.routing.core import _cost_of, _engine_solve, _route_feasible, schedule_route
-from dispatch.routing.core import _recombine as recombine_day
+from dispatch.routing.portfolio import cost_of, engine_solve, recombine_routes
+from dispatch.routing.schedule import route_feasible, schedule_route
 
 HOUR = 3600
 
@@ -78,20 +77,20 @@ def test_set_packing_finds_the_best_disjoint_choice():
 def test_recombined_day_is_feasible_and_never_worse():
     """Routes pooled from a real PyVRP search recombine into a day our scheduler accepts."""
     inst = line_day(12, n_vehicles=2)
-    model = _pyvrp.DayModel(inst)
+    model = _pyvrp_day.DayModel(inst)
     pool: dict = {}
     sol, _ = model.search(time_limit=5, seed=3, iterations=200, pool=pool)
     start = model.routes_of(sol)
     assert pool, "the search pooled no route"
-    assert all(_route_feasible(inst, v, list(r)) for v, r in pool)
-    out = recombine_day(inst, start, pool, packing_time=0.1)
-    assert _cost_of(inst, out) <= _cost_of(inst, start)
-    assert all(_route_feasible(inst, v, r) for v, r in enumerate(out) if r)
+    assert all(route_feasible(inst, v, list(r)) for v, r in pool)
+    out = recombine_routes(inst, start, pool, packing_time=0.1)
+    assert cost_of(inst, out) <= cost_of(inst, start)
+    assert all(route_feasible(inst, v, r) for v, r in enumerate(out) if r)
 
 
 def test_day_model_solution_places_the_lunch_on_the_given_leg():
     inst = line_day(4, n_vehicles=1)
-    model = _pyvrp.DayModel(inst)
+    model = _pyvrp_day.DayModel(inst)
     routes = [[0, 1, 2, 3]]
     legs = [schedule_route(inst, 0, routes[0]).break_leg]
     sol = model.solution(routes, legs)
@@ -114,11 +113,11 @@ def test_vroom_start_respects_skills_and_is_repairable():
 def test_engine_serves_everything_that_fits_and_repeats_itself():
     """Two technicians, 12 one-hour visits on a line, lunch: 12 fit (6 each in 8 h)."""
     inst = line_day(12, n_vehicles=2)
-    a = _engine_solve(inst, time_limit=0.5, seed=2, engine="auto", deterministic=True)
-    b = _engine_solve(inst, time_limit=0.5, seed=2, engine="auto", deterministic=True)
+    a = engine_solve(inst, time_limit=0.5, seed=2, engine="auto", deterministic=True)
+    b = engine_solve(inst, time_limit=0.5, seed=2, engine="auto", deterministic=True)
     assert a.routes == b.routes
     assert not a.dropped
-    assert all(_route_feasible(inst, v, r) for v, r in enumerate(a.routes) if r)
+    assert all(route_feasible(inst, v, r) for v, r in enumerate(a.routes) if r)
 
 
 def test_large_day_keeps_the_lunch_spots_closest_to_the_lunch_window():
@@ -135,9 +134,9 @@ def test_large_day_keeps_the_lunch_spots_closest_to_the_lunch_window():
         for j in range(n)
     ]
     inst = EngineInput(durations=dur, distances=dur, vehicles=vehicles, jobs=jobs)
-    per_vehicle = [_pyvrp.lunch_spots(inst, v) for v in range(20)]
-    assert all(len(s) <= _pyvrp._SPOTS_PER_TECH + 2 for s in per_vehicle)
-    assert sum(len(s) for s in per_vehicle) <= _pyvrp.MAX_SPOTS + 2 * 20
+    per_vehicle = [_pyvrp_day.lunch_spots(inst, v) for v in range(20)]
+    assert all(len(s) <= _pyvrp_day.SPOTS_PER_TECH + 2 for s in per_vehicle)
+    assert sum(len(s) for s in per_vehicle) <= _pyvrp_day.MAX_SPOTS + 2 * 20
     kept = per_vehicle[0] - {0}
     # every kept visit's window meets the lunch window (11:30-13:00 start): 10:00-12:00 to 13:00-15:00
     assert all(jobs[loc - 1].windows[0][0] in (10 * HOUR, 11 * HOUR, 12 * HOUR, 13 * HOUR) for loc in kept)
@@ -151,7 +150,7 @@ def test_lunch_day_neighbourhood_pairs_only_clients_that_may_share_a_route():
     jobs = list(base.jobs)
     jobs[0] = EngineJob(loc=1, windows=jobs[0].windows, service=HOUR, penalty=100_000, allowed=frozenset({1}))
     inst = EngineInput(durations=base.durations, distances=base.distances, vehicles=base.vehicles, jobs=jobs)
-    model = _pyvrp.DayModel(inst)
+    model = _pyvrp_day.DayModel(inst)
 
     def kind(act):
         return model.kinds[act.idx]
@@ -176,15 +175,15 @@ def test_lunch_day_neighbourhood_pairs_only_clients_that_may_share_a_route():
 def test_a_one_visit_day_searches_a_bounded_number_of_iterations():
     """The iteration count grows as the day shrinks, but never beyond the cap: a 1-visit
     day once counted 140,000 iterations per search and ran until the clock's guard."""
-    res = _engine_solve(line_day(1, n_vehicles=1), time_limit=1, seed=1, engine="auto", deterministic=True)
+    res = engine_solve(line_day(1, n_vehicles=1), time_limit=1, seed=1, engine="auto", deterministic=True)
     assert res.routes == [[0]]
-    shares = 2 * routing._FIRST_SHARE + 2 * routing._CONTINUE_SHARE
-    assert 0 < res.stats["iterations"] <= routing._MAX_ITERATIONS * shares
+    shares = 2 * portfolio.FIRST_SHARE + 2 * portfolio.CONTINUE_SHARE
+    assert 0 < res.stats["iterations"] <= portfolio.MAX_ITERATIONS * shares
 
 
 def test_small_day_keeps_every_lunch_spot_near_the_lunch_window():
     inst = line_day(12, n_vehicles=3)
-    assert _pyvrp.lunch_spots(inst, 0) == set(range(13))
+    assert _pyvrp_day.lunch_spots(inst, 0) == set(range(13))
 
 
 def test_day_model_solution_uses_the_window_the_schedule_chose():
@@ -196,7 +195,7 @@ def test_day_model_solution_uses_the_window_the_schedule_chose():
         EngineJob(loc=2, windows=((9 * HOUR, 10 * HOUR),), service=2 * HOUR, penalty=100_000),
     ]
     inst = EngineInput(durations=inst.durations, distances=inst.distances, vehicles=inst.vehicles, jobs=jobs)
-    model = _pyvrp.DayModel(inst)
+    model = _pyvrp_day.DayModel(inst)
     route = [1, 0]
     sched = schedule_route(inst, 0, route)
     assert sched is not None and sched.starts[1] >= 13 * HOUR

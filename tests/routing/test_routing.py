@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 
 from dispatch.errors import InfeasibleProblem
-from dispatch.routing.core import (
+from dispatch.routing import (
     DispatchProblem,
     next_working_days,
     reoptimize,
@@ -397,7 +397,7 @@ def test_an_overloaded_mascouche_day_serves_27_of_30_visits_in_one_second(mascou
 
 def test_given_routes_are_scheduled_and_what_does_not_fit_is_explained():
     """plan_from_routes times a peer's routes; a visit put in an impossible order is left out."""
-    from dispatch.routing.core import plan_from_routes
+    from dispatch.routing import plan_from_routes
 
     p = problem()
     p.add_technician("t", shift=("08:00", "17:00"))

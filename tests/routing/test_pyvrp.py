@@ -1,10 +1,11 @@
-"""The PyVRP day model (``dispatch.routing._pyvrp``): what it must agree on with the product's
+"""The PyVRP day model (``dispatch.routing._pyvrp_day``): what it must agree on with the product's
 scheduler."""
 
 from __future__ import annotations
 
-from dispatch.routing._pyvrp import DayModel, lunch_spots
-from dispatch.routing.core import _to_engine, schedule_route
+from dispatch.routing._pyvrp_day import DayModel, lunch_spots
+from dispatch.routing.schedule import schedule_route
+from dispatch.routing.translate import to_engine
 
 from .test_routing import problem
 
@@ -19,7 +20,7 @@ def test_a_lunch_taken_where_the_last_visit_was_is_a_feasible_start_for_the_sear
     p.add_technician("t", shift=("08:00", "17:00"), lunch=(30, "11:30", "12:05"))
     p.add_visit("a", location=1, windows=[("09:00", "09:00")], service_min=180)
     p.add_visit("b", location=3, windows=[("15:00", "16:00")], service_min=60)
-    model = _to_engine(p)
+    model = to_engine(p)
     inst = model.inst
     a, b = model.visit_ids.index("a"), model.visit_ids.index("b")
     sched = schedule_route(inst, 0, [a, b])

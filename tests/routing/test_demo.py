@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dispatch.routing.core import solve
+from dispatch.routing import solve
 from dispatch.routing.demo import generate_day, generate_requests
 from dispatch.routing.feasibility import check_plan
 
