@@ -30,9 +30,22 @@ import typing
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Section = TypeVar("_Section", bound="DataclassInstance")
+
+#: Name of the product's time zone. The product works in Québec time only: every date and time
+#: it shows, stores or plans is in this zone (``general.timezone`` must name it).
+TIMEZONE = "America/Montreal"
+#: The product's time zone, the one definition every module uses.
+TZ = ZoneInfo(TIMEZONE)
 
 #: Default road speeds (km/h) per OSM ``highway`` class where ``maxspeed`` is missing.
 #: Québec practice: 100 autoroute, 70-90 regional roads, 50 urban, 40 residential.
@@ -68,8 +81,9 @@ def _default_data_dir() -> Path:
 class GeneralSettings:
     """Company-wide values."""
 
-    #: Time zone of every date and time the product shows or stores.
-    timezone: str = "America/Montreal"
+    #: Time zone of every date and time the product shows or stores. Fixed: the product works
+    #: in America/Montreal (:data:`TZ`); another value is refused, never silently ignored.
+    timezone: str = TIMEZONE
     #: Language of the interface and documents (Québec French first).
     language: str = "fr_CA"
     #: Name of the region used when a command or page does not say which.
@@ -78,6 +92,14 @@ class GeneralSettings:
     company_address: str = "Mascouche (Québec)"
     company_phone: str = ""
     company_email: str = ""
+
+    def __post_init__(self) -> None:
+        if self.timezone != TIMEZONE:
+            msg = N_(
+                "Setting general.timezone = {value!r} is not supported: the product works in "
+                "{zone} only; remove the setting or set it to {zone}."
+            )
+            raise InvalidInput(msg, value=self.timezone, zone=TIMEZONE)
 
 
 @dataclass(frozen=True)
@@ -252,12 +274,12 @@ class Settings:
         """The SQLAlchemy URL in force (SQLite in the data directory by default)."""
         return self.database.url or f"sqlite:///{self.data_dir / 'opms.sqlite3'}"
 
-    def with_section(self, name: str, **changes: Any) -> Settings:
+    def with_section(self, name: str, **changes: object) -> Settings:
         """Return a copy with fields of one section changed (for tests and pages)."""
         return replace(self, **{name: replace(getattr(self, name), **changes)})
 
 
-def _coerce(value: Any, tp: Any, where: str) -> Any:
+def _coerce(value: Any, tp: object, where: str) -> object:
     """Convert a TOML or environment value to the declared field type."""
     origin = typing.get_origin(tp)
     try:
@@ -298,32 +320,35 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if isinstance(tp, types.UnionType):
             return value
     except (ValueError, TypeError, InvalidOperation) as err:
-        msg = f"Setting {where} = {value!r} is not a valid {getattr(tp, '__name__', tp)}; fix the settings file or environment variable."
-        raise InvalidInput(msg) from err
+        msg = N_(
+            "Setting {where} = {value!r} is not a valid {type}; fix the settings file or environment "
+            "variable."
+        )
+        raise InvalidInput(msg, where=where, value=value, type=getattr(tp, "__name__", tp)) from err
     return value
 
 
-def _apply(section_obj: Any, values: dict[str, Any], where: str) -> Any:
+def _apply(section_obj: _Section, values: dict[str, Any], where: str) -> _Section:
     hints = typing.get_type_hints(type(section_obj))
     known = {f.name for f in fields(section_obj)}
-    changes = {}
+    changes: dict[str, object] = {}
     for key, value in values.items():
         if key not in known:
-            msg = f"Unknown setting {where}.{key}; known: {', '.join(sorted(known))}."
-            raise InvalidInput(msg)
+            msg = N_("Unknown setting {where}.{key}; known: {known}.")
+            raise InvalidInput(msg, where=where, key=key, known=", ".join(sorted(known)))
         tp = hints[key]
         if dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
-                msg = f"Setting {where}.{key} must be a table."
-                raise InvalidInput(msg)
+                msg = N_("Setting {where}.{key} must be a table.")
+                raise InvalidInput(msg, where=where, key=key)
             changes[key] = _apply(getattr(section_obj, key), value, f"{where}.{key}")
         else:
             changes[key] = _coerce(value, tp, f"{where}.{key}")
     return replace(section_obj, **changes)
 
 
-def _env_values(env: typing.Mapping[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _env_values(env: typing.Mapping[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
     for key, value in env.items():
         if not key.startswith("OPMS_") or "__" not in key:
             continue
@@ -367,16 +392,16 @@ def load_settings(
     if path is not None:
         p = Path(path).expanduser()
         if not p.is_file():
-            msg = f"Settings file {p} does not exist; create it or unset OPMS_CONFIG."
-            raise InvalidInput(msg)
+            msg = N_("Settings file {path} does not exist; create it or unset OPMS_CONFIG.")
+            raise InvalidInput(msg, path=p)
     else:
         p = base.data_dir / "settings.toml"
     if p.is_file():
         try:
             file_values = tomllib.loads(p.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            msg = f"Settings file {p} is not valid TOML: {err}"
-            raise InvalidInput(msg) from err
+            msg = N_("Settings file {path} is not valid TOML: {reason}")
+            raise InvalidInput(msg, path=p, reason=str(err)) from err
     settings = base
     for source in (file_values, _env_values(env)):
         if not source:
@@ -392,7 +417,7 @@ def settings_to_toml(settings: Settings) -> str:
     """Serialise settings to TOML text (what the Settings page saves)."""
     import tomli_w
 
-    def plain(obj: Any) -> Any:
+    def plain(obj: object) -> Any:  # a TOML value
         if dataclasses.is_dataclass(obj):
             return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
         if isinstance(obj, Decimal):
@@ -410,4 +435,4 @@ def settings_to_toml(settings: Settings) -> str:
     return tomli_w.dumps(data)
 
 
-__all__ = ["QUEBEC_SPEEDS_KPH", "Settings", "load_settings", "settings_to_toml"]
+__all__ = ["QUEBEC_SPEEDS_KPH", "TIMEZONE", "TZ", "Settings", "load_settings", "settings_to_toml"]

@@ -13,6 +13,15 @@ import sys
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
+# Every import before ``ready``: the test kills the worker at random moments after it, and
+# those moments must fall inside the writes, not inside the imports.
+from dispatch import records as st
+from dispatch.billing import invoices as iv
+from dispatch.office import planning
+from dispatch.records import open_database
+from dispatch.settings import load_settings
+from tests.storage_data import diagnosed, make_request
+
 DAY = date(2026, 12, 3)
 ISSUED = datetime(2026, 12, 3, 15, 0)  # made aware (America/Montreal) below
 N_APPOINTMENTS = 8
@@ -20,9 +29,6 @@ N_APPOINTMENTS = 8
 
 def prepare_publish(db) -> None:
     """Two technicians and a day of appointments, none assigned yet."""
-    from dispatch.records import storage as st
-    from tests.storage_data import make_request
-
     st.add_technician(db, name="Alex", actor="bureau")
     st.add_technician(db, name="Sam", actor="bureau")
     for k in range(N_APPOINTMENTS):
@@ -32,9 +38,6 @@ def prepare_publish(db) -> None:
 
 
 def _publish_forever(db) -> None:
-    from dispatch.office import planning
-    from dispatch.records import storage as st
-
     techs = st.technicians(db)
     while True:
         appts = st.appointments_for_day(db, DAY)
@@ -56,10 +59,6 @@ def _publish_forever(db) -> None:
 
 
 def _invoice_forever(db, settings) -> None:
-    from dispatch.billing import invoices as iv
-    from dispatch.records import storage as st
-    from tests.storage_data import diagnosed
-
     pid = os.getpid()
     k = 0
     while True:
@@ -71,9 +70,6 @@ def _invoice_forever(db, settings) -> None:
 
 
 def main(argv: list[str]) -> None:
-    from dispatch.records.storage import open_database
-    from dispatch.settings import load_settings
-
     what, url, data_dir = argv
     settings = load_settings(data_dir=data_dir, env={})
     db = open_database(url, migrate=False)

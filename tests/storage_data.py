@@ -19,7 +19,7 @@ COVERAGE = {
 
 def make_request(db, **kw):
     """Store a typical request (overridable fields)."""
-    from dispatch.records.storage import create_request
+    from dispatch.records import create_request
 
     args = dict(
         name="Marie Tremblay",
@@ -40,7 +40,7 @@ def diagnosed(db, *, minutes=45, outcome="estimate_refused", repairs=(), **kw):
     """A request driven through contact, confirmation, arrival, policy and diagnosis to ``outcome``."""
     from datetime import datetime, timedelta
 
-    from dispatch.records import storage as st
+    from dispatch import records as st
 
     req = make_request(db, **kw)
     start = datetime(2026, 12, 3, 9, 0, tzinfo=st.TZ)

@@ -4,7 +4,7 @@ Use in a test module with ``pytest_plugins = ["tests.storage_support"]`` and a `
 argument. Each test gets an empty database built by the migrations:
 
 * SQLite: a copy of a file migrated once per session (the migrations themselves are tested
-  in tests/test_storage.py on a fresh file);
+  in tests/records/test_storage.py on a fresh file);
 * PostgreSQL: one database per session (and xdist worker) migrated once, on the server of
   ``$OPMS_TEST_PG_URL`` (started by scripts/test.sh), every table emptied before each test
   and the database dropped at the end of the session. Without that variable the PostgreSQL runs are skipped, or FAIL when ``$CI``
@@ -42,7 +42,7 @@ def _admin_engine(url: str) -> sa.Engine:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """A SQLite file migrated to the newest schema, copied for each test."""
-    from dispatch.records.storage import open_database
+    from dispatch.records import open_database
 
     path = tmp_path_factory.mktemp("sqlite-template") / "opms.sqlite3"
     db = open_database(f"sqlite:///{path}")
@@ -55,7 +55,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """URL of a PostgreSQL database of this session (and xdist worker), built by the migrations."""
-    from dispatch.records.storage import open_database
+    from dispatch.records import open_database
 
     url = pg_url_or_skip()
     name = f"opms_t_{uuid.uuid4().hex[:12]}"
@@ -73,7 +73,7 @@ def pg_database() -> Iterator[str]:
 
 def _empty_pg(url: str) -> None:
     """Delete every row of every table (schema and migrations kept), counters included."""
-    from dispatch.records.storage import Base
+    from dispatch.records import Base
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
@@ -115,7 +115,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
 @pytest.fixture()
 def db(db_url):
     """An open, empty database (SQLite and PostgreSQL), closed after the test."""
-    from dispatch.records.storage import open_database
+    from dispatch.records import open_database
 
     database = open_database(db_url)
     yield database

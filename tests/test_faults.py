@@ -3,8 +3,8 @@ a busy database fails after a bounded wait with a clear message; a solver given 
 time still returns a checked plan.
 
 The other faults of the issue are covered elsewhere: the online geocoder down, slow or
-rate-limited (offline result with a notice) in tests/test_geocode.py, an interrupted Overpass
-download (nothing half-built, a retry message) in tests/test_overpass.py.
+rate-limited (offline result with a notice) in tests/geo/test_geocode.py, an interrupted Overpass
+download (nothing half-built, a retry message) in tests/geo/test_overpass.py.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from dispatch import records as st
 from dispatch.errors import StorageError
-from dispatch.records import storage as st
-from dispatch.records.storage import open_database
-from dispatch.routing.core import DispatchProblem, solve
+from dispatch.records import open_database
+from dispatch.routing import DispatchProblem, solve
 from dispatch.routing.feasibility import check_plan
 from tests import fault_support
 from tests.storage_data import make_request
@@ -205,7 +205,7 @@ def test_database_locked_longer_than_the_retry_budget_fails_fast_with_a_clear_me
 ):
     """Another connection keeps the write lock: the write gives up after the busy timeout with
     a StorageError saying the database is busy, not a hang nor a raw sqlite3 error."""
-    monkeypatch.setattr(st, "BUSY_TIMEOUT_S", 0.5)
+    monkeypatch.setattr("dispatch.records.database.BUSY_TIMEOUT_S", 0.5)
     holder = _hold_write_lock(sqlite_file)
     db = open_database(f"sqlite:///{sqlite_file}", migrate=False)
     try:
@@ -228,7 +228,7 @@ def test_database_locked_longer_than_the_retry_budget_fails_fast_with_a_clear_me
 
 def test_database_locked_briefly_waits_and_succeeds(sqlite_file, monkeypatch):
     """A lock held 0.4 s, within the retry budget: the write waits for it and succeeds."""
-    monkeypatch.setattr(st, "BUSY_TIMEOUT_S", 5.0)
+    monkeypatch.setattr("dispatch.records.database.BUSY_TIMEOUT_S", 5.0)
     holder = _hold_write_lock(sqlite_file)
     release = threading.Timer(0.4, holder.rollback)
     db = open_database(f"sqlite:///{sqlite_file}", migrate=False)
@@ -275,7 +275,7 @@ def _large_problem(n_visits: int = 300, n_techs: int = 10) -> DispatchProblem:
 def test_tiny_time_limit_on_a_large_day_returns_a_checked_plan(engine, deterministic):
     """300 visits, 10 technicians, 1 ms: a feasible plan serving visits, every other visit
     explained, returned within a bounded time (OR-Tools alone finds no first solution in 1 ms:
-    the greedy repair of :func:`dispatch.routing.core.solve` still gives a plan)."""
+    the greedy repair of :func:`dispatch.routing.solve` still gives a plan)."""
     p = _large_problem()
     t0 = time.perf_counter()
     plan = solve(p, time_limit=0.001, seed=3, engine=engine, deterministic=deterministic)

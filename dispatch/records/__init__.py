@@ -1,1 +1,145 @@
-"""Records: the database schema and repositories, the intervention lifecycle, backups and Law 25."""
+"""Records: the database schema and repositories, the intervention lifecycle, backups and Law 25.
+
+One database holds customers, their addresses (with the geocode result and the coverage found
+at intake), intervention requests, technicians, appointments, visits, invoices with their lines
+and payments, call outcomes, staff accounts and an audit log. Modules, one idea each:
+
+* :mod:`~dispatch.records.schema`: column types (money in cents, UTC instants) and ORM rows;
+* :mod:`~dispatch.records.database`: :class:`Database`, :func:`open_database` (migrations,
+  SQLite/PostgreSQL set-up, transactions, error translation) and the clock :func:`now`;
+* :mod:`~dispatch.records.values`: the frozen records the repositories return;
+* :mod:`~dispatch.records.audit_trail`: the audit log written with every change;
+* :mod:`~dispatch.records.guards`: row found, optimistic locking, aware datetimes, transitions;
+* :mod:`~dispatch.records.customers`, :mod:`~dispatch.records.requests`,
+  :mod:`~dispatch.records.roster` (technicians), :mod:`~dispatch.records.appointments`:
+  the repositories;
+* :mod:`~dispatch.records.visits`: the visit workflow (arrival, diagnosis, outcome, return,
+  remote sessions);
+* :mod:`~dispatch.records.lifecycle`: the states of a request and the allowed transitions;
+* :mod:`~dispatch.records.privacy` (Law 25 export and erasure),
+  :mod:`~dispatch.records.backup` (backups and restore), :mod:`~dispatch.records.migrations`.
+
+The names below are re-exported here for code outside this package::
+
+    from dispatch import records
+
+    db = records.open_database(settings=settings)
+    req = records.create_request(db, name="Marie Tremblay", phone="450 555-1234", ...)
+"""
+
+from dispatch.records.appointments import (
+    appointments_between,
+    appointments_for_day,
+    appointments_of,
+    book_appointment,
+    confirm_appointment,
+    get_appointment,
+    update_appointment,
+)
+from dispatch.records.audit_trail import audit, audit_log
+from dispatch.records.customers import get_customer, update_customer
+from dispatch.records.database import Database, now, open_database, schema_revision
+from dispatch.records.requests import (
+    cancel_request,
+    create_request,
+    get_request,
+    list_requests,
+    request_by_message_id,
+)
+from dispatch.records.roster import add_technician, technicians, update_technician
+from dispatch.records.schema import (
+    AddressRow,
+    AppointmentRow,
+    AuditRow,
+    Base,
+    CallRow,
+    CounterRow,
+    CustomerRow,
+    InvoiceLineRow,
+    InvoiceRow,
+    PaymentRow,
+    RequestRow,
+    TechnicianRow,
+    UserRow,
+    VisitRow,
+)
+from dispatch.records.values import (
+    Address,
+    Appointment,
+    AuditEntry,
+    Customer,
+    DayAppointment,
+    InterventionRequest,
+    TechnicianRecord,
+    VisitRecord,
+)
+from dispatch.records.visits import (
+    end_remote_session,
+    record_arrival,
+    record_diagnosis,
+    record_outcome,
+    record_policy_signed,
+    record_return,
+    record_workshop_repair,
+    start_remote_session,
+    visits_of,
+)
+from dispatch.settings import TZ
+
+__all__ = [
+    "TZ",
+    "Address",
+    "AddressRow",
+    "Appointment",
+    "AppointmentRow",
+    "AuditEntry",
+    "AuditRow",
+    "Base",
+    "CallRow",
+    "CounterRow",
+    "Customer",
+    "CustomerRow",
+    "Database",
+    "DayAppointment",
+    "InterventionRequest",
+    "InvoiceLineRow",
+    "InvoiceRow",
+    "PaymentRow",
+    "RequestRow",
+    "TechnicianRecord",
+    "TechnicianRow",
+    "UserRow",
+    "VisitRecord",
+    "VisitRow",
+    "add_technician",
+    "appointments_between",
+    "appointments_for_day",
+    "appointments_of",
+    "audit",
+    "audit_log",
+    "book_appointment",
+    "cancel_request",
+    "confirm_appointment",
+    "create_request",
+    "end_remote_session",
+    "get_appointment",
+    "get_customer",
+    "get_request",
+    "list_requests",
+    "now",
+    "open_database",
+    "record_arrival",
+    "record_diagnosis",
+    "record_outcome",
+    "record_policy_signed",
+    "record_return",
+    "record_workshop_repair",
+    "request_by_message_id",
+    "schema_revision",
+    "start_remote_session",
+    "technicians",
+    "update_appointment",
+    "update_customer",
+    "update_technician",
+    "visits_of",
+]

@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from dispatch.errors import InvalidInput, NotFound, StorageError
+from dispatch.i18n import N_, _
+from dispatch.records.database import open_database
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -82,19 +84,19 @@ class BackupResult:
 def _url(settings: Settings | None, url: str | None) -> sa.URL:
     if url is None:
         if settings is None:
-            msg = "backup/restore need a database URL or the settings."
+            msg = N_("backup/restore need a database URL or the settings.")
             raise InvalidInput(msg)
         url = settings.database_url
     try:
         return sa.make_url(url)
     except sa.exc.ArgumentError as err:
-        msg = f"Invalid database URL {url!r}: {err}."
-        raise InvalidInput(msg) from err
+        msg = N_("Invalid database URL {url!r}: {reason}.")
+        raise InvalidInput(msg, url=url, reason=str(err)) from err
 
 
 def _sqlite_path(u: sa.URL) -> Path:
     if not u.database or u.database == ":memory:":
-        msg = "An in-memory SQLite database cannot be backed up or restored: use a file URL."
+        msg = N_("An in-memory SQLite database cannot be backed up or restored: use a file URL.")
         raise InvalidInput(msg)
     return Path(u.database).expanduser()
 
@@ -119,13 +121,13 @@ def _sqlite_check(path: Path) -> tuple[str | None, dict[str, int]]:
     Raises InvalidInput when the file is not a sound opms-dispatch database.
     """
     if not path.is_file():
-        msg = f"No such backup file: {path}."
-        raise NotFound(msg)
+        msg = N_("No such backup file: {path}.")
+        raise NotFound(msg, path=str(path))
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as err:
-        msg = f"{path} cannot be opened as a SQLite database ({err})."
-        raise InvalidInput(msg) from err
+        msg = N_("{path} cannot be opened as a SQLite database ({reason}).")
+        raise InvalidInput(msg, path=str(path), reason=str(err)) from err
     try:
         try:
             result = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
@@ -136,14 +138,14 @@ def _sqlite_check(path: Path) -> tuple[str | None, dict[str, int]]:
                 )
             ]
         except sqlite3.DatabaseError as err:
-            msg = f"{path} is not a usable SQLite database ({err}): it cannot be restored."
-            raise InvalidInput(msg) from err
+            msg = N_("{path} is not a usable SQLite database ({reason}): it cannot be restored.")
+            raise InvalidInput(msg, path=str(path), reason=str(err)) from err
         if result != ["ok"]:
-            msg = f"{path} fails SQLite's integrity check ({'; '.join(result[:5])}): it cannot be restored."
-            raise InvalidInput(msg)
+            msg = N_("{path} fails SQLite's integrity check ({problems}): it cannot be restored.")
+            raise InvalidInput(msg, path=str(path), problems="; ".join(result[:5]))
         if "alembic_version" not in names:
-            msg = f"{path} is not an opms-dispatch database (no alembic_version table)."
-            raise InvalidInput(msg)
+            msg = N_("{path} is not an opms-dispatch database (no alembic_version table).")
+            raise InvalidInput(msg, path=str(path))
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         counts = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
     finally:
@@ -154,8 +156,8 @@ def _sqlite_check(path: Path) -> tuple[str | None, dict[str, int]]:
 def _sqlite_backup(src_path: Path, out: Path) -> BackupResult:
     t0 = time.perf_counter()
     if not src_path.is_file():
-        msg = f"No database at {src_path}: nothing to back up."
-        raise NotFound(msg)
+        msg = N_("No database at {path}: nothing to back up.")
+        raise NotFound(msg, path=str(src_path))
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)
@@ -178,8 +180,8 @@ def _sqlite_backup(src_path: Path, out: Path) -> BackupResult:
             os.fsync(fh.fileno())
         os.replace(tmp, out)
     except sqlite3.Error as err:
-        msg = f"The backup of {src_path} failed ({err}); nothing was written to {out}."
-        raise StorageError(msg) from err
+        msg = N_("The backup of {path} failed ({reason}); nothing was written to {out}.")
+        raise StorageError(msg, path=str(src_path), reason=str(err), out=str(out)) from err
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -197,11 +199,11 @@ def _known_revision(revision: str | None, path: Path) -> None:
     script = ScriptDirectory.from_config(alembic_config())
     known = {s.revision for s in script.walk_revisions()}
     if revision not in known:
-        msg = (
-            f"{path} is at schema revision {revision!r}, unknown to this version of "
+        msg = N_(
+            "{path} is at schema revision {revision!r}, unknown to this version of "
             "opms-dispatch (made by a newer version?): update opms-dispatch before restoring."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, path=str(path), revision=revision)
 
 
 def _sqlite_restore(backup_file: Path, target: Path, *, keep_dir: Path) -> BackupResult:
@@ -223,8 +225,8 @@ def _sqlite_restore(backup_file: Path, target: Path, *, keep_dir: Path) -> Backu
             dst.close()
             src.close()
     except sqlite3.Error as err:
-        msg = f"Restoring {backup_file} into {target} failed ({err}); the database was left as it was."
-        raise StorageError(msg) from err
+        msg = N_("Restoring {path} into {target} failed ({reason}); the database was left as it was.")
+        raise StorageError(msg, path=str(backup_file), target=str(target), reason=str(err)) from err
     return BackupResult(
         path=str(target), dialect="sqlite", size_bytes=target.stat().st_size,
         seconds=time.perf_counter() - t0, revision=revision, tables=tables,
@@ -251,12 +253,12 @@ def find_pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    msg = (
-        f"{name} was not found (neither on PATH nor in /usr/lib/postgresql/*/bin): install the "
+    msg = N_(
+        "{name} was not found (neither on PATH nor in /usr/lib/postgresql/*/bin): install the "
         "PostgreSQL client tools of your server's version (Debian: apt-get install "
         "postgresql-client) and try again."
     )
-    raise StorageError(msg)
+    raise StorageError(msg, name=name)
 
 
 def _libpq(u: sa.URL) -> tuple[str, dict[str, str]]:
@@ -272,15 +274,15 @@ def _run(cmd: list[str], env: dict[str, str], what: str, timeout_s: float) -> No
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as err:
-        msg = f"{what} did not finish within {timeout_s:.0f} s; nothing was changed."
-        raise StorageError(msg) from err
+        msg = N_("{what} did not finish within {seconds:.0f} s; nothing was changed.")
+        raise StorageError(msg, what=what, seconds=timeout_s) from err
     except OSError as err:
-        msg = f"{what} could not be started ({err})."
-        raise StorageError(msg) from err
+        msg = N_("{what} could not be started ({reason}).")
+        raise StorageError(msg, what=what, reason=str(err)) from err
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        msg = f"{what} failed (exit {proc.returncode}): {' | '.join(detail)}"
-        raise StorageError(msg)
+        msg = N_("{what} failed (exit {code}): {detail}")
+        raise StorageError(msg, what=what, code=proc.returncode, detail=" | ".join(detail))
 
 
 def _pg_revision(u: sa.URL) -> str | None:
@@ -291,8 +293,8 @@ def _pg_revision(u: sa.URL) -> str | None:
                 return None  # an empty database (never opened by opms-dispatch)
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except sa.exc.DBAPIError as err:
-        msg = f"Cannot read the database {u.render_as_string(hide_password=True)} ({err.orig})."
-        raise StorageError(msg) from err
+        msg = N_("Cannot read the database {url} ({orig}).")
+        raise StorageError(msg, url=u.render_as_string(hide_password=True), orig=str(err.orig)) from err
     finally:
         engine.dispose()
 
@@ -309,7 +311,7 @@ def _pg_backup(u: sa.URL, out: Path, *, timeout_s: float) -> BackupResult:
     tmp = Path(tmp_name)
     try:
         _run([pg_dump, "-Fc", "--no-owner", "-f", str(tmp), "--dbname", uri], env, "pg_dump", timeout_s)
-        _run([pg_restore, "--list", str(tmp)], env, "pg_restore --list (checking the dump)", timeout_s)
+        _run([pg_restore, "--list", str(tmp)], env, _("pg_restore --list (checking the dump)"), timeout_s)
         os.replace(tmp, out)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -323,15 +325,15 @@ def _pg_backup(u: sa.URL, out: Path, *, timeout_s: float) -> BackupResult:
 def _pg_restore(backup_file: Path, u: sa.URL, *, timeout_s: float) -> BackupResult:
     t0 = time.perf_counter()
     if not backup_file.is_file():
-        msg = f"No such backup file: {backup_file}."
-        raise NotFound(msg)
+        msg = N_("No such backup file: {path}.")
+        raise NotFound(msg, path=str(backup_file))
     pg_restore = find_pg_tool("pg_restore")
     uri, env = _libpq(u)
     try:
         _run([pg_restore, "--list", str(backup_file)], env, "pg_restore --list", timeout_s)
     except StorageError as err:
-        msg = f"{backup_file} is not a readable pg_dump archive: {err}"
-        raise InvalidInput(msg) from err
+        msg = N_("{path} is not a readable pg_dump archive: {reason}")
+        raise InvalidInput(msg, path=str(backup_file), reason=err.localized()) from err
     _run(
         [pg_restore, "--clean", "--if-exists", "--single-transaction", "--no-owner",
          "--dbname", uri, str(backup_file)],
@@ -371,20 +373,20 @@ def backup_database(
     pg = u.get_backend_name() == "postgresql"
     if out is None:
         if settings is None:
-            msg = "Give the backup file (--out FILE)."
+            msg = N_("Give the backup file (--out FILE).")
             raise InvalidInput(msg)
         out = default_backup_dir(settings) / f"opms-{_stamp()}.{'dump' if pg else 'sqlite3'}"
     out = Path(out).expanduser().resolve()
     if u.get_backend_name() == "sqlite":
         src = _sqlite_path(u).resolve()
         if src == out:
-            msg = "The backup file cannot be the database itself: choose another --out."
+            msg = N_("The backup file cannot be the database itself: choose another --out.")
             raise InvalidInput(msg)
         return _sqlite_backup(src, out)
     if pg:
         return _pg_backup(u, out, timeout_s=timeout_s)
-    msg = f"Backups support SQLite and PostgreSQL, not {u.get_backend_name()}."
-    raise InvalidInput(msg)
+    msg = N_("Backups support SQLite and PostgreSQL, not {backend}.")
+    raise InvalidInput(msg, backend=u.get_backend_name())
 
 
 def restore_database(
@@ -404,22 +406,20 @@ def restore_database(
     StorageError
         The restore failed (the database was left as it was).
     """
-    from dispatch.records.storage import open_database
-
     u = _url(settings, url)
     path = Path(backup_file).expanduser().resolve()
     if u.get_backend_name() == "sqlite":
         target = _sqlite_path(u).resolve()
         if target == path:
-            msg = "The backup file is the database itself: nothing to restore."
+            msg = N_("The backup file is the database itself: nothing to restore.")
             raise InvalidInput(msg)
         keep = default_backup_dir(settings) if settings is not None else target.parent / "backups"
         result = _sqlite_restore(path, target, keep_dir=keep)
     elif u.get_backend_name() == "postgresql":
         result = _pg_restore(path, u, timeout_s=timeout_s)
     else:
-        msg = f"Restore supports SQLite and PostgreSQL, not {u.get_backend_name()}."
-        raise InvalidInput(msg)
+        msg = N_("Restore supports SQLite and PostgreSQL, not {backend}.")
+        raise InvalidInput(msg, backend=u.get_backend_name())
     open_database(u.render_as_string(hide_password=False)).close()  # upgrade an older backup
     return result
 

@@ -24,7 +24,7 @@ Cancellation by the customer (``cancelled``) is possible before the technician i
 is *on time* when made at least ``cancellation_notice_h`` hours (default 24) before the start
 of the appointment window, *late* otherwise (see :func:`cancellation_timing`).
 
-This module is pure: :mod:`dispatch.records.storage` applies the transitions to stored requests.
+This module is pure: :mod:`dispatch.records.guards` applies the transitions to stored requests.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dispatch.errors import InvalidInput, InvalidTransition
+from dispatch.i18n import N_
 
 
 class State(StrEnum):
@@ -128,8 +129,8 @@ def parse_state(value: str | State) -> State:
     try:
         return State(str(value))
     except ValueError as err:
-        msg = f"Unknown state {value!r}; expected one of: {', '.join(s.value for s in State)}."
-        raise InvalidInput(msg) from err
+        msg = N_("Unknown state {value!r}; expected one of: {expected}.")
+        raise InvalidInput(msg, value=value, expected=", ".join(s.value for s in State)) from err
 
 
 def allowed_next(state: str | State) -> frozenset[State]:
@@ -148,13 +149,21 @@ def check_transition(current: str | State, target: str | State) -> State:
     cur, tgt = parse_state(current), parse_state(target)
     allowed = TRANSITIONS[cur]
     if tgt not in allowed:
-        nexts = ", ".join(sorted(s.value for s in allowed)) or "none (final state)"
-        msg = (
-            f"Transition {cur.value} -> {tgt.value} is not allowed "
-            f"(« {LABELS[cur]} » -> « {LABELS[tgt]} »); from {cur.value} the allowed next "
-            f"states are: {nexts}."
+        msg = N_(
+            "Transition {current} -> {target} is not allowed "
+            "(« {current_label} » -> « {target_label} »); from {current} the allowed next "
+            "states are: {allowed}."
         )
-        raise InvalidTransition(msg)
+        if not allowed:
+            msg = N_(
+                "Transition {current} -> {target} is not allowed "
+                "(« {current_label} » -> « {target_label} »); from {current} the allowed next "
+                "states are: none (final state)."
+            )
+        raise InvalidTransition(
+            msg, current=cur.value, target=tgt.value, current_label=LABELS[cur],
+            target_label=LABELS[tgt], allowed=", ".join(sorted(s.value for s in allowed)),
+        )  # fmt: skip
     return tgt
 
 
@@ -179,7 +188,7 @@ def cancellation_timing(
     if appointment_start is None:
         return "on_time"
     if appointment_start.tzinfo is None or cancelled_at.tzinfo is None:
-        msg = "Cancellation times must be timezone-aware (America/Montreal)."
+        msg = N_("Cancellation times must be timezone-aware (America/Montreal).")
         raise InvalidInput(msg)
     return "on_time" if appointment_start - cancelled_at >= timedelta(hours=notice_h) else "late"
 

@@ -20,29 +20,30 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from dispatch.errors import InvalidTransition
-from dispatch.records import storage as st
+from dispatch.i18n import N_
+from dispatch.records.audit_trail import _jsonable, audit
+from dispatch.records.database import Database, now
+from dispatch.records.guards import _aware, _get
 from dispatch.records.lifecycle import State
-from dispatch.records.storage import (
+from dispatch.records.schema import (
     AddressRow,
     AppointmentRow,
     AuditRow,
+    Base,
     CallRow,
     CustomerRow,
-    Database,
     InvoiceLineRow,
     InvoiceRow,
     PaymentRow,
     RequestRow,
     VisitRow,
 )
-
-if TYPE_CHECKING:
-    pass
 
 #: States after which a request holds nothing more to do (erasure allowed).
 CLOSED = frozenset({State.PAID.value, State.CANCELLED.value, State.INVOICED.value})
@@ -54,21 +55,22 @@ def hash_message_id(message_id: str) -> str:
     return "sha256:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()
 
 
-def _plain(row: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
-    out = {}
+def _plain(row: Base, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for col in row.__table__.columns:
         if col.key in exclude:
             continue
-        out[col.key] = st._jsonable(getattr(row, col.key))
+        out[col.key] = _jsonable(getattr(row, col.key))
     return out
 
 
 def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, Any]:
     """Everything held about a customer, JSON-ready (the export is logged)."""
+    # Lazy: billing.invoices imports the records modules; records never imports billing's at load.
     from dispatch.billing.invoices import _invoice
 
     with db.write() as s:
-        cust = st._get(s, CustomerRow, customer_id, "customer")
+        cust = _get(s, CustomerRow, customer_id, "customer")
         reqs = s.scalars(
             sa.select(RequestRow).where(RequestRow.customer_id == cust.id).order_by(RequestRow.id)
         ).all()
@@ -77,7 +79,9 @@ def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, 
             sa.select(AddressRow).where(AddressRow.customer_id == cust.id).order_by(AddressRow.id)
         ).all()
 
-        def rows(cls, col):
+        def rows(
+            cls: type[AppointmentRow | VisitRow | CallRow], col: InstrumentedAttribute[int]
+        ) -> list[dict[str, Any]]:
             if not rids:
                 return []
             return [_plain(r) for r in s.scalars(sa.select(cls).where(col.in_(rids)).order_by(cls.id))]
@@ -89,7 +93,7 @@ def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, 
             )
         ]
         entities = [("customer", cust.id)] + [("request", i) for i in rids]
-        audit = [
+        entries = [
             _plain(a)
             for a in s.scalars(
                 sa.select(AuditRow)
@@ -97,9 +101,9 @@ def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, 
                 .order_by(AuditRow.id)
             )
         ]
-        st.audit(s, actor, "export", "customer", cust.id, requests=len(rids), invoices=len(invoices))
+        audit(s, actor, "export", "customer", cust.id, requests=len(rids), invoices=len(invoices))
         return {
-            "exported_at": st.now().isoformat(),
+            "exported_at": now().isoformat(),
             "customer": _plain(cust),
             "addresses": [_plain(a) for a in addrs],
             "requests": [_plain(r) for r in reqs],
@@ -107,7 +111,7 @@ def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, 
             "visits": rows(VisitRow, VisitRow.request_id),
             "calls": rows(CallRow, CallRow.request_id),
             "invoices": invoices,
-            "audit": audit,
+            "audit": entries,
         }
 
 
@@ -141,17 +145,17 @@ def erase_customer(
     InvalidTransition
         When a request of the customer is still open (cancel or finish it first).
     """
-    when = st._aware(at, "at") if at is not None else st.now()
+    when = _aware(at, "at") if at is not None else now()
     with db.write() as s:
-        cust = st._get(s, CustomerRow, customer_id, "customer")
+        cust = _get(s, CustomerRow, customer_id, "customer")
         reqs = s.scalars(sa.select(RequestRow).where(RequestRow.customer_id == cust.id)).all()
         open_ = [r.id for r in reqs if r.state not in CLOSED]
         if open_:
-            msg = (
-                f"Customer {cust.id} has open requests ({', '.join(map(str, open_))}); cancel "
+            msg = N_(
+                "Customer {id} has open requests ({requests}); cancel "
                 "or finish them before erasing the customer."
             )
-            raise InvalidTransition(msg)
+            raise InvalidTransition(msg, id=cust.id, requests=", ".join(map(str, open_)))
         cust.name = f"{ERASED_NAME} #{cust.id}"
         cust.phone = ""
         cust.email = ""
@@ -171,9 +175,9 @@ def erase_customer(
                 r.message_id = hash_message_id(r.message_id)
             r.updated_at = when
         if rids:
-            for a in s.scalars(sa.select(AppointmentRow).where(AppointmentRow.request_id.in_(rids))):
-                a.witness = ""
-                a.notes = ""
+            for appt in s.scalars(sa.select(AppointmentRow).where(AppointmentRow.request_id.in_(rids))):
+                appt.witness = ""
+                appt.notes = ""
             for v in s.scalars(sa.select(VisitRow).where(VisitRow.request_id.in_(rids))):
                 v.notes = ""
                 v.tested_with = ""
@@ -182,7 +186,7 @@ def erase_customer(
         kept = s.scalars(sa.select(InvoiceRow).where(InvoiceRow.customer_id == cust.id)).all()
         keep_until = max((i.retain_until for i in kept), default=None)
         s.flush()
-        st.audit(
+        audit(
             s, actor, "erase", "customer", cust.id, requests=len(rids), invoices_kept=len(kept),
             keep_until=keep_until,
         )  # fmt: skip
@@ -214,7 +218,7 @@ def purge_expired(db: Database, *, actor: str, today: date | None = None) -> Pur
     date and that of all its credit notes are past. An erased customer left without any
     invoice is then deleted with its requests, addresses, appointments, visits and calls.
     """
-    day = today or st.now().date()
+    day = today or now().date()
     with db.write() as s:
         expired = s.scalars(
             sa.select(InvoiceRow).where(InvoiceRow.kind == "invoice", InvoiceRow.retain_until < day)
@@ -253,7 +257,7 @@ def purge_expired(db: Database, *, actor: str, today: date | None = None) -> Pur
             s.execute(sa.delete(AddressRow).where(AddressRow.customer_id == cust.id))
             s.execute(sa.delete(CustomerRow).where(CustomerRow.id == cust.id))
             n_cust += 1
-        st.audit(
+        audit(
             s, actor, "purge", "retention", None, today=day, invoices=n_inv, credit_notes=n_cn,
             customers=n_cust,
         )  # fmt: skip

@@ -1,11 +1,11 @@
 """Alembic migrations of the opms-dispatch database, run programmatically.
 
-:func:`run_upgrade` is called by :func:`dispatch.records.storage.open_database`: a fresh database is
+:func:`run_upgrade` is called by :func:`dispatch.records.database.open_database`: a fresh database is
 built by these migrations and an older one is upgraded in place. Each upgrade runs in one
 transaction that holds the database's write lock (SQLite ``BEGIN IMMEDIATE``, PostgreSQL
 advisory lock), so two processes opening a fresh database at once do not race.
 
-To write a new migration after changing :mod:`dispatch.records.storage`'s schema::
+To write a new migration after changing :mod:`dispatch.records.schema`::
 
     .venv/bin/python -m dispatch.records.migrations revision -m "what changed"
 
@@ -16,15 +16,19 @@ review it, then commit it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HERE = Path(__file__).resolve().parent
 #: Key of the PostgreSQL advisory lock held while migrating.
 PG_LOCK_KEY = 0x0F_D15_7A7C
 
 
-def alembic_config(connection: sa.Connection | None = None):  # -> alembic.config.Config
+def alembic_config(connection: sa.Connection | None = None) -> Config:
     """An Alembic configuration pointing at this package (no alembic.ini needed)."""
     from alembic.config import Config
 

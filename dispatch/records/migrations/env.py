@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from dispatch.records.storage import Base
+from dispatch.records.schema import Base
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - always called programmatically
-    msg = "Run the migrations through dispatch.records.storage.open_database (or dispatch.records.migrations)."
+    msg = "Run the migrations through dispatch.records.database.open_database (or dispatch.records.migrations)."
     raise RuntimeError(msg)
 
 context.configure(

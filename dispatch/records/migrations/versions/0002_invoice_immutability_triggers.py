@@ -1,6 +1,6 @@
 """Issued invoices and their lines are immutable in the database itself (triggers).
 
-The ORM already refuses updates (dispatch.records.storage); these triggers also refuse a raw SQL
+The ORM already refuses updates (dispatch.records.schema); these triggers also refuse a raw SQL
 ``UPDATE`` from any other client. Deletes stay possible for the retention purge.
 
 Revision ID: 0002

@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 import pytest
 
+from dispatch import records as st
 from dispatch.billing import invoices as iv
 from dispatch.errors import InvalidTransition
+from dispatch.records import TZ
 from dispatch.records import privacy as pv
-from dispatch.records import storage as st
-from dispatch.records.storage import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
 
 pytest_plugins = ["tests.storage_support"]

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from dispatch.errors import InvalidTransition
-from dispatch.records import storage as st
+from dispatch import records as st
+from dispatch.errors import InvalidInput, InvalidTransition
+from dispatch.records import TZ
 from dispatch.records.lifecycle import (
     TRANSITIONS,
     State,
@@ -16,7 +17,6 @@ from dispatch.records.lifecycle import (
     cancellation_timing,
     check_transition,
 )
-from dispatch.records.storage import TZ
 from tests.storage_data import make_request
 
 pytest_plugins = ["tests.storage_support"]
@@ -104,6 +104,21 @@ def test_on_site_track_to_invoiceable_outcome(db):
         "contacted", "confirmed", "on_site", "policy_signed", "diagnosed", "repaired_on_site",
     ]
 
+
+def test_diagnosis_estimate_typed_as_text_is_read_as_a_quebec_amount(db):
+    """An estimate given as typed ("180,50") is read by the billing amount parser; nonsense is
+    refused before anything is written."""
+    req = make_request(db)
+    appt = st.book_appointment(db, req.id, **window(), actor="b")
+    st.confirm_appointment(db, appt.id, actor="b")
+    st.record_arrival(db, req.id, actor="t")
+    st.record_policy_signed(db, req.id, actor="t")
+    with pytest.raises(InvalidInput):
+        st.record_diagnosis(db, req.id, minutes=30, estimate="cent dollars", actor="t")
+    assert st.get_request(db, req.id).state == "policy_signed"
+    v = st.record_diagnosis(db, req.id, minutes=30, estimate="180,50", actor="t")
+    assert v.estimate == Decimal("180.50")
+    assert st.visits_of(db, req.id)[0].estimate == Decimal("180.50")
 
 def test_workshop_track_books_a_return_visit_with_the_designated_person(db):
     """in_workshop -> repaired -> return visit booked (in the day's appointments) -> returned."""

@@ -12,13 +12,13 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from dispatch import records as st
 from dispatch.billing import invoices as iv
 from dispatch.cli.main import main
 from dispatch.errors import InvalidInput, NotFound, StorageError
 from dispatch.office import auth
+from dispatch.records import TZ
 from dispatch.records import backup as bk
-from dispatch.records import storage as st
-from dispatch.records.storage import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
 
 pytest_plugins = ["tests.storage_support"]

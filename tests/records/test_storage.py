@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from dispatch.errors import ConflictError, InvalidInput, NotFound
-from dispatch.records import storage as st
-from dispatch.records.storage import TZ
+from dispatch import records as st
+from dispatch.errors import ConflictError, InvalidInput, NotFound, StorageError
+from dispatch.records import TZ
 from tests.storage_data import COVERAGE, make_request
 
 pytest_plugins = ["tests.storage_support"]
@@ -20,6 +20,20 @@ def at(day, hh, mm=0):
     """A Montréal-time instant on 2026-12-<day>."""
     return datetime(2026, 12, day, hh, mm, tzinfo=TZ)
 
+
+def test_instants_come_back_in_the_one_product_time_zone(db, tmp_path):
+    """One time zone for the whole product (dispatch.settings.TZ); general.timezone may only
+    name it, never silently differ."""
+    from dispatch import settings as cfg
+
+    assert st.TZ is cfg.TZ and str(cfg.TZ) == cfg.GeneralSettings().timezone == "America/Montreal"
+    req = make_request(db)
+    assert st.get_request(db, req.id).created_at.tzinfo is cfg.TZ
+    (tmp_path / "settings.toml").write_text('[general]\ntimezone = "America/Montreal"\n')
+    assert cfg.load_settings(data_dir=tmp_path, env={}).general.timezone == "America/Montreal"
+    (tmp_path / "settings.toml").write_text('[general]\ntimezone = "Europe/Paris"\n')
+    with pytest.raises(InvalidInput, match="America/Montreal"):
+        cfg.load_settings(data_dir=tmp_path, env={})
 
 def test_default_database_is_sqlite_file_in_data_dir_built_by_migrations(settings):
     """Without a URL the database is <data_dir>/opms.sqlite3, at the migrations' head, WAL, FKs on."""
@@ -63,7 +77,7 @@ def test_opening_twice_keeps_the_data(db_url):
 
 def test_unreachable_server_raises_storage_error():
     """A PostgreSQL URL nobody listens on gives StorageError with the URL, not a traceback."""
-    with pytest.raises(st.StorageError, match=r"127\.0\.0\.1:9"):
+    with pytest.raises(StorageError, match=r"127\.0\.0\.1:9"):
         st.open_database("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
 
 
@@ -114,8 +128,9 @@ def test_second_save_of_same_appointment_version_is_refused(db):
     req = make_request(db)
     appt = st.book_appointment(db, req.id, start=at(3, 9), end=at(3, 11), actor="bureau")
     first = st.update_appointment(db, appt.id, expected_version=appt.version, actor="A", notes="A")
-    with pytest.raises(ConflictError, match="modifié par quelqu'un d'autre"):
+    with pytest.raises(ConflictError, match="changed by someone else") as caught:
         st.update_appointment(db, appt.id, expected_version=appt.version, actor="B", notes="B")
+    assert "modifié par quelqu'un d'autre" in caught.value.localized("fr_CA")
     got = st.get_appointment(db, appt.id)
     assert got.notes == "A"
     assert got.version == first.version == appt.version + 1
