@@ -20,22 +20,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from dispatch.errors import InvalidInput, RateLimited, ServiceError, ServiceTimeout
+from dispatch.geo.geocode_result import GeocodeResult
+from dispatch.i18n import N_
 
 if TYPE_CHECKING:
-    from dispatch.geo.geocode import GeocodeResult
+    from pathlib import Path
+
+    from geopy.extra.rate_limiter import RateLimiter
+
     from dispatch.settings import Settings
 
-_CLIENTS: dict[tuple, Any] = {}
+_CLIENTS: dict[tuple[str, str, str, str, float, float], RateLimiter] = {}
 _LOCK = threading.Lock()
 
 
-def _client(settings: Settings):
+def _client(settings: Settings) -> RateLimiter:
     """geopy Nominatim wrapped in a RateLimiter, one per (URL, user agent, timeout, delay)."""
+    # lazy: geopy costs 55-150 ms at import (measured) and only online geocoding needs it
     from geopy.adapters import URLLibAdapter
     from geopy.extra.rate_limiter import RateLimiter
     from geopy.geocoders import Nominatim
@@ -43,7 +50,7 @@ def _client(settings: Settings):
     g = settings.geocoding
     ua = (g.user_agent or "").strip()
     if not ua or ua.lower().startswith("geopy"):
-        msg = (
+        msg = N_(
             "Online geocoding needs a user agent naming the company (Nominatim's usage policy): "
             "set geocoding.user_agent, e.g. 'opms-dispatch/1.0 (contact@example.com)', or set "
             "geocoding.service = 'offline'."
@@ -51,8 +58,8 @@ def _client(settings: Settings):
         raise InvalidInput(msg)
     url = urlparse(g.nominatim_url.strip() or "https://nominatim.openstreetmap.org")
     if url.scheme not in ("http", "https") or not url.netloc:
-        msg = f"geocoding.nominatim_url {g.nominatim_url!r} must be an http(s) URL such as https://nominatim.openstreetmap.org."
-        raise InvalidInput(msg)
+        msg = N_("geocoding.nominatim_url {url!r} must be an http(s) URL such as https://nominatim.openstreetmap.org.")
+        raise InvalidInput(msg, url=g.nominatim_url)
     key = (url.scheme, url.netloc, url.path.rstrip("/"), ua, float(g.timeout_s), float(g.min_delay_s))
     with _LOCK:
         client = _CLIENTS.get(key)
@@ -74,7 +81,7 @@ def _client(settings: Settings):
     return client
 
 
-def _cache_path(settings: Settings, request: dict[str, Any]):
+def _cache_path(settings: Settings, request: dict[str, Any]) -> Path:
     digest = hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
     return settings.cache_dir / "nominatim" / f"{digest}.json"
 
@@ -103,7 +110,7 @@ def search(text: str, *, viewbox: tuple[float, float, float, float], settings: S
     InvalidInput
         The settings do not allow online geocoding (no user agent, bad URL).
     """
-    from geopy import exc as gexc
+    from geopy import exc as gexc  # lazy: geopy import cost, see _client
 
     south, west, north, east = viewbox
     g = settings.geocoding
@@ -149,9 +156,7 @@ def search(text: str, *, viewbox: tuple[float, float, float, float], settings: S
 
 def _translate(err: Exception, host: str, timeout_s: float) -> ServiceError:
     """geopy's error -> the product's, with a short French message."""
-    import re
-
-    from geopy import exc as gexc
+    from geopy import exc as gexc  # lazy: geopy import cost, see _client
 
     text = str(err)
     code = None
@@ -166,22 +171,24 @@ def _translate(err: Exception, host: str, timeout_s: float) -> ServiceError:
         code = int(m.group(1)) if m else None
     if code == 429 or (code is None and isinstance(err, gexc.GeocoderRateLimited)):
         return RateLimited(
-            f"Nominatim ({host}) refuse les requêtes pour le moment (trop de requêtes, HTTP 429)."
+            N_("Nominatim ({host}) refuses requests for now (too many requests, HTTP 429)."), host=host
         )
     if code is not None:
-        what = {500: "erreur interne", 502: "passerelle en erreur", 503: "service indisponible",
-                504: "délai dépassé à la passerelle"}.get(code, "erreur")
-        return ServiceError(f"Nominatim ({host}) a répondu HTTP {code} ({what}).")
+        template = {
+            500: N_("Nominatim ({host}) answered HTTP {code} (internal error)."),
+            502: N_("Nominatim ({host}) answered HTTP {code} (gateway error)."),
+            503: N_("Nominatim ({host}) answered HTTP {code} (service unavailable)."),
+            504: N_("Nominatim ({host}) answered HTTP {code} (gateway timeout)."),
+        }.get(code, N_("Nominatim ({host}) answered HTTP {code} (error)."))
+        return ServiceError(template, host=host, code=code)
     if isinstance(err, gexc.GeocoderTimedOut) or "timed out" in text.lower():
-        return ServiceTimeout(f"Nominatim ({host}) n'a pas répondu en {timeout_s:g} s.")
+        return ServiceTimeout(N_("Nominatim ({host}) did not answer within {timeout_s:g} s."), host=host, timeout_s=timeout_s)
     if network or isinstance(err, gexc.GeocoderUnavailable):
-        return ServiceError(f"Nominatim ({host}) est injoignable (réseau ou serveur arrêté).")
-    return ServiceError(f"Nominatim ({host}) a échoué ({type(err).__name__}).")
+        return ServiceError(N_("Nominatim ({host}) is unreachable (network or server down)."), host=host)
+    return ServiceError(N_("Nominatim ({host}) failed ({error})."), host=host, error=type(err).__name__)
 
 
 def _result(raw: dict[str, Any], text: str) -> GeocodeResult:
-    from dispatch.geo.geocode import GeocodeResult
-
     precision = _precision(raw)
     if precision == "none":
         return GeocodeResult(None, None, "none", "", "nominatim", (), "", (), text)

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import osmium
 
 from dispatch.errors import OSMFileError
+from dispatch.i18n import N_, _
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 #: ``highway`` values a car may use (osmnx's "drive" network plus plain service roads).
 DRIVABLE = frozenset(
@@ -34,6 +40,10 @@ _BACKWARD = frozenset({"-1", "reverse"})
 _EARTH_R = 6_371_008.8
 
 Progress = Callable[[str, float | None], None]
+#: The tags of a way as read here: an osmium tag list, or the subset kept per drivable way.
+Tags = Mapping[str, str | None] | osmium.osm.TagList
+#: A drivable way: OSM id, node ids, node latitudes and longitudes, the tags kept.
+DriveWay = tuple[int, list[int], list[float], list[float], dict[str, str | None]]
 
 
 @dataclass
@@ -69,13 +79,14 @@ class OSMData:
     n_ways_read: int
 
 
-def haversine_m(lat1, lon1, lat2, lon2):
+def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> NDArray[np.float64]:
     """Great-circle distance in metres (vectorised)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi = p2 - p1
     dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * _EARTH_R * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    dist: NDArray[np.float64] = 2 * _EARTH_R * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return dist
 
 
 def sniff_format(path: Path) -> str:
@@ -84,11 +95,11 @@ def sniff_format(path: Path) -> str:
         with path.open("rb") as fh:
             head = fh.read(64)
     except OSError as err:
-        msg = f"Cannot read {path}: {err.strerror}. Check the path and its permissions."
-        raise OSMFileError(msg) from err
+        msg = N_("Cannot read {path}: {reason}. Check the path and its permissions.")
+        raise OSMFileError(msg, path=str(path), reason=err.strerror) from err
     if not head:
-        msg = f"{path} is empty: give an OpenStreetMap file (.osm, .osm.bz2 or .osm.pbf)."
-        raise OSMFileError(msg)
+        msg = N_("{path} is empty: give an OpenStreetMap file (.osm, .osm.bz2 or .osm.pbf).")
+        raise OSMFileError(msg, path=str(path))
     if head.startswith(b"BZh"):
         return "osm.bz2"
     if head.startswith(b"\x1f\x8b"):
@@ -98,11 +109,11 @@ def sniff_format(path: Path) -> str:
         return "osm"
     if len(head) > 8 and b"OSMHeader" in head[:32]:
         return "pbf"
-    msg = (
-        f"{path} is not an OpenStreetMap file (expected OSM XML, .osm.bz2 or .osm.pbf, "
+    msg = N_(
+        "{path} is not an OpenStreetMap file (expected OSM XML, .osm.bz2 or .osm.pbf, "
         "as published by openstreetmap.org, Geofabrik or BBBike)."
     )
-    raise OSMFileError(msg)
+    raise OSMFileError(msg, path=str(path))
 
 
 def parse_speed(value: str | None) -> float | None:
@@ -122,7 +133,7 @@ def parse_speed(value: str | None) -> float | None:
     return speed
 
 
-def _direction(tags) -> int:
+def _direction(tags: Tags) -> int:
     """1 forward only, -1 backward only, 0 both."""
     oneway = (tags.get("oneway") or "").strip().lower()
     if oneway in _FORWARD:
@@ -136,7 +147,7 @@ def _direction(tags) -> int:
     return 0
 
 
-def _is_drivable(tags) -> bool:
+def _is_drivable(tags: Tags) -> bool:
     hw = tags.get("highway")
     if hw not in DRIVABLE:
         return False
@@ -175,13 +186,11 @@ def read_osm(
     -------
     OSMData
     """
-    import osmium
-
     fmt = sniff_format(path)
     say = progress or (lambda stage, frac: None)
-    say("Lecture du fichier OSM", None)
+    say(_("Reading the OSM file"), None)
 
-    drive_ways: list[tuple[int, list[int], list[float], list[float], dict]] = []
+    drive_ways: list[DriveWay] = []
     street_polys: list[tuple[str, list[float], list[float]]] = []
     addresses: list[tuple[str, str, str, str, str, float, float]] = []
     lat_min = lon_min = math.inf
@@ -198,23 +207,23 @@ def read_osm(
         )
         for obj in fp:
             tags = obj.tags
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 if "addr:housenumber" in tags and obj.location.valid():
                     street = tags.get("addr:street") or tags.get("addr:place") or ""
                     loc = obj.location
                     addresses.append(
                         (
-                            tags.get("addr:housenumber", ""),
+                            tags.get("addr:housenumber") or "",
                             street,
-                            tags.get("addr:city", ""),
-                            tags.get("addr:postcode", ""),
-                            tags.get("addr:unit", ""),
+                            tags.get("addr:city") or "",
+                            tags.get("addr:postcode") or "",
+                            tags.get("addr:unit") or "",
                             loc.lat,
                             loc.lon,
                         )
                     )
                 continue
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):
                 continue
             n_ways += 1
             ids: list[int] = []
@@ -235,11 +244,11 @@ def read_osm(
                     street = tags.get("addr:street") or tags.get("addr:place") or ""
                     addresses.append(
                         (
-                            tags.get("addr:housenumber", ""),
+                            tags.get("addr:housenumber") or "",
                             street,
-                            tags.get("addr:city", ""),
-                            tags.get("addr:postcode", ""),
-                            tags.get("addr:unit", ""),
+                            tags.get("addr:city") or "",
+                            tags.get("addr:postcode") or "",
+                            tags.get("addr:unit") or "",
                             sum(a for a, _ in good) / len(good),
                             sum(b for _, b in good) / len(good),
                         )
@@ -261,23 +270,23 @@ def read_osm(
     except OSMFileError:
         raise
     except Exception as err:  # osmium raises RuntimeError, InvalidLocationError, ValueError...
-        msg = f"{path} could not be read as OpenStreetMap data ({err}). Is it a complete .osm/.osm.pbf file?"
-        raise OSMFileError(msg) from err
+        msg = N_("{path} could not be read as OpenStreetMap data ({reason}). Is it a complete .osm/.osm.pbf file?")
+        raise OSMFileError(msg, path=str(path), reason=str(err)) from err
 
     if not drive_ways:
-        msg = (
-            f"{path} holds no drivable road ({n_ways} ways read): the area is empty or the "
+        msg = N_(
+            "{path} holds no drivable road ({n_ways} ways read): the area is empty or the "
             "file has no highway=* ways. Use an extract that covers the service area."
         )
-        raise OSMFileError(msg)
+        raise OSMFileError(msg, path=str(path), n_ways=n_ways)
 
     if not math.isfinite(lat_min):
-        msg = (
-            f"{path} holds {len(drive_ways)} drivable ways but none of their nodes has "
+        msg = N_(
+            "{path} holds {count} drivable ways but none of their nodes has "
             "coordinates: the extract is incomplete. Use a complete .osm/.osm.pbf file."
         )
-        raise OSMFileError(msg)
-    say("Construction du réseau routier", 0.5)
+        raise OSMFileError(msg, path=str(path), count=len(drive_ways))
+    say(_("Building the road network"), 0.5)
     return _segments(
         drive_ways,
         street_polys,
@@ -288,11 +297,19 @@ def read_osm(
     )
 
 
-def _segments(drive_ways, street_polys, addresses, *, speeds_kph, bounds, n_ways) -> OSMData:
+def _segments(
+    drive_ways: list[DriveWay],
+    street_polys: list[tuple[str, list[float], list[float]]],
+    addresses: list[tuple[str, str, str, str, str, float, float]],
+    *,
+    speeds_kph: dict[str, float],
+    bounds: tuple[float, float, float, float],
+    n_ways: int,
+) -> OSMData:
     # Split each way at missing nodes (clipped extracts): runs of consecutive valid nodes.
     runs = []  # (way_index, ids, lats, lons)
     use_count: dict[int, int] = {}
-    for wi, (_, ids, lats, lons, _) in enumerate(drive_ways):
+    for wi, (_osmid, ids, lats, lons, _tags) in enumerate(drive_ways):
         start = None
         for i in range(len(ids) + 1):
             valid = i < len(ids) and not math.isnan(lats[i])
@@ -351,7 +368,7 @@ def _segments(drive_ways, street_polys, addresses, *, speeds_kph, bounds, n_ways
     default_speed = speeds_kph.get("road", 40.0)
 
     for wi, ids, lats, lons in runs:
-        osmid, _, _, _, tags = drive_ways[wi]
+        osmid, _ids, _lats, _lons, tags = drive_ways[wi]
         hw = tags.get("highway") or "road"
         if hw not in hw_index:
             hw_index[hw] = len(highway_names)

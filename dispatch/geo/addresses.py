@@ -3,10 +3,10 @@
 Customers write addresses the way people in Québec do: ``4-123 rue Principale``,
 ``123A, boul. de Mascouche, app. 4, Mascouche (Qc) j7k3b5``, ``2e Avenue``,
 ``St-Henri``, ``MTÉE MASSON``. :func:`parse_address` splits such text into a civic number
-(with suffix), a unit, a street, a city, a province and a postal code, and
-:func:`street_key` gives street names a normal form under which the ways of OpenStreetMap
-(``Montée Masson``), the address tags (``Mnt. Masson``) and what customers type
-(``mtee masson``) agree.
+(with suffix), a unit, a street, a city, a province and a postal code. The normal forms of
+street names (:func:`~dispatch.geo.street_names.street_key`) are in
+:mod:`dispatch.geo.street_names`, the vocabulary (generics, provinces, postal letters, nearby
+cities) in :mod:`dispatch.geo.address_tables`.
 
 Bad input is refused with :class:`~dispatch.errors.InvalidInput` (exit code 2) and a message
 that says what to write instead: empty text, text longer than :data:`MAX_LENGTH`, text with
@@ -22,138 +22,25 @@ from functools import lru_cache
 from typing import Any
 
 from dispatch.errors import InvalidInput
+from dispatch.geo.address_tables import (
+    ABBREVIATION_TO_GENERIC,
+    GENERICS,
+    KNOWN_CITIES,
+    PARTICLES,
+    POSTAL_FIRST_LETTER,
+    PROVINCE_FORMS,
+    PROVINCE_NAMES,
+)
+from dispatch.geo.street_names import display_street, fold, street_key, tokens
+from dispatch.i18n import N_, _
 
 #: Longest address text accepted (characters); longer input is refused, not truncated.
 MAX_LENGTH = 300
 
-#: Canonical street generics and the ways they are written (lower case, no accents,
-#: no trailing dot). Full words and abbreviations, French and the English forms met in
-#: Québec data (``Crescent``, ``Blvd``).
-GENERICS: dict[str, tuple[str, ...]] = {
-    "rue": ("rue", "r"),
-    "boulevard": ("boulevard", "boul", "bd", "blvd", "bl", "boull"),
-    "avenue": ("avenue", "av", "ave", "avn"),
-    "chemin": ("chemin", "ch", "chem", "chm"),
-    "montee": ("montee", "mtee", "mnt", "mte"),
-    "rang": ("rang", "rg"),
-    "route": ("route", "rte", "rt"),
-    "place": ("place", "pl"),
-    "croissant": ("croissant", "crois", "cr", "crescent", "cres", "crsnt"),
-    "terrasse": ("terrasse", "terr", "tsse", "ter"),
-    "impasse": ("impasse", "imp"),
-    "allee": ("allee", "all"),
-    "cote": ("cote",),
-    "autoroute": ("autoroute", "aut", "autor", "a"),
-    "carre": ("carre",),
-    "cercle": ("cercle", "cerc"),
-    "promenade": ("promenade", "prom"),
-    "rond-point": ("rond point", "rondpoint", "rdpt"),
-    "sentier": ("sentier", "sent"),
-    "square": ("square", "sq"),
-    "passage": ("passage", "pass"),
-    "ruelle": ("ruelle",),
-    "voie": ("voie",),
-    "circle": ("circle",),
-}
-
-#: How each canonical generic is displayed.
-GENERIC_DISPLAY: dict[str, str] = {
-    "rue": "Rue",
-    "boulevard": "Boulevard",
-    "avenue": "Avenue",
-    "chemin": "Chemin",
-    "montee": "Montée",
-    "rang": "Rang",
-    "route": "Route",
-    "place": "Place",
-    "croissant": "Croissant",
-    "terrasse": "Terrasse",
-    "impasse": "Impasse",
-    "allee": "Allée",
-    "cote": "Côte",
-    "autoroute": "Autoroute",
-    "carre": "Carré",
-    "cercle": "Cercle",
-    "promenade": "Promenade",
-    "rond-point": "Rond-point",
-    "sentier": "Sentier",
-    "square": "Square",
-    "passage": "Passage",
-    "ruelle": "Ruelle",
-    "voie": "Voie",
-    "circle": "Circle",
-}
-
-# Abbreviations that are generics only at the start or the end of a street name
-# (``r`` or ``a`` elsewhere are initials).
-_ABBREV_TO_GENERIC: dict[str, str] = {}
-for _canon, _forms in GENERICS.items():
-    for _form in _forms:
-        if " " not in _form:
-            _ABBREV_TO_GENERIC[_form] = _canon
-# Generic words that may also stand at the end of the name (English order, "10e Avenue").
-_TRAILING_GENERICS = {
-    "rue", "boulevard", "boul", "blvd", "avenue", "av", "ave", "chemin", "croissant", "crescent",
-    "place", "terrasse", "route", "rang", "montee", "street", "circle", "cres",
-}
-
-#: Particles left out of the loose key (``Rue de Champagne`` = ``Rue Champagne``).
-PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "l", "d", "of", "the", "et"})
-
-_ORDINAL_WORDS = {
-    "premier": 1, "premiere": 1, "deuxieme": 2, "second": 2, "seconde": 2, "troisieme": 3,
-    "quatrieme": 4, "cinquieme": 5, "sixieme": 6, "septieme": 7, "huitieme": 8,
-    "neuvieme": 9, "dixieme": 10,
-}
-_ORDINAL_RE = re.compile(r"^(\d{1,3})(?:re|ere|er|e|eme|ieme|iem|em|nd|st|rd|th|è|ème|ième)$")
-
-#: Provinces and territories of Canada: code -> written forms (lower case, no accents).
-PROVINCES: dict[str, tuple[str, ...]] = {
-    "QC": ("qc", "que", "quebec", "pq", "p q", "province de quebec"),
-    "ON": ("on", "ont", "ontario"),
-    "NB": ("nb", "n b", "nouveau brunswick", "new brunswick"),
-    "NS": ("ns", "n e", "ne", "nouvelle ecosse", "nova scotia"),
-    "PE": ("pe", "pei", "ipe", "ile du prince edouard", "prince edward island"),
-    "NL": ("nl", "tnl", "terre neuve et labrador", "terre neuve", "newfoundland and labrador",
-           "newfoundland"),
-    "MB": ("mb", "man", "manitoba"),
-    "SK": ("sk", "sask", "saskatchewan"),
-    "AB": ("ab", "alta", "alberta"),
-    "BC": ("bc", "cb", "colombie britannique", "british columbia"),
-    "YT": ("yt", "yukon"),
-    "NT": ("nt", "tno", "territoires du nord ouest", "northwest territories"),
-    "NU": ("nu", "nunavut"),
-}
-PROVINCE_NAMES = {
-    "QC": "Québec", "ON": "Ontario", "NB": "Nouveau-Brunswick", "NS": "Nouvelle-Écosse",
-    "PE": "Île-du-Prince-Édouard", "NL": "Terre-Neuve-et-Labrador", "MB": "Manitoba",
-    "SK": "Saskatchewan", "AB": "Alberta", "BC": "Colombie-Britannique", "YT": "Yukon",
-    "NT": "Territoires du Nord-Ouest", "NU": "Nunavut",
-}
-_PROVINCE_FORMS = sorted(
-    ((form, code) for code, forms in PROVINCES.items() for form in forms),
-    key=lambda fc: -len(fc[0]),
-)
-
-#: First letter of the postal code -> province (Canada Post). G, H, J are Québec.
-POSTAL_FIRST_LETTER = {
-    "A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC", "J": "QC", "K": "ON",
-    "L": "ON", "M": "ON", "N": "ON", "P": "ON", "R": "MB", "S": "SK", "T": "AB", "V": "BC",
-    "X": "NT", "Y": "YT",
-}
 # Letters never used in Canadian postal codes: D, F, I, O, Q, U (and W, Z in first place).
 _POSTAL_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])\s*(\d)\s*([A-Za-z])[\s\-]*(\d)\s*([A-Za-z])\s*(\d)(?![A-Za-z0-9])")
 _BAD_POSTAL_LETTERS = set("DFIOQU")
 
-#: Municipalities around the shop, to tell a trailing city from the street when there are no
-#: commas (``123 rue Principale Mascouche``). The geocoder adds the region's own cities.
-KNOWN_CITIES: tuple[str, ...] = (
-    "Mascouche", "Terrebonne", "Lachenaie", "La Plaine", "Repentigny", "Le Gardeur",
-    "Charlemagne", "L'Assomption", "Saint-Roch-de-l'Achigan", "Saint-Lin–Laurentides",
-    "Sainte-Anne-des-Plaines", "Bois-des-Filion", "Lorraine", "Rosemère", "Blainville",
-    "Laval", "Montréal", "Saint-Sulpice", "L'Épiphanie", "Saint-Esprit", "Saint-Roch-Ouest",
-    "Sainte-Thérèse", "Boisbriand", "Québec", "Longueuil",
-)
 
 _UNIT_WORDS = (
     r"appartement|appart|app|appt|apt|apartment|unite|unité|unit|bureau|suite|local|"
@@ -182,132 +69,6 @@ _ORDINAL_STREET_RE = re.compile(
     re.IGNORECASE,
 )
 
-
-def fold(text: str) -> str:
-    """Lower case without accents (``Montée`` -> ``montee``)."""
-    nfkd = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in nfkd if not unicodedata.combining(c))
-
-
-def _tokens(text: str) -> list[str]:
-    """Folded words: hyphens, apostrophes, dots and commas become spaces."""
-    return list(_tokens_cached(text))
-
-
-_SEPARATORS = re.compile(r"[\-‐‑‒–—'’`´.,;:/()\[\]«»\"]+")
-
-
-@lru_cache(maxsize=65536)
-def _tokens_cached(text: str) -> tuple[str, ...]:
-    return tuple(_SEPARATORS.sub(" ", fold(text)).split())
-
-
-def _ordinal(tok: str) -> str | None:
-    m = _ORDINAL_RE.match(tok)
-    if m:
-        return f"{int(m.group(1))}e"
-    if tok in _ORDINAL_WORDS:
-        return f"{_ORDINAL_WORDS[tok]}e"
-    return None
-
-
-@dataclass(frozen=True)
-class StreetKey:
-    """Normal forms of a street name, from strict to loose.
-
-    Attributes
-    ----------
-    generic
-        Canonical generic (``rue``, ``montee``...), ``""`` when none was written.
-    name
-        The specific part, folded, saints spelled out, ordinals as ``10e``.
-    loose
-        ``generic + name`` without particles (the matching key).
-    compact
-        ``loose`` without spaces (``Mc Cune`` = ``McCune``).
-    """
-
-    generic: str
-    name: str
-    loose: str
-    compact: str
-
-    @property
-    def name_loose(self) -> str:
-        """The specific part without particles."""
-        return " ".join(w for w in self.name.split() if w not in PARTICLES) or self.name
-
-
-@lru_cache(maxsize=65536)
-def street_key(text: str) -> StreetKey:
-    """Normalise a street name (``Mnt. Masson``, ``MONTÉE MASSON``, ``mtee masson`` agree).
-
-    Parameters
-    ----------
-    text
-        A street name with or without its generic, in any case, with or without accents.
-
-    Returns
-    -------
-    StreetKey
-    """
-    toks = _tokens(text)
-    generic = ""
-    if toks and toks[0] in _ABBREV_TO_GENERIC and len(toks) > 1:
-        generic = _ABBREV_TO_GENERIC[toks[0]]
-        toks = toks[1:]
-    elif len(toks) > 1 and toks[0] == "rond" and toks[1] == "point":
-        generic = "rond-point"
-        toks = toks[2:]
-    elif len(toks) > 1 and toks[-1] in _TRAILING_GENERICS:
-        last = toks[-1]
-        generic = "rue" if last == "street" else _ABBREV_TO_GENERIC.get(last, last)
-        toks = toks[:-1]
-    out: list[str] = []
-    for tok in toks:
-        if tok in ("st", "saint"):
-            out.append("saint")
-        elif tok in ("ste", "sainte"):
-            out.append("sainte")
-        elif tok in ("mt", "mont"):
-            out.append("mont")
-        else:
-            out.append(_ordinal(tok) or tok)
-    name = " ".join(out)
-    loose_words = [w for w in out if w not in PARTICLES] or out
-    loose = " ".join(([generic] if generic else []) + loose_words)
-    return StreetKey(generic=generic, name=name, loose=loose, compact=loose.replace(" ", ""))
-
-
-def display_street(text: str) -> str:
-    """A tidy display form of a street typed by a customer (``boul. de mascouche`` ->
-    ``Boulevard de Mascouche``)."""
-    key = street_key(text)
-    words = re.sub(r"\s+", " ", text.strip(" ,.")).split(" ")
-    if key.generic and words and fold(words[0]).rstrip(".") in GENERICS.get(key.generic, ()):
-        words = words[1:]
-    elif key.generic and words and fold(words[-1]).rstrip(".") in _TRAILING_GENERICS:
-        words = words[:-1]
-    fixed = []
-    for w in words:
-        f = fold(w).rstrip(".")
-        if f in ("st", "st-") or f.startswith("st-"):
-            w = "Saint" + w[2:].lstrip(".") if len(w) > 2 else "Saint"
-        elif f.startswith("ste-") or f == "ste":
-            w = "Sainte" + w[3:].lstrip(".") if len(w) > 3 else "Sainte"
-        if f in PARTICLES:
-            fixed.append(w.lower())
-        elif w.islower() or w.isupper():
-            fixed.append("-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")))
-        else:
-            fixed.append(w)
-    name = " ".join(fixed)
-    if key.generic:
-        label = GENERIC_DISPLAY.get(key.generic, key.generic.capitalize())
-        if re.match(r"^\d+e$", key.name):
-            return f"{key.name} {label}"
-        return f"{label} {name}".strip()
-    return name
 
 
 @dataclass(frozen=True)
@@ -415,11 +176,11 @@ def parse_postal_code(text: str) -> PostalCode | None:
     code = "".join(found[-1].groups()).upper()
     bad = [c for c in code[0::2] if c in _BAD_POSTAL_LETTERS] + ([code[0]] if code[0] in "WZ" else [])
     if bad:
-        msg = (
-            f"Code postal invalide {code[:3]} {code[3:]!s} : les lettres {', '.join(sorted(set(bad)))} "
-            "n'y sont jamais utilisées (format A1A 1A1, par exemple J7K 3B5)."
+        msg = N_(
+            "Invalid postal code {code}: the letters {letters} are never used in postal codes "
+            "(format A1A 1A1, for example J7K 3B5)."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, code=f"{code[:3]} {code[3:]}", letters=", ".join(sorted(set(bad))))
     return PostalCode(code=f"{code[:3]} {code[3:]}", province=POSTAL_FIRST_LETTER.get(code[0]))
 
 
@@ -438,7 +199,7 @@ def _clean(text: str) -> tuple[str, list[str]]:
             continue
         kept.append(" " if ch in "\t\n\r" else ch)
     if removed:
-        warnings.append("Des caractères qui n'ont pas leur place dans une adresse ont été ignorés.")
+        warnings.append(_("Characters that have no place in an address were ignored."))
     t = "".join(kept)
     t = t.replace("\u00a0", " ").replace("\u202f", " ")
     t = re.sub(r"\s+", " ", t).strip(" ,;")
@@ -447,18 +208,18 @@ def _clean(text: str) -> tuple[str, list[str]]:
 
 def _has_name(text: str) -> bool:
     """True when a street text holds more than a generic and particles (``Rue`` alone: no)."""
-    toks = _tokens(text)
+    toks = tokens(text)
     while toks and re.fullmatch(r"\d+[a-z]?", toks[0]):
         toks = toks[1:]  # the civic number
-    if toks and toks[0] in _ABBREV_TO_GENERIC:
+    if toks and toks[0] in ABBREVIATION_TO_GENERIC:
         toks = toks[1:]
     return any(t not in PARTICLES for t in toks)
 
 
 def _strip_province(part: str) -> tuple[str, str]:
     """Remove a trailing province from a comma part; return (rest, code)."""
-    f = " ".join(_tokens(part))
-    for form, code in _PROVINCE_FORMS:
+    f = " ".join(tokens(part))
+    for form, code in PROVINCE_FORMS:
         if f == form:
             return "", code
         if f.endswith(" " + form):
@@ -467,7 +228,7 @@ def _strip_province(part: str) -> tuple[str, str]:
             n = len(form.split())
             rest_words = words[:-n] if len(words) > n else []
             # check the dropped words really fold to the form (punctuation like "Qc." or "(Qc)")
-            if " ".join(_tokens(" ".join(words[-n:]))) == form:
+            if " ".join(tokens(" ".join(words[-n:]))) == form:
                 return " ".join(rest_words).strip(" ,"), code
     return part, ""
 
@@ -476,12 +237,12 @@ def _strip_province(part: str) -> tuple[str, str]:
 def _city_table(cities: tuple[str, ...]) -> dict[str, str]:
     table: dict[str, str] = {}
     for c in cities:
-        table.setdefault(" ".join(_tokens(c)), c)
+        table.setdefault(" ".join(tokens(c)), c)
     return table
 
 
 def _match_city(text: str, cities: tuple[str, ...]) -> str:
-    return _city_table(cities).get(" ".join(_tokens(text)), "")
+    return _city_table(cities).get(" ".join(tokens(text)), "")
 
 
 def _split_trailing_city(text: str, cities: tuple[str, ...]) -> tuple[str, str]:
@@ -513,7 +274,7 @@ def _split_number(head: str) -> tuple[int | None, str, str, str]:
         tail = head[nm.start("suf") + 1 :]
         glued = nm.start("suf") == nm.end("num")
         next_word = fold(after.split()[0]).rstrip(".") if after.split() else ""
-        is_generic_abbrev = fold(suf) in _ABBREV_TO_GENERIC and next_word not in _ABBREV_TO_GENERIC
+        is_generic_abbrev = fold(suf) in ABBREVIATION_TO_GENERIC and next_word not in ABBREVIATION_TO_GENERIC
         if (
             tail.startswith(".")
             or not re.search(r"[^\W\d_]", rest)
@@ -546,36 +307,40 @@ def parse_address(text: str, *, cities: tuple[str, ...] = ()) -> ParsedAddress:
         Empty text, text longer than :data:`MAX_LENGTH` characters, text without letters,
         a PO box, a postal code alone, or an invalid postal code.
     """
-    if not isinstance(text, str):
-        msg = f"An address must be text, got {type(text).__name__}."
-        raise InvalidInput(msg)
+    given: object = text  # untyped callers (CSV cells, JSON) may pass anything
+    if not isinstance(given, str):
+        msg = N_("An address must be text, got {type}.")
+        raise InvalidInput(msg, type=type(given).__name__)
     if len(text) > MAX_LENGTH:
-        msg = (
-            f"Adresse trop longue ({len(text)} caractères; maximum {MAX_LENGTH}) : "
-            "écrivez seulement le numéro, la rue et la ville."
+        msg = N_(
+            "Address too long ({length} characters; maximum {maximum}): "
+            "write only the number, the street and the city."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, length=len(text), maximum=MAX_LENGTH)
     cleaned, warnings = _clean(text)
     if not cleaned:
-        msg = (
-            "Adresse vide : écrivez un numéro civique et une rue, par exemple "
-            "« 123 rue Principale, Mascouche »."
+        msg = N_(
+            "Empty address: write a civic number and a street, for example "
+            '"123 rue Principale, Mascouche".'
         )
         if warnings:
-            msg = "Adresse illisible (aucune lettre ni chiffre utilisable) : " + msg.split(" : ", 1)[1]
+            msg = N_(
+                "Unreadable address (no usable letter or digit): write a civic number and a "
+                'street, for example "123 rue Principale, Mascouche".'
+            )
         raise InvalidInput(msg)
     if not re.search(r"[^\W\d_]", cleaned):
-        msg = (
-            f"« {cleaned} » n'est pas une adresse : il n'y a aucun nom de rue. Écrivez un numéro "
-            "civique et une rue, par exemple « 123 rue Principale, Mascouche »."
+        msg = N_(
+            '"{text}" is not an address: it has no street name. Write a civic number '
+            'and a street, for example "123 rue Principale, Mascouche".'
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, text=cleaned)
     if _PO_BOX_RE.search(cleaned):
-        msg = (
-            f"« {cleaned} » est une case postale : elle n'a pas d'emplacement sur la carte. "
-            "Donnez l'adresse civique du lieu de l'intervention (numéro et rue)."
+        msg = N_(
+            '"{text}" is a PO box: it has no place on the map. '
+            "Give the civic address of the place of the visit (number and street)."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, text=cleaned)
 
     cities_all = tuple(dict.fromkeys(tuple(cities) + KNOWN_CITIES))
     work = cleaned
@@ -584,10 +349,12 @@ def parse_address(text: str, *, cities: tuple[str, ...] = ()) -> ParsedAddress:
     if postcode is not None:
         work = _POSTAL_RE.sub(" ", work)
         if postcode.province != "QC":
-            where = PROVINCE_NAMES.get(postcode.province or "", "hors Québec")
+            where = PROVINCE_NAMES.get(postcode.province or "") or _("outside Québec")
             warnings.append(
-                f"Le code postal {postcode.code} n'est pas un code du Québec "
-                f"(G, H ou J en première lettre) : il correspond à {where}."
+                _(
+                    "The postal code {code} is not a Québec code (G, H or J as first letter): "
+                    "it belongs to {where}."
+                ).format(code=postcode.code, where=where)
             )
     # trailing "Canada"
     work = re.sub(r"[\s,]*\bcanada\b[\s,.]*$", "", work, flags=re.IGNORECASE).strip(" ,")
@@ -623,12 +390,12 @@ def parse_address(text: str, *, cities: tuple[str, ...] = ()) -> ParsedAddress:
             parts = parts[:-1]
     if not parts:
         if postcode is not None:
-            msg = (
-                f"Un code postal seul ({postcode.code}) ne suffit pas : il couvre tout un secteur. "
-                "Ajoutez le numéro civique et la rue."
+            msg = N_(
+                "A postal code alone ({code}) is not enough: it covers a whole area. "
+                "Add the civic number and the street."
             )
-        else:
-            msg = "Il manque la rue : écrivez un numéro civique et une rue, par exemple « 123 rue Principale »."
+            raise InvalidInput(msg, code=postcode.code)
+        msg = N_('The street is missing: write a civic number and a street, for example "123 rue Principale".')
         raise InvalidInput(msg)
 
     head = parts[0]
@@ -660,11 +427,8 @@ def parse_address(text: str, *, cities: tuple[str, ...] = ()) -> ParsedAddress:
             street_text = st
     street_text = re.sub(r"\s+", " ", street_text).strip(" ,.-")
     if not street_text or not re.search(r"[^\W\d_]", street_text):
-        msg = (
-            f"Il manque le nom de la rue dans « {cleaned} ». Écrivez par exemple "
-            "« 123 rue Principale, Mascouche »."
-        )
-        raise InvalidInput(msg)
+        msg = N_('The street name is missing in "{text}". Write for example "123 rue Principale, Mascouche".')
+        raise InvalidInput(msg, text=cleaned)
     candidates.append(street_text)
     words = street_text.split()
     for n in range(1, min(4, len(words) - 1) + 1):
@@ -695,18 +459,12 @@ def parse_housenumber(text: str) -> tuple[int | None, str]:
     return int(m.group(1)), (m.group(3) or "").upper()
 
 
+
 __all__ = [
-    "GENERICS",
-    "KNOWN_CITIES",
     "MAX_LENGTH",
-    "PROVINCES",
     "ParsedAddress",
     "PostalCode",
-    "StreetKey",
-    "display_street",
-    "fold",
     "parse_address",
     "parse_housenumber",
     "parse_postal_code",
-    "street_key",
 ]

@@ -15,145 +15,33 @@ both totals decode exactly. Pairs with no path are reported as unreachable (``in
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
+import shapely
+import shapely.ops
+from pyproj import Transformer
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from dispatch.errors import InvalidInput, Unreachable
 from dispatch.geo.point import GeoPoint
+from dispatch.geo.road_snapping import ExactSnapper, SampledSnapper, Snapped, SnapResult
+from dispatch.geo.shortest_paths import (
+    csr_min,
+    dijkstra_block,
+    pack,
+    parallel_blocks,
+    unpack,
+    worker_count,
+)
+from dispatch.i18n import N_
 
-_DIST_BITS = 27
-_SHIFT = float(1 << _DIST_BITS)
-_MAX_PACKED = float(1 << 53)
-
-
-def _pack(time_s: np.ndarray, dist_m: np.ndarray) -> np.ndarray:
-    t = np.rint(np.asarray(time_s) * 100.0)
-    d = np.rint(np.asarray(dist_m) * 10.0)
-    w = t * _SHIFT + d
-    return np.maximum(w, 1.0)  # scipy ignores zero-weight edges: keep every edge >= 1 dm
-
-
-def _unpack(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    finite = np.isfinite(packed)
-    p = np.where(finite, packed, 0.0)
-    t = np.floor(p / _SHIFT)
-    d = p - t * _SHIFT
-    time_s = np.where(finite, t / 100.0, np.inf)
-    dist_m = np.where(finite, d / 10.0, np.inf)
-    return time_s, dist_m
-
-
-# --- worker side of the process pool ------------------------------------------------------
-def _dijkstra_block(indptr, indices, data, n, sources, targets):
-    graph = sp.csr_matrix((data, indices, indptr), shape=(n, n))
-    out = np.empty((len(sources), len(targets)))
-    step = 64
-    for i in range(0, len(sources), step):
-        full = dijkstra(graph, directed=True, indices=sources[i : i + step])
-        out[i : i + step] = full[:, targets]
-    return out
-
-
-_POOL: ProcessPoolExecutor | None = None
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """The worker processes of large matrices, started once per process.
-
-    Workers come from a fork server (never a fork of a multi-threaded dashboard), and are
-    started while ``__main__`` is masked, so they never re-run the caller's script (a
-    script without an ``if __name__ == "__main__"`` guard, or code read from stdin).
-    """
-    global _POOL
-    if _POOL is None:
-        import multiprocessing as mp
-        import sys
-        import types
-
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["dispatch.geo.network"])
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            import time
-
-            # one busy task per worker makes the executor launch every worker now
-            for fut in [pool.submit(time.sleep, 0.2) for _ in range(workers)]:
-                fut.result()
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-        _POOL = pool
-    return _POOL
-
-
-def _parallel_blocks(graph, sources, targets, workers) -> np.ndarray:
-    """Dijkstra from the sources split over worker processes (serial if the pool fails)."""
-    global _POOL
-    n = graph.shape[0]
-    chunks = np.array_split(sources, workers)
-    try:
-        pool = _pool(workers)
-        futs = [
-            pool.submit(_dijkstra_block, graph.indptr, graph.indices, graph.data, n, c, targets)
-            for c in chunks
-        ]
-        return np.vstack([f.result() for f in futs])
-    except Exception:  # a broken pool (killed worker, odd __main__) must not fail the query
-        if _POOL is not None:
-            _POOL.shutdown(wait=False, cancel_futures=True)
-            _POOL = None
-        return _dijkstra_block(graph.indptr, graph.indices, graph.data, n, sources, targets)
-
-
-def _workers(setting: int) -> int:
-    cores = os.cpu_count() or 1
-    return max(1, min(cores, 2) if setting <= 0 else setting)
-
-
-# --- values ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Snapped:
-    """Points snapped onto road segments (arrays, one entry per point)."""
-
-    segment: np.ndarray  # int64 segment index
-    fraction: np.ndarray  # position along the segment's geometry, 0 at u, 1 at v
-    distance_m: np.ndarray  # from the given point to the road
-    lat: np.ndarray  # snapped position
-    lon: np.ndarray
-    far: np.ndarray  # bool: farther than the snap limit (flagged, not moved silently)
-
-    def __len__(self) -> int:
-        return len(self.segment)
-
-
-@dataclass(frozen=True)
-class SnapResult:
-    """One snapped point."""
-
-    point: GeoPoint
-    snapped: GeoPoint
-    distance_m: float
-    far: bool
-    segment: int
-    street: str | None
-
-    def to_dict(self) -> dict:
-        return {
-            "lat": self.snapped.lat,
-            "lon": self.snapped.lon,
-            "distance_m": round(self.distance_m, 1),
-            "far": self.far,
-            "street": self.street,
-        }
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 
 @dataclass(frozen=True)
@@ -180,7 +68,7 @@ class Route:
     distance_m: float
     coords: list[tuple[float, float]]  # (lat, lon) along the roads
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float | list[list[float]]]:
         return {
             "duration_s": round(self.duration_s, 1),
             "distance_m": round(self.distance_m, 1),
@@ -197,7 +85,7 @@ class OneToAll:
     node_time_s: np.ndarray
     node_dist_m: np.ndarray
 
-    def at(self, lats, lons) -> tuple[np.ndarray, np.ndarray]:
+    def at(self, lats: ArrayLike, lons: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Drive time (s) and distance (m) from the origin to each point (``inf`` unreachable)."""
         snaps = self.network.snap(lats, lons)
         return self.at_snapped(snaps)
@@ -288,11 +176,11 @@ class Network:
         )
         self.names = list(names)
         if not (traffic_factor > 0 and math.isfinite(traffic_factor)):
-            msg = f"traffic_factor must be a positive number, got {traffic_factor!r}."
-            raise InvalidInput(msg)
+            msg = N_("traffic_factor must be a positive number, got {traffic_factor!r}.")
+            raise InvalidInput(msg, traffic_factor=traffic_factor)
         self.traffic_factor = float(traffic_factor)
         self.snap_max_m = float(snap_max_m)
-        self.workers = _workers(workers)
+        self.workers = worker_count(workers)
         self.seg_time = self.seg_length / (self.seg_speed / 3.6) * self.traffic_factor
         self.n_nodes = len(self.node_lat)
 
@@ -304,7 +192,7 @@ class Network:
         idx = np.arange(len(self.seg_u))
         frm = np.concatenate([self.seg_u, self.seg_v[two]])
         to = np.concatenate([self.seg_v, self.seg_u[two]])
-        w = _pack(
+        w = pack(
             np.concatenate([self.seg_time, self.seg_time[two]]),
             np.concatenate([self.seg_length, self.seg_length[two]]),
         )
@@ -315,16 +203,14 @@ class Network:
     def csr(self) -> sp.csr_matrix:
         """The graph as a CSR matrix of packed weights (shortest of parallel edges kept)."""
         frm, to, w, _ = self._edges
-        return _csr(frm, to, w, self.n_nodes)
+        return csr_min(frm, to, w, self.n_nodes)
 
     @cached_property
     def edge_count(self) -> int:
         return int(self.csr.nnz)
 
     @cached_property
-    def _projector(self):
-        from pyproj import Transformer
-
+    def _projector(self) -> tuple[Transformer, Transformer]:
         lat0 = float(np.mean(self.node_lat)) if self.n_nodes else 0.0
         lon0 = float(np.mean(self.node_lon)) if self.n_nodes else 0.0
         proj = f"+proj=tmerc +lat_0={lat0} +lon_0={lon0} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m"
@@ -332,39 +218,43 @@ class Network:
         inv = Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
         return fwd, inv
 
-    def project(self, lats, lons) -> tuple[np.ndarray, np.ndarray]:
+    def project(self, lats: ArrayLike, lons: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Local metric coordinates (x, y) of lat/lon arrays (transverse Mercator at the region)."""
         fwd, _ = self._projector
         x, y = fwd.transform(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
         return np.asarray(x), np.asarray(y)
 
-    def unproject(self, xs, ys) -> tuple[np.ndarray, np.ndarray]:
+    def unproject(self, xs: ArrayLike, ys: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Inverse of :meth:`project`: returns (lats, lons)."""
         _, inv = self._projector
         lon, lat = inv.transform(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
         return np.asarray(lat), np.asarray(lon)
 
     @cached_property
-    def _lines(self):
-        import shapely
-
+    def lines(self) -> NDArray[np.object_]:
+        """Segment geometry as shapely LineStrings in the metric coordinates of :meth:`project`."""
         x, y = self.project(self.seg_coords[:, 0], self.seg_coords[:, 1])
         xy = np.column_stack([x, y])
         counts = np.diff(self.seg_offsets)
         ids = np.repeat(np.arange(len(counts)), counts)
-        return shapely.linestrings(xy, indices=ids)
+        lines: NDArray[np.object_] = shapely.linestrings(xy, indices=ids)
+        return lines
 
     @cached_property
-    def _tree(self):
-        import shapely
+    def _exact(self) -> ExactSnapper:
+        return ExactSnapper(
+            self.lines, n_segments=len(self.seg_u), main_segments=lambda: self.main_segments,
+            snap_max_m=self.snap_max_m, project=self.project, unproject=self.unproject,
+        )
 
-        return shapely.STRtree(self._lines)
+    @property
+    def _tree(self) -> shapely.STRtree:
+        """The STRtree of the segments (``benchmarks/bench_network.py`` times its build)."""
+        return self._exact.tree
 
     @cached_property
     def main_segments(self) -> np.ndarray:
         """Indices of the segments inside the largest strongly connected component."""
-        from scipy.sparse.csgraph import connected_components
-
         if self.n_nodes == 0:
             return np.zeros(0, dtype=np.int64)
         _, labels = connected_components(self.csr, directed=True, connection="strong")
@@ -372,14 +262,8 @@ class Network:
         inside = (labels[self.seg_u] == main) & (labels[self.seg_v] == main)
         return np.flatnonzero(inside)
 
-    @cached_property
-    def _main_tree(self):
-        import shapely
-
-        return shapely.STRtree(self._lines[self.main_segments])
-
     # --- snapping ---------------------------------------------------------------------------
-    def snap(self, lats, lons, *, main_component: bool = True) -> Snapped:
+    def snap(self, lats: ArrayLike, lons: ArrayLike, *, main_component: bool = True) -> Snapped:
         """Snap points onto the nearest road segment.
 
         Parameters
@@ -396,56 +280,26 @@ class Network:
             Segment, fraction along it, snap distance (m), snapped position, and ``far``
             (farther than ``snap_max_m``: flagged, the caller decides).
         """
-        import shapely
+        return self._exact.snap(lats, lons, main_component=main_component)
 
-        lats = np.atleast_1d(np.asarray(lats, dtype=float))
-        lons = np.atleast_1d(np.asarray(lons, dtype=float))
-        if lats.shape != lons.shape:
-            msg = "lats and lons must have the same length."
-            raise InvalidInput(msg)
-        if not (np.isfinite(lats).all() and np.isfinite(lons).all()):
-            msg = "Coordinates must be finite numbers."
-            raise InvalidInput(msg)
-        x, y = self.project(lats, lons)
-        pts = shapely.points(x, y)
-        idx, dist = self._tree.query_nearest(pts, return_distance=True, all_matches=False)
-        seg = np.empty(len(pts), dtype=np.int64)
-        dmin = np.empty(len(pts))
-        seg[idx[0]] = idx[1]
-        dmin[idx[0]] = dist
-        if main_component and len(self.main_segments) < len(self.seg_u):
-            # As OSRM does: a point whose nearest road is an island (a fragment cut off from
-            # the network) is snapped to the main network when that is within the limit.
-            main = self.main_segments
-            island = ~np.isin(seg, main)
-            if island.any():
-                sub = np.flatnonzero(island)
-                j, d2 = self._main_tree.query_nearest(
-                    pts[sub], return_distance=True, all_matches=False
-                )
-                cand_seg = np.empty(len(sub), dtype=np.int64)
-                cand_d = np.empty(len(sub))
-                cand_seg[j[0]] = main[j[1]]
-                cand_d[j[0]] = d2
-                ok = cand_d <= self.snap_max_m
-                seg[sub[ok]] = cand_seg[ok]
-                dmin[sub[ok]] = cand_d[ok]
-        lines = self._lines[seg]
-        along = shapely.line_locate_point(lines, pts)
-        total = shapely.length(lines)
-        frac = np.where(total > 0, along / np.where(total > 0, total, 1.0), 0.0)
-        frac = np.clip(frac, 0.0, 1.0)
-        on = shapely.line_interpolate_point(lines, along)
-        sx, sy = shapely.get_x(on), shapely.get_y(on)
-        slat, slon = self.unproject(sx, sy)
-        return Snapped(
-            segment=seg,
-            fraction=frac,
-            distance_m=dmin,
-            lat=slat,
-            lon=slon,
-            far=dmin > self.snap_max_m,
+    @cached_property
+    def _sampled(self) -> SampledSnapper:
+        return SampledSnapper(
+            self.lines, self.main_segments, snap_max_m=self.snap_max_m, project=self.project,
+            unproject=self.unproject,
         )
+
+    def snap_sampled(self, lats: ArrayLike, lons: ArrayLike) -> Snapped:
+        """Fast snapping for many points (coverage): the nearest of samples every
+        :data:`~dispatch.geo.road_snapping.SNAP_STEP_M` metres along every segment.
+
+        The same rules as :meth:`snap` (nearest segment; main network preferred within the
+        snap limit; ``far`` beyond it), with the entry point at most ``SNAP_STEP_M / 2``
+        metres along the road from the exact projection, for about a quarter of the time.
+        Coordinates are not checked here (the caller checks them). The samples are built on
+        first use.
+        """
+        return self._sampled.snap(lats, lons)
 
     def snap_point(self, point: GeoPoint) -> SnapResult:
         """Snap one point; see :meth:`snap`."""
@@ -499,16 +353,16 @@ class Network:
         efrm, eto, ew, _ = self._edges
         all_frm = np.concatenate([efrm, *frm])
         all_to = np.concatenate([eto, *to])
-        all_w = np.concatenate([ew, _pack(np.concatenate(tt), np.concatenate(dd))])
-        return _csr(all_frm, all_to, all_w, n + k)
+        all_w = np.concatenate([ew, pack(np.concatenate(tt), np.concatenate(dd))])
+        return csr_min(all_frm, all_to, all_w, n + k)
 
     # --- matrices ---------------------------------------------------------------------------
     def matrix(
         self,
         points: Sequence[GeoPoint] | None = None,
         *,
-        lats=None,
-        lons=None,
+        lats: ArrayLike | None = None,
+        lons: ArrayLike | None = None,
         snaps: Snapped | None = None,
     ) -> TravelMatrix:
         """Many-to-many drive times and distances between points.
@@ -529,7 +383,7 @@ class Network:
                 lats = [p.lat for p in points]
                 lons = [p.lon for p in points]
             if lats is None or lons is None:
-                msg = "Give points, or lats and lons."
+                msg = N_("Give points, or lats and lons.")
                 raise InvalidInput(msg)
             snaps = self.snap(lats, lons)
         k = len(snaps)
@@ -542,10 +396,10 @@ class Network:
         sources = targets
         workers = self.workers
         if workers > 1 and k * self.n_nodes > 3_000_000:
-            packed = _parallel_blocks(graph, sources, targets, workers)
+            packed = parallel_blocks(graph, sources, targets, workers)
         else:
-            packed = _dijkstra_block(graph.indptr, graph.indices, graph.data, n, sources, targets)
-        time_s, dist_m = _unpack(packed)
+            packed = dijkstra_block(graph.indptr, graph.indices, graph.data, n, sources, targets)
+        time_s, dist_m = unpack(packed)
         np.fill_diagonal(time_s, 0.0)
         np.fill_diagonal(dist_m, 0.0)
         return TravelMatrix(
@@ -560,7 +414,7 @@ class Network:
         snaps = self.snap([point.lat], [point.lon])
         graph = self._augmented(snaps)
         packed = dijkstra(graph, directed=True, indices=[self.n_nodes])[0]
-        time_s, dist_m = _unpack(packed[: self.n_nodes])
+        time_s, dist_m = unpack(packed[: self.n_nodes])
         return OneToAll(network=self, origin=snaps, node_time_s=time_s, node_dist_m=dist_m)
 
     # --- paths -------------------------------------------------------------------------------
@@ -578,12 +432,12 @@ class Network:
         dist, pred = dijkstra(graph, directed=True, indices=[n], return_predecessors=True)
         packed = dist[0, n + 1]
         if not np.isfinite(packed):
-            msg = (
-                f"No road path from {a.lat:.5f},{a.lon:.5f} to {b.lat:.5f},{b.lon:.5f} "
+            msg = N_(
+                "No road path from {a_lat:.5f},{a_lon:.5f} to {b_lat:.5f},{b_lon:.5f} "
                 "(one-way streets or roads missing from the region's data)."
             )
-            raise Unreachable(msg)
-        time_s, dist_m = _unpack(np.array([packed]))
+            raise Unreachable(msg, a_lat=a.lat, a_lon=a.lon, b_lat=b.lat, b_lon=b.lon)
+        time_s, dist_m = unpack(np.array([packed]))
         path = [n + 1]
         while path[-1] != n:
             path.append(int(pred[0, path[-1]]))
@@ -593,14 +447,13 @@ class Network:
         coords = self._path_coords(path, snaps)
         return Route(float(time_s[0]), float(dist_m[0]), coords)
 
-    def _segment_coords(self, seg: int) -> np.ndarray:
+    def segment_coords(self, seg: int) -> np.ndarray:
+        """Coordinates (lat, lon rows) of segment ``seg``."""
         return self.seg_coords[self.seg_offsets[seg] : self.seg_offsets[seg + 1]]
 
     def _partial(self, seg: int, t0: float, t1: float) -> list[tuple[float, float]]:
         """Geometry of a segment between two fractions (t0 > t1 walks it backwards)."""
-        import shapely
-
-        line = self._lines[seg]
+        line = self.lines[seg]
         total = shapely.length(line)
         lo, hi = sorted((t0, t1))
         piece = shapely.ops.substring(line, lo * total, hi * total) if total > 0 else line
@@ -612,8 +465,6 @@ class Network:
         return out[::-1] if t0 > t1 else out
 
     def _path_coords(self, path: list[int], snaps: Snapped) -> list[tuple[float, float]]:
-        import shapely.ops  # noqa: F401  (substring)
-
         n = self.n_nodes
         frm, to, w, ref = self._edges
         coords: list[tuple[float, float]] = []
@@ -648,22 +499,11 @@ class Network:
                 mask = np.flatnonzero((frm == a) & (to == b))
                 best = mask[np.argmin(w[mask])]
                 seg, rev = divmod(int(ref[best]), 2)
-                pts = self._segment_coords(seg)
+                pts = self.segment_coords(seg)
                 if rev:
                     pts = pts[::-1]
                 extend([(float(p[0]), float(p[1])) for p in pts])
         return coords
-
-
-def _csr(frm, to, w, n) -> sp.csr_matrix:
-    """CSR matrix keeping the smallest weight of parallel edges (scipy would sum them)."""
-    order = np.lexsort((w, to, frm))
-    frm, to, w = frm[order], to[order], w[order]
-    keep = np.r_[True, (frm[1:] != frm[:-1]) | (to[1:] != to[:-1])]
-    keep &= frm != to  # self-loops never shorten a path
-    m = sp.csr_matrix((w[keep], (frm[keep], to[keep])), shape=(n, n))
-    m.sort_indices()
-    return m
 
 
 __all__ = ["Network", "OneToAll", "Route", "SnapResult", "Snapped", "TravelMatrix"]

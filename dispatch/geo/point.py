@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,15 +17,16 @@ class GeoPoint:
     lon: float
 
     def __post_init__(self) -> None:
-        lat, lon = self.lat, self.lon
+        lat: object = self.lat  # checked below: callers may pass anything
+        lon: object = self.lon
         if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float))):
-            msg = f"Coordinates must be numbers, got {lat!r}, {lon!r}."
-            raise InvalidInput(msg)
+            msg = N_("Coordinates must be numbers, got {lat!r}, {lon!r}.")
+            raise InvalidInput(msg, lat=lat, lon=lon)
         if not (math.isfinite(lat) and math.isfinite(lon)) or not (-90 <= lat <= 90) or not (
             -180 <= lon <= 180
         ):
-            msg = f"Invalid coordinates {lat}, {lon}: latitude must be in [-90, 90] and longitude in [-180, 180]."
-            raise InvalidInput(msg)
+            msg = N_("Invalid coordinates {lat}, {lon}: latitude must be in [-90, 90] and longitude in [-180, 180].")
+            raise InvalidInput(msg, lat=lat, lon=lon)
         object.__setattr__(self, "lat", float(lat))
         object.__setattr__(self, "lon", float(lon))
 
@@ -33,13 +35,13 @@ class GeoPoint:
         """Parse ``"LAT,LON"`` (as given to ``--latlon``)."""
         parts = [p.strip() for p in str(text).replace(";", ",").split(",")]
         if len(parts) != 2:
-            msg = f"Expected LAT,LON (for example 45.7460,-73.6010), got {text!r}."
-            raise InvalidInput(msg)
+            msg = N_("Expected LAT,LON (for example 45.7460,-73.6010), got {text!r}.")
+            raise InvalidInput(msg, text=text)
         try:
             lat, lon = float(parts[0]), float(parts[1])
         except ValueError as err:
-            msg = f"Expected LAT,LON as decimal degrees (for example 45.7460,-73.6010), got {text!r}."
-            raise InvalidInput(msg) from err
+            msg = N_("Expected LAT,LON as decimal degrees (for example 45.7460,-73.6010), got {text!r}.")
+            raise InvalidInput(msg, text=text) from err
         return cls(lat, lon)
 
     def to_dict(self) -> dict[str, float]:

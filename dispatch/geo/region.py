@@ -9,10 +9,14 @@ named street geometry, checks the shop, and writes a bundle under
 - ``arrays.npz``: nodes, road segments with geometry, streets, address points (plain
   numpy arrays, no pickle), which load in milliseconds.
 
-``load_region`` reads a bundle back; when the source file has changed (size or time, then
-confirmed by content hash) it is rebuilt with the same parameters. The bundle is written to
-a temporary folder and renamed into place, so an interrupted build never leaves half a
-region.
+``load_region`` reads a bundle back as a :class:`~dispatch.geo.built_region.Region`; when
+the source file has changed (size or time, then confirmed by content hash) it is rebuilt with
+the same parameters. The bundle is written to a temporary folder and renamed into place, so
+an interrupted build never leaves half a region.
+
+A shop given as an address is geocoded on the region's own address points
+(:func:`dispatch.geo.geocode.geocode`, offline); the geocoder reads a built
+:class:`~dispatch.geo.built_region.Region` and never this module, so there is no import circle.
 """
 
 from __future__ import annotations
@@ -24,15 +28,20 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pyproj import Geod
 
 from dispatch.errors import InvalidInput, OSMFileError, RegionNotFound, ShopPlacementError
+from dispatch.geo._osm import read_osm
+from dispatch.geo._overpass import download_area
+from dispatch.geo.built_region import Region
+from dispatch.geo.geocode import geocode
+from dispatch.geo.geodesy import decimal_text
 from dispatch.geo.point import GeoPoint
+from dispatch.i18n import N_, _
 from dispatch.settings import Settings, load_settings
 
 #: Bumped whenever the bundle layout or the build rules change (forces a rebuild).
@@ -46,11 +55,11 @@ _NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 def _check_name(name: str) -> str:
     clean = (name or "").strip()
     if not clean or len(clean) > 64 or not set(clean.lower()) <= _NAME_OK:
-        msg = (
-            f"Invalid region name {name!r}: use 1-64 letters, digits, '-' or '_' "
+        msg = N_(
+            "Invalid region name {name!r}: use 1-64 letters, digits, '-' or '_' "
             "(for example 'mascouche')."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, name=name)
     return clean
 
 
@@ -62,201 +71,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
-class StreetTable:
-    """Named street polylines of the region (for geocoding and interpolation)."""
-
-    names: list[str]
-    way_name: np.ndarray
-    offsets: np.ndarray
-    coords: np.ndarray  # (N, 2) lat, lon
-
-    def __len__(self) -> int:
-        return len(self.way_name)
-
-    def polyline(self, i: int) -> np.ndarray:
-        """Coordinates (lat, lon rows) of polyline ``i``."""
-        return self.coords[self.offsets[i] : self.offsets[i + 1]]
-
-    def polylines(self, name: str) -> list[np.ndarray]:
-        """Every polyline carrying exactly this name."""
-        try:
-            idx = self.names.index(name)
-        except ValueError:
-            return []
-        return [self.polyline(int(i)) for i in np.flatnonzero(self.way_name == idx)]
-
-
-class Region:
-    """A built region: road network, addresses, streets, shop and zones."""
-
-    def __init__(self, path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray], *,
-                 settings: Settings) -> None:
-        self.path = path
-        self.meta = meta
-        self._a = arrays
-        self.settings = settings
-        self.name: str = meta["name"]
-        self.shop = GeoPoint(meta["shop"]["lat"], meta["shop"]["lon"])
-        self.core_km: float = float(meta["core_km"])
-        self.extended_km: float = float(meta["extended_km"])
-        self.bbox: tuple[float, float, float, float] = tuple(meta["bbox"])  # type: ignore[assignment]
-        self.highway_names: list[str] = list(meta["highway_names"])
-        self.street_names: list[str] = list(meta["street_names"])
-
-    def __repr__(self) -> str:
-        return f"Region({self.name!r}, nodes={self.meta['nodes']}, addresses={self.meta['addresses']})"
-
-    # --- parts -------------------------------------------------------------------------------
-    @cached_property
-    def network(self):
-        """The road :class:`~dispatch.geo.network.Network` (built on first use)."""
-        from dispatch.geo.network import Network
-
-        a = self._a
-        net = self.settings.network
-        return Network(
-            node_lat=a["node_lat"],
-            node_lon=a["node_lon"],
-            seg_u=a["seg_u"],
-            seg_v=a["seg_v"],
-            seg_length=a["seg_length"],
-            seg_speed=a["seg_speed"],
-            seg_oneway=a["seg_oneway"],
-            seg_offsets=a["seg_offsets"],
-            seg_coords=a["seg_coords"],
-            seg_name=a["seg_name"],
-            names=self.street_names,
-            traffic_factor=net.traffic_factor,
-            snap_max_m=net.snap_max_m,
-            workers=net.matrix_workers,
-        )
-
-    @cached_property
-    def addresses(self):
-        """Address points as a DataFrame (housenumber, street, city, postcode, unit, lat, lon)."""
-        import pandas as pd
-
-        a = self._a
-        return pd.DataFrame(
-            {
-                "housenumber": a["addr_housenumber"].astype(str),
-                "street": a["addr_street"].astype(str),
-                "city": a["addr_city"].astype(str),
-                "postcode": a["addr_postcode"].astype(str),
-                "unit": a["addr_unit"].astype(str),
-                "lat": a["addr_lat"],
-                "lon": a["addr_lon"],
-            }
-        )
-
-    @cached_property
-    def streets(self) -> StreetTable:
-        """Named street polylines."""
-        a = self._a
-        return StreetTable(
-            names=self.street_names,
-            way_name=a["street_way_name"],
-            offsets=a["street_offsets"],
-            coords=a["street_coords"],
-        )
-
-    def drive_from_shop(self):
-        """Drive times and distances from the shop to everywhere (cached)."""
-        if "_shop_drive" not in self.__dict__:
-            self.__dict__["_shop_drive"] = self.network.drive_from(self.shop)
-        return self.__dict__["_shop_drive"]
-
-    def road_lines(self, *, simplify_m: float = 5.0, min_class: str | None = None):
-        """Road geometry for drawing a basemap: list of (coords (k,2) lat/lon, highway, name).
-
-        Parameters
-        ----------
-        simplify_m
-            Douglas-Peucker tolerance in metres (0 keeps every vertex).
-        min_class
-            Unused placeholder for filtering by road class (all roads are returned).
-        """
-        import shapely
-
-        net = self.network
-        lines = net._lines
-        if simplify_m > 0:
-            lines = shapely.simplify(lines, simplify_m)
-        out = []
-        hw = self._a["seg_highway"]
-        for i, line in enumerate(lines):
-            xy = shapely.get_coordinates(line)
-            lat, lon = net.unproject(xy[:, 0], xy[:, 1])
-            nm = int(net.seg_name[i])
-            out.append(
-                (np.column_stack([lat, lon]), self.highway_names[int(hw[i])],
-                 self.street_names[nm] if nm >= 0 else "")
-            )
-        return out
-
-    def to_networkx(self):
-        """The road network as an osmnx-compatible ``networkx.MultiDiGraph``.
-
-        Nodes carry ``x`` (lon), ``y`` (lat) and ``street_count``; edges carry ``osmid``,
-        ``highway``, ``name``, ``oneway``, ``reversed``, ``length`` (m), ``speed_kph``,
-        ``travel_time`` (s) and a shapely ``geometry``. The graph's ``crs`` is EPSG:4326.
-        """
-        import networkx as nx
-        from shapely.geometry import LineString
-
-        a = self._a
-        net = self.network
-        g = nx.MultiDiGraph(crs="epsg:4326", name=self.name)
-        node_ids = a["node_ids"]
-        degree = np.bincount(np.concatenate([a["seg_u"], a["seg_v"]]), minlength=len(node_ids))
-        for i, nid in enumerate(node_ids.tolist()):
-            g.add_node(nid, x=float(a["node_lon"][i]), y=float(a["node_lat"][i]),
-                       street_count=int(degree[i]))
-        for s in range(len(a["seg_u"])):
-            coords = net._segment_coords(s)
-            u, v = int(node_ids[a["seg_u"][s]]), int(node_ids[a["seg_v"][s]])
-            nm = int(a["seg_name"][s])
-            attrs = {
-                "osmid": int(a["seg_osmid"][s]),
-                "highway": self.highway_names[int(a["seg_highway"][s])],
-                "oneway": bool(a["seg_oneway"][s]),
-                "length": float(a["seg_length"][s]),
-                "speed_kph": float(a["seg_speed"][s]),
-                "travel_time": float(net.seg_time[s]),
-            }
-            if nm >= 0:
-                attrs["name"] = self.street_names[nm]
-            geom = LineString([(c[1], c[0]) for c in coords])
-            g.add_edge(u, v, reversed=False, geometry=geom, **attrs)
-            if not a["seg_oneway"][s]:
-                g.add_edge(v, u, reversed=True, geometry=geom.reverse(), **attrs)
-        return g
-
-    def summary(self) -> dict[str, Any]:
-        """The contract's JSON for a region."""
-        m = self.meta
-        out = {
-            "name": self.name,
-            "nodes": m["nodes"],
-            "edges": m["edges"],
-            "addresses": m["addresses"],
-            "streets": m["streets"],
-            "shop": self.shop.to_dict(),
-            "core_km": self.core_km,
-            "extended_km": self.extended_km,
-            "bbox": list(self.bbox),
-            "source": m["source"],
-            "source_sha256": m["source_sha256"],
-            "built_at": m["built_at"],
-            "warnings": m.get("warnings", []),
-        }
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.summary()
-
-
 # --- building ---------------------------------------------------------------------------------
 def _bundle_dir(settings: Settings, name: str) -> Path:
     return settings.regions_dir / name
@@ -264,7 +78,8 @@ def _bundle_dir(settings: Settings, name: str) -> Path:
 
 def _read_meta(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        meta: dict[str, Any] = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        return meta
     except (OSError, ValueError):
         return None
 
@@ -278,8 +93,6 @@ def _params_key(settings: Settings) -> str:
 
 
 def _geodesic_m(a: GeoPoint, b: GeoPoint) -> float:
-    from pyproj import Geod
-
     _, _, d = Geod(ellps="WGS84").inv(a.lon, a.lat, b.lon, b.lat)
     return float(d)
 
@@ -326,30 +139,28 @@ def build_region(
     core = float(core_km if core_km is not None else settings.service_area.core_km)
     ext = float(extended_km if extended_km is not None else settings.service_area.extended_km)
     if not (0 < core <= ext <= 500):
-        msg = f"Zone radii must satisfy 0 < core ({core}) <= extended ({ext}) <= 500 km."
-        raise InvalidInput(msg)
+        msg = N_("Zone radii must satisfy 0 < core ({core}) <= extended ({extended}) <= 500 km.")
+        raise InvalidInput(msg, core=core, extended=ext)
     if (shop is None) == (shop_address is None):
-        msg = "Give the shop either as coordinates (--shop-latlon LAT,LON) or as an address (--shop)."
+        msg = N_("Give the shop either as coordinates (--shop-latlon LAT,LON) or as an address (--shop).")
         raise InvalidInput(msg)
 
     started = time.perf_counter()
     if str(source) == "download":
         if shop is None:
-            msg = "Downloading needs the shop as coordinates (--shop-latlon) to know which area to fetch."
+            msg = N_("Downloading needs the shop as coordinates (--shop-latlon) to know which area to fetch.")
             raise InvalidInput(msg)
-        from dispatch.geo._overpass import download_area
-
         radius_km = ext + settings.network.download_margin_km
         path = download_area(shop, radius_km=radius_km, settings=settings, progress=say)
         source_label = "download"
     else:
         path = Path(source).expanduser()
         if not path.exists():
-            msg = f"OSM file {path} not found: check the path (for example ../shared/data/osm/mascouche_qc.osm)."
-            raise OSMFileError(msg)
+            msg = N_("OSM file {path} not found: check the path (for example ../shared/data/osm/mascouche_qc.osm).")
+            raise OSMFileError(msg, path=str(path))
         if path.is_dir():
-            msg = f"{path} is a folder: give an OSM file (.osm, .osm.bz2 or .osm.pbf)."
-            raise OSMFileError(msg)
+            msg = N_("{path} is a folder: give an OSM file (.osm, .osm.bz2 or .osm.pbf).")
+            raise OSMFileError(msg, path=str(path))
         path = path.resolve()
         source_label = str(path)
 
@@ -369,16 +180,14 @@ def build_region(
         and abs(meta["shop"]["lat"] - shop.lat) < 1e-9
         and abs(meta["shop"]["lon"] - shop.lon) < 1e-9
     ):
-        say("Région déjà construite (cache)", 1.0)
+        say(_("Region already built (cache)"), 1.0)
         region = load_region(name, settings=settings, check_source=False)
         region.meta["seconds"] = round(time.perf_counter() - started, 3)
         region.meta["cached"] = True
         return region
 
-    from dispatch.geo._osm import read_osm
-
     data = read_osm(path, speeds_kph=settings.network.speeds_kph, progress=say)
-    say("Vérification de l'atelier", 0.7)
+    say(_("Checking the shop"), 0.7)
     arrays = {
         "node_ids": data.node_ids,
         "node_lat": data.node_lat,
@@ -437,27 +246,22 @@ def build_region(
     region.shop = shop
     meta["warnings"] = _coverage_warnings(region, shop, ext)
 
-    say("Écriture de la région", 0.9)
+    say(_("Writing the region"), 0.9)
     _write_bundle(target, meta, arrays)
     meta["seconds"] = round(time.perf_counter() - started, 3)
     meta["cached"] = False
-    say("Région prête", 1.0)
+    say(_("Region ready"), 1.0)
     return region
 
 
 def _locate_shop(region: Region, address: str, settings: Settings) -> GeoPoint:
-    try:
-        from dispatch.geo.geocode import geocode
-    except ImportError as err:  # pragma: no cover - geocoder ships with the product
-        msg = "Geocoding is not available: give the shop with --shop-latlon LAT,LON."
-        raise InvalidInput(msg) from err
     result = geocode(region, address, settings=settings.with_section("geocoding", service="offline"))
-    if result.precision == "none" or result.lat is None:
-        msg = (
-            f"The shop address {address!r} was not found among the region's addresses; "
+    if result.precision == "none" or result.lat is None or result.lon is None:
+        msg = N_(
+            "The shop address {address!r} was not found among the region's addresses; "
             "check the spelling or give --shop-latlon LAT,LON."
         )
-        raise ShopPlacementError(msg)
+        raise ShopPlacementError(msg, address=address)
     return GeoPoint(result.lat, result.lon)
 
 
@@ -465,20 +269,24 @@ def _check_shop(region: Region, shop: GeoPoint, path: Path, settings: Settings) 
     south, west, north, east = region.bbox
     margin = 0.01  # about 1 km
     if not (south - margin <= shop.lat <= north + margin and west - margin <= shop.lon <= east + margin):
-        msg = (
-            f"The shop ({shop.lat:.5f}, {shop.lon:.5f}) lies outside the data of {path.name} "
-            f"(lat {south:.4f} to {north:.4f}, lon {west:.4f} to {east:.4f}). Check the order "
+        msg = N_(
+            "The shop ({lat:.5f}, {lon:.5f}) lies outside the data of {file} "
+            "(lat {south:.4f} to {north:.4f}, lon {west:.4f} to {east:.4f}). Check the order "
             "LAT,LON of --shop-latlon, or use an extract that covers the shop."
         )
-        raise ShopPlacementError(msg)
+        raise ShopPlacementError(
+            msg, lat=shop.lat, lon=shop.lon, file=path.name, south=south, north=north, west=west, east=east
+        )
     snap = region.network.snap_point(shop)
     limit = settings.network.shop_max_snap_m
     if snap.distance_m > limit:
-        msg = (
-            f"The shop ({shop.lat:.5f}, {shop.lon:.5f}) is {snap.distance_m / 1000:.1f} km from "
-            f"the nearest drivable road (limit {limit / 1000:.1f} km): check its coordinates."
+        msg = N_(
+            "The shop ({lat:.5f}, {lon:.5f}) is {distance_km:.1f} km from "
+            "the nearest drivable road (limit {limit_km:.1f} km): check its coordinates."
         )
-        raise ShopPlacementError(msg)
+        raise ShopPlacementError(
+            msg, lat=shop.lat, lon=shop.lon, distance_km=snap.distance_m / 1000, limit_km=limit / 1000
+        )
 
 
 def _coverage_warnings(region: Region, shop: GeoPoint, ext_km: float) -> list[str]:
@@ -488,8 +296,10 @@ def _coverage_warnings(region: Region, shop: GeoPoint, ext_km: float) -> list[st
     nearest = min(_geodesic_m(shop, e) for e in edges) / 1000
     if nearest + 0.05 < ext_km:
         return [
-            f"The data covers only about {nearest:.1f} km around the shop in some directions "
-            f"(extended zone: {ext_km:g} km); addresses beyond it cannot be routed."
+            _(
+                "The data covers only about {km} km around the shop in some directions "
+                "(extended zone: {extended_km} km); addresses beyond it cannot be routed."
+            ).format(km=decimal_text(nearest), extended_km=decimal_text(ext_km, "g"))
         ]
     return []
 
@@ -498,7 +308,7 @@ def _write_bundle(target: Path, meta: dict[str, Any], arrays: dict[str, np.ndarr
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        np.savez(tmp / "arrays.npz", **arrays)
+        np.savez(tmp / "arrays.npz", allow_pickle=True, **arrays)
         public = {k: v for k, v in meta.items() if k not in {"seconds", "cached"}}
         (tmp / "meta.json").write_text(json.dumps(public, ensure_ascii=False, indent=1), encoding="utf-8")
         old = None
@@ -550,12 +360,18 @@ def load_region(
     meta = _read_meta(target)
     if meta is None or not (target / "arrays.npz").is_file():
         known = [r["name"] for r in list_regions(settings=settings)]
-        hint = f" Built regions: {', '.join(known)}." if known else ""
-        msg = (
-            f"Region {name!r} has not been built in {settings.regions_dir}. Build it with "
-            f"'opms-dispatch region build FILE.osm --name {name} --shop-latlon LAT,LON'.{hint}"
+        if known:
+            msg = N_(
+                "Region {name!r} has not been built in {folder}. Build it with "
+                "'opms-dispatch region build FILE.osm --name {name} --shop-latlon LAT,LON'. "
+                "Built regions: {known}."
+            )
+            raise RegionNotFound(msg, name=name, folder=str(settings.regions_dir), known=", ".join(known))
+        msg = N_(
+            "Region {name!r} has not been built in {folder}. Build it with "
+            "'opms-dispatch region build FILE.osm --name {name} --shop-latlon LAT,LON'."
         )
-        raise RegionNotFound(msg)
+        raise RegionNotFound(msg, name=name, folder=str(settings.regions_dir))
     if meta.get("format") != FORMAT_VERSION or meta.get("params") != _params_key(settings):
         if check_source and _source_available(meta):
             return _rebuild(meta, settings, progress)
@@ -593,4 +409,4 @@ def _rebuild(meta: dict[str, Any], settings: Settings, progress: Progress | None
     )
 
 
-__all__ = ["FORMAT_VERSION", "Region", "StreetTable", "build_region", "list_regions", "load_region"]
+__all__ = ["FORMAT_VERSION", "build_region", "list_regions", "load_region"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -42,20 +43,16 @@ def check_upload(name: str, size: int, *, settings: Settings) -> str:
     lower = (name or "").strip().lower()
     suffix = next((s for s in OSM_SUFFIXES if lower.endswith(s) and len(lower) > len(s)), None)
     if suffix is None:
-        msg = (
-            "Type de fichier refusé : choisissez un extrait OpenStreetMap "
-            f"({', '.join(sorted(OSM_SUFFIXES))})."
-        )
-        raise InvalidInput(msg)
+        msg = N_("File type refused: choose an OpenStreetMap extract ({suffixes}).")
+        raise InvalidInput(msg, suffixes=", ".join(sorted(OSM_SUFFIXES)))
     if size <= 0:
-        msg = "Le fichier est vide : choisissez un extrait OpenStreetMap qui contient des données."
+        msg = N_("The file is empty: choose an OpenStreetMap extract that holds data.")
         raise InvalidInput(msg)
     limit_mb = settings.security.upload_max_mb
     if size > limit_mb * 1024 * 1024:
-        msg = (
-            f"Fichier trop volumineux ({size / 1024 / 1024:.0f} Mo) : la limite est de "
-            f"{limit_mb} Mo. Prenez un extrait plus petit de votre territoire ou augmentez "
-            "security.upload_max_mb dans la configuration."
+        msg = N_(
+            "File too large ({size_mb:.0f} MB): the limit is {limit_mb} MB. Take a smaller "
+            "extract of your territory or raise security.upload_max_mb in the configuration."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, size_mb=size / 1024 / 1024, limit_mb=limit_mb)
     return suffix

@@ -11,15 +11,11 @@ import pytest
 from pyproj import Geod
 
 from dispatch.errors import AddressNotFound, InvalidInput
+from dispatch.geo.geodesy import geodesic_ring
 from dispatch.geo.point import GeoPoint
-from dispatch.geo.service_area import (
-    check_address,
-    check_point,
-    check_points,
-    classify,
-    geodesic_ring,
-    service_area_geojson,
-)
+from dispatch.geo.service_area import check_address, check_point, check_points
+from dispatch.geo.service_area_geojson import service_area_geojson
+from dispatch.geo.service_zones import classify
 
 GEOD = Geod(ellps="WGS84")
 AZIMUTHS = [0, 45, 90, 135, 180, 225, 270, 315]

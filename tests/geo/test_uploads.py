@@ -12,7 +12,7 @@ from dispatch.geo.uploads import OSM_SUFFIXES, check_upload
 from dispatch.settings import Settings
 
 MB = 1024 * 1024
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -30,8 +30,9 @@ def test_osm_extracts_are_accepted_with_their_safe_suffix(name, suffix, settings
 )
 def test_other_extensions_are_refused_in_french(name, settings):
     """A file that is not named as an OSM extract is refused with the list of accepted types."""
-    with pytest.raises(InvalidInput, match="Type de fichier refusé") as info:
+    with pytest.raises(InvalidInput) as info:
         check_upload(name, 10, settings=settings)
+    assert "Type de fichier refusé" in info.value.localized("fr_CA")
     assert ".osm.pbf" in str(info.value)
 
 
@@ -39,21 +40,24 @@ def test_file_over_the_limit_is_refused_with_the_limit(settings):
     """A file one byte over security.upload_max_mb is refused, and the message gives the limit."""
     limit = settings.security.upload_max_mb
     assert check_upload("a.osm", limit * MB, settings=settings) == ".osm"
-    with pytest.raises(InvalidInput, match=f"la limite est de {limit} Mo"):
+    with pytest.raises(InvalidInput) as info:
         check_upload("a.osm", limit * MB + 1, settings=settings)
+    assert f"la limite est de {limit} Mo" in info.value.localized("fr_CA")
 
 
 def test_limit_follows_the_setting(settings):
     """Lowering security.upload_max_mb lowers the accepted size."""
     small = settings.with_section("security", upload_max_mb=1)
-    with pytest.raises(InvalidInput, match="trop volumineux"):
+    with pytest.raises(InvalidInput) as info:
         check_upload("a.osm.pbf", 2 * MB, settings=small)
+    assert "trop volumineux" in info.value.localized("fr_CA")
 
 
 def test_empty_file_is_refused(settings):
     """A zero-byte upload is refused before the OSM reader sees it."""
-    with pytest.raises(InvalidInput, match="vide"):
+    with pytest.raises(InvalidInput) as info:
         check_upload("a.osm", 0, settings=settings)
+    assert "vide" in info.value.localized("fr_CA")
 
 
 @pytest.mark.parametrize(
@@ -73,11 +77,14 @@ def test_default_limit_matches_streamlit_max_upload_size():
 
 
 def test_dashboard_upload_goes_through_check_upload():
-    """The home page checks the upload before writing it and never uses the browser's name."""
+    """The home page hands the upload to the region set-up, which checks it before writing it
+    and never uses the browser's name."""
     page = (ROOT / "views" / "welcome.py").read_text(encoding="utf-8")
-    assert "check_upload(upload.name, upload.size, settings=s)" in page
+    assert "region_setup.build_region_from_upload(" in page
     assert "suffixes" not in page
-    assert page.index("check_upload(") < page.index("fh.write(")
+    setup = (ROOT / "dispatch" / "office" / "region_setup.py").read_text(encoding="utf-8")
+    assert "check_upload(filename, len(data), settings=settings)" in setup
+    assert setup.index("check_upload(") < setup.index("fh.write(")
 
 
 @pytest.mark.parametrize(

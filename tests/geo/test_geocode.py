@@ -13,15 +13,10 @@ import numpy as np
 import pytest
 
 from dispatch.errors import AddressNotFound, InvalidInput
-from dispatch.geo.addresses import street_key
-from dispatch.geo.geocode import (
-    AddressIndex,
-    GeocodeResult,
-    address_index,
-    geocode,
-    geocode_many,
-    require,
-)
+from dispatch.geo.address_index import AddressIndex, address_index
+from dispatch.geo.geocode import geocode, geocode_many, require
+from dispatch.geo.geocode_result import GeocodeResult
+from dispatch.geo.street_names import street_key
 from tests.conftest import MASCOUCHE_OSM
 from tests.servers.nominatim import NominatimStandIn
 
@@ -153,7 +148,7 @@ def leave_one_out(mascouche):
         if once[(k, n)] != 1 or not _between_same_parity_neighbours(train, n):
             continue
         text = rng.choice(written_forms(n, a["street"][i]))
-        with index._holding_out(k, n):
+        with index.holding_out(k, n):
             res = index.geocode(text)
         tally.add(text, res, k, (lat[i], lon[i]), _straight_interpolation(train, n))
     return tally.result()
@@ -193,7 +188,7 @@ def test_holding_out_a_point_equals_rebuilding_the_index_without_it(mascouche):
     for i in picked:
         text = f"{nums[i]} {a['street'][i]}"
         rebuilt = AddressIndex(a.drop(index=i), mascouche.streets, region_name="Mascouche").geocode(text)
-        with full._holding_out(keys[i], int(nums[i])):
+        with full.holding_out(keys[i], int(nums[i])):
             shortcut = full.geocode(text)
         assert shortcut.precision == rebuilt.precision != "exact"
         assert _geod_m(shortcut.lat, shortcut.lon, rebuilt.lat, rebuilt.lon) < 0.01
@@ -231,17 +226,6 @@ def test_left_out_numbers_reach_all_the_issue_targets(leave_one_out):
     assert p["within_100m"] >= 0.95
     assert p["median_m"] < 20.0
     assert leave_one_out["wrong"] == [] and leave_one_out["none"] == 0
-
-
-def test_geometric_median_of_three_estimates():
-    """The consensus point: a vertex when two estimates agree or an angle is >= 120 degrees,
-    else the interior point where the three directions meet at 120 degrees."""
-    from dispatch.geo.geocode import _geometric_median
-
-    assert _geometric_median([(0.0, 0.0), (0.0, 0.0), (300.0, 40.0)]) == (0.0, 0.0)
-    assert _geometric_median([(0.0, 0.0), (100.0, 0.0), (-100.0, 10.0)]) == (0.0, 0.0)
-    x, y = _geometric_median([(0.0, 0.0), (100.0, 0.0), (50.0, 50.0 * 3**0.5)])
-    assert abs(x - 50.0) < 0.01 and abs(y - 50.0 / 3**0.5) < 0.01
 
 
 def test_held_out_folds_are_placed_better_than_straight_interpolation(holdout):
@@ -298,7 +282,7 @@ def test_written_forms_of_one_address_give_one_position(mascouche, region_settin
 def test_missing_number_between_neighbours_is_interpolated_on_its_side(mascouche, region_settings):
     """3001 chemin Saint-Henri (not in the data) is interpolated between 2997-ish neighbours."""
     idx = address_index(mascouche)
-    st = idx._streets[street_key("Chemin Saint-Henri").compact]
+    st = idx.street(street_key("Chemin Saint-Henri").compact)
     known = set(st.num.tolist())
     n = next(m for m in range(int(st.num.min()) + 1, int(st.num.max())) if m not in known and m % 2 == 1
              and any(k < m and k % 2 == 1 for k in known) and any(k > m and k % 2 == 1 for k in known))

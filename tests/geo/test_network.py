@@ -27,7 +27,7 @@ def test_snap_lands_on_the_edge_not_the_nearest_node(mascouche):
     """A point beside the middle of a long segment snaps onto the segment, metres away."""
     net = mascouche.network
     seg = int(np.argmax(net.seg_length))
-    coords = net._segment_coords(seg)
+    coords = net.segment_coords(seg)
     mid = coords[len(coords) // 2]
     p = GeoPoint(float(mid[0]) + 0.0001, float(mid[1]))  # about 11 m north
     s = net.snap([p.lat], [p.lon])
