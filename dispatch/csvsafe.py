@@ -11,15 +11,21 @@ Plain numbers (``-73.6``, ``+12``, ``1e-3``) are left alone so coordinates stay 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TypeVar, overload
 
 #: First characters that make a spreadsheet read a cell as a formula (or a DDE payload).
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
 
+_T = TypeVar("_T")
 
-def neutralise(value: Any) -> Any:
+
+@overload
+def neutralise(value: str) -> str: ...
+@overload
+def neutralise(value: _T) -> _T: ...
+def neutralise(value: object) -> object:
     """``value`` safe to write to a CSV cell: formulas prefixed with ``'``, the rest unchanged.
 
     Non-text values (numbers, None, dates) are returned as they are.
@@ -39,14 +45,9 @@ def neutralise(value: Any) -> Any:
     return "'" + value
 
 
-def neutralise_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def neutralise_row(row: Mapping[str, _T]) -> dict[str, _T | str]:
     """A copy of a CSV row (dict) with every cell passed through :func:`neutralise`."""
     return {k: neutralise(v) for k, v in row.items()}
 
 
-def neutralise_rows(rows: Iterable[Mapping[str, Any]]) -> Iterable[dict[str, Any]]:
-    """:func:`neutralise_row` over rows (lazy)."""
-    return (neutralise_row(r) for r in rows)
-
-
-__all__ = ["DANGEROUS", "neutralise", "neutralise_row", "neutralise_rows"]
+__all__ = ["DANGEROUS", "neutralise", "neutralise_row"]

@@ -1,4 +1,5 @@
-"""Invoices and credit notes rendered in French: HTML (escaped) and PDF (fpdf2, DejaVu Sans).
+"""Invoices and credit notes rendered in the active language (French by default): HTML (escaped)
+and PDF (fpdf2, DejaVu Sans).
 
 Both documents show the company and its GST/QST registration numbers, the customer, the
 visit, the lines (with the travel explanation: origin, road km, rate), the subtotal, GST and
@@ -14,20 +15,30 @@ the narrow no-break space of amounts print as they are.
 from __future__ import annotations
 
 import html
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from babel.dates import format_date
+from fpdf import FPDF
+
 from dispatch.billing.fees import format_money
+from dispatch.billing.invoices import Invoice, get_invoice
+from dispatch.i18n import N_, _, active_language
 
 if TYPE_CHECKING:
-    from dispatch.billing.invoices import Invoice
-    from dispatch.records.storage import Database
+    from collections.abc import Callable
+
+    from dispatch.billing.invoices import Payment
+    from dispatch.records import Database
     from dispatch.settings import Settings
 
 FONTS = Path(__file__).resolve().parents[1] / "fonts"
 REGULAR = FONTS / "DejaVuSans.ttf"
 BOLD = FONTS / "DejaVuSans-Bold.ttf"
+#: The accepted payment methods, as printed on an invoice.
+_METHODS = N_("Payment methods: cash, cheque, bank transfer, Interac e-Transfer, PayPal, Square.")
 
 
 def _rate(rate: Decimal) -> str:
@@ -35,14 +46,12 @@ def _rate(rate: Decimal) -> str:
     return f"{pct:f}".replace(".", ",") + " %"
 
 
-def _date(d) -> str:
-    from babel.dates import format_date
-
-    return format_date(d, format="long", locale="fr_CA")
+def _date(d: date) -> str:
+    return format_date(d, format="long", locale=active_language())
 
 
 def _title(inv: Invoice) -> str:
-    return "Note de crédit" if inv.kind == "credit_note" else "Facture"
+    return _("Credit note") if inv.kind == "credit_note" else _("Invoice")
 
 
 def _company_lines(settings: Settings) -> list[str]:
@@ -53,26 +62,35 @@ def _company_lines(settings: Settings) -> list[str]:
 def _tax_lines(inv: Invoice, settings: Settings) -> list[tuple[str, Decimal]]:
     b = settings.billing
     return [
-        (f"TPS ({_rate(b.gst_rate)}) — no {inv.gst_number}", inv.gst),
-        (f"TVQ ({_rate(b.qst_rate)}) — no {inv.qst_number}", inv.qst),
+        (_("GST ({rate}) — no. {number}").format(rate=_rate(b.gst_rate), number=inv.gst_number), inv.gst),
+        (_("QST ({rate}) — no. {number}").format(rate=_rate(b.qst_rate), number=inv.qst_number), inv.qst),
     ]
 
 
 def _interac_text(inv: Invoice, settings: Settings) -> str:
-    return (
-        f"Virement Interac à {settings.billing.interac_email} ; inscrivez la référence "
-        f"{inv.interac_ref} dans le message du virement."
+    return _(
+        "Interac e-Transfer to {email}; write the reference {reference} in the message of the "
+        "transfer."
+    ).format(email=settings.billing.interac_email, reference=inv.interac_ref)
+
+
+def _payment_text(p: Payment, esc: Callable[[str], str] = str) -> str:
+    ref = f" ({esc(p.reference)})" if p.reference else ""
+    return _("{date} — {method}{reference}: {amount}").format(
+        date=esc(_date(p.received_at)), method=esc(p.method_label), reference=ref,
+        amount=esc(format_money(p.amount)),
     )
 
 
 def _refund_html(inv: Invoice) -> str:
     if inv.balance >= 0:
         return ""
-    return f"<p>Montant à rembourser au client : <strong>{html.escape(format_money(-inv.balance))}</strong></p>"
+    label = html.escape(_("Amount to refund to the customer:"))
+    return f"<p>{label} <strong>{html.escape(format_money(-inv.balance))}</strong></p>"
 
 
 def invoice_html(inv: Invoice, *, settings: Settings) -> str:
-    """The invoice (or credit note) as a standalone French HTML page, every text escaped."""
+    """The invoice (or credit note) as a standalone HTML page (active language), every text escaped."""
     e = html.escape
     rows = []
     for ln in inv.lines:
@@ -80,42 +98,47 @@ def invoice_html(inv: Invoice, *, settings: Settings) -> str:
         rows.append(
             f'<tr><td>{e(ln.label)}{detail}</td><td class="amt">{e(format_money(ln.amount))}</td></tr>'
         )
-    totals = [("Sous-total", inv.subtotal), *_tax_lines(inv, settings)]
+    totals = [(_("Subtotal"), inv.subtotal), *_tax_lines(inv, settings)]
     total_rows = "".join(
         f'<tr><td class="lbl">{e(label)}</td><td class="amt">{e(format_money(v))}</td></tr>'
         for label, v in totals
     )
+    total_label = e(_("Total"))
     total_rows += (
-        f'<tr class="total"><td class="lbl">Total</td><td class="amt">{e(format_money(inv.total))}</td></tr>'
+        f'<tr class="total"><td class="lbl">{total_label}</td>'
+        f'<td class="amt">{e(format_money(inv.total))}</td></tr>'
     )
     pay = ""
     if inv.kind == "invoice":
-        items = "".join(
-            f"<li>{e(_date(p.received_at))} — {e(p.method_label)}"
-            f"{' (' + e(p.reference) + ')' if p.reference else ''} : {e(format_money(p.amount))}</li>"
-            for p in inv.payments
-        )
-        credits = "".join(f"<li>Note de crédit {e(n)}</li>" for n in inv.credit_notes)
+        items = "".join(f"<li>{_payment_text(p, e)}</li>" for p in inv.payments)
+        credit_note = _("Credit note {number}")
+        credits = "".join(f"<li>{e(credit_note.format(number=n))}</li>" for n in inv.credit_notes)
+        payment_h, status, due = e(_("Payment")), e(_("Status:")), e(_("Balance due:"))
+        methods = e(_(_METHODS))
         pay = (
-            f'<section class="payment"><h2>Paiement</h2>'
-            f'<p class="status">État : <strong>{e(inv.status_label)}</strong></p>'
+            f'<section class="payment"><h2>{payment_h}</h2>'
+            f'<p class="status">{status} <strong>{e(inv.status_label)}</strong></p>'
             f"{'<ul>' + items + credits + '</ul>' if items or credits else ''}"
-            f'<p>Solde dû : <strong>{e(format_money(max(inv.balance, Decimal(0))))}</strong></p>'
+            f"<p>{due} <strong>{e(format_money(max(inv.balance, Decimal(0))))}</strong></p>"
             f"{_refund_html(inv)}"
-            f"<p>Modes de paiement : comptant, chèque, virement bancaire, virement Interac, "
-            f"PayPal, Square.</p><p>{e(_interac_text(inv, settings))}</p></section>"
+            f"<p>{methods}</p><p>{e(_interac_text(inv, settings))}</p></section>"
         )
     else:
-        pay = (
-            f'<section class="payment"><p>Crédit sur la facture {e(inv.credits_number or "")}'
-            f" : {e(inv.reason)}</p></section>"
+        credit = _("Credit on invoice {number}: {reason}").format(
+            number=e(inv.credits_number or ""), reason=e(inv.reason)
         )
+        pay = f'<section class="payment"><p>{credit}</p></section>'
     company = "<br>".join(e(x) for x in _company_lines(settings))
     customer = "<br>".join(
         e(x) for x in (inv.customer_name, inv.customer_address, inv.customer_phone, inv.customer_email) if x
     )
+    lang = active_language().replace("_", "-")
+    taxes = _("GST: {gst} — QST: {qst}").format(gst=e(inv.gst_number), qst=e(inv.qst_number))
+    issued = _("Date: {date}").format(date=e(_date(inv.issued_at)))
+    customer_h, visit_h = e(_("Customer")), e(_("Service call"))
+    description_h, amount_h = e(_("Description")), e(_("Amount"))
     return f"""<!DOCTYPE html>
-<html lang="fr-CA"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <title>{e(_title(inv))} {e(inv.number)}</title>
 <style>
 body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; }}
@@ -129,12 +152,12 @@ tr.total td {{ font-weight: bold; border-top: 2px solid #222; }}
 </style></head>
 <body>
 <header><div class="company"><strong>{company}</strong><br>
-TPS : {e(inv.gst_number)} — TVQ : {e(inv.qst_number)}</div>
+{taxes}</div>
 <div class="doc"><h1>{e(_title(inv))} {e(inv.number)}</h1>
-<p>Date : {e(_date(inv.issued_at))}</p></div></header>
-<section class="customer"><h2>Client</h2><p>{customer}</p></section>
-<section class="visit"><h2>Intervention</h2><p>{e(inv.visit_summary)}</p></section>
-<table class="lines"><thead><tr><td><strong>Description</strong></td><td class="amt"><strong>Montant</strong></td></tr></thead>
+<p>{issued}</p></div></header>
+<section class="customer"><h2>{customer_h}</h2><p>{customer}</p></section>
+<section class="visit"><h2>{visit_h}</h2><p>{e(inv.visit_summary)}</p></section>
+<table class="lines"><thead><tr><td><strong>{description_h}</strong></td><td class="amt"><strong>{amount_h}</strong></td></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 <table class="totals">{total_rows}</table>
 {pay}
@@ -144,8 +167,6 @@ TPS : {e(inv.gst_number)} — TVQ : {e(inv.qst_number)}</div>
 
 def invoice_pdf(inv: Invoice, *, settings: Settings) -> bytes:
     """The invoice (or credit note) as a PDF document (bytes)."""
-    from fpdf import FPDF
-
     pdf = FPDF(format="Letter", unit="mm")
     pdf.set_title(f"{_title(inv)} {inv.number}")
     pdf.set_author(settings.general.company_name)
@@ -164,24 +185,24 @@ def invoice_pdf(inv: Invoice, *, settings: Settings) -> bytes:
     # Company and document
     pdf.set_font("DejaVu", "B", 16)
     pdf.cell(width, 9, f"{_title(inv)} {inv.number}", align="R", new_x="LMARGIN", new_y="NEXT")
-    text(f"Date : {_date(inv.issued_at)}", align="R")
+    text(_("Date: {date}").format(date=_date(inv.issued_at)), align="R")
     for i, line in enumerate(_company_lines(settings)):
         text(line, size=11 if i == 0 else 10, style="B" if i == 0 else "")
-    text(f"TPS : {inv.gst_number} — TVQ : {inv.qst_number}", size=9)
+    text(_("GST: {gst} — QST: {qst}").format(gst=inv.gst_number, qst=inv.qst_number), size=9)
     pdf.ln(4)
-    text("Client", size=11, style="B")
+    text(_("Customer"), size=11, style="B")
     for x in (inv.customer_name, inv.customer_address, inv.customer_phone, inv.customer_email):
         if x:
             text(x)
     pdf.ln(2)
-    text("Intervention", size=11, style="B")
+    text(_("Service call"), size=11, style="B")
     text(inv.visit_summary or "—")
     pdf.ln(3)
 
     # Lines
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(width - amount_w, 7, "Description", border="B")
-    pdf.cell(amount_w, 7, "Montant", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width - amount_w, 7, _("Description"), border="B")
+    pdf.cell(amount_w, 7, _("Amount"), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
     for ln in inv.lines:
         y = pdf.get_y()
         pdf.set_font("DejaVu", "", 10)
@@ -201,43 +222,36 @@ def invoice_pdf(inv: Invoice, *, settings: Settings) -> bytes:
     pdf.ln(2)
 
     # Totals
-    for label, value in [("Sous-total", inv.subtotal), *_tax_lines(inv, settings)]:
+    for label, value in [(_("Subtotal"), inv.subtotal), *_tax_lines(inv, settings)]:
         pdf.set_font("DejaVu", "", 10)
         pdf.cell(width - amount_w, 6, label, align="R")
         pdf.cell(amount_w, 6, format_money(value), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 11)
-    pdf.cell(width - amount_w, 8, "Total", align="R", border="T")
+    pdf.cell(width - amount_w, 8, _("Total"), align="R", border="T")
     pdf.cell(amount_w, 8, format_money(inv.total), align="R", border="T", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     # Payment
     if inv.kind == "invoice":
-        text("Paiement", size=11, style="B")
-        text(f"État : {inv.status_label}")
+        text(_("Payment"), size=11, style="B")
+        text(_("Status:") + " " + inv.status_label)
         for p in inv.payments:
-            ref = f" ({p.reference})" if p.reference else ""
-            text(f"{_date(p.received_at)} — {p.method_label}{ref} : {format_money(p.amount)}")
+            text(_payment_text(p))
         for n in inv.credit_notes:
-            text(f"Note de crédit {n}")
-        text(f"Solde dû : {format_money(max(inv.balance, Decimal(0)))}", style="B")
+            text(_("Credit note {number}").format(number=n))
+        text(_("Balance due:") + " " + format_money(max(inv.balance, Decimal(0))), style="B")
         if inv.balance < 0:
-            text(f"Montant à rembourser au client : {format_money(-inv.balance)}", style="B")
+            text(_("Amount to refund to the customer:") + " " + format_money(-inv.balance), style="B")
         pdf.ln(2)
-        text(
-            "Modes de paiement : comptant, chèque, virement bancaire, virement Interac, PayPal, "
-            "Square.",
-            size=9,
-        )
+        text(_(_METHODS), size=9)
         text(_interac_text(inv, settings), size=9)
     else:
-        text(f"Crédit sur la facture {inv.credits_number or ''} : {inv.reason}")
+        text(_("Credit on invoice {number}: {reason}").format(number=inv.credits_number or "", reason=inv.reason))
     return bytes(pdf.output())
 
 
 def invoice_documents(db: Database, number: str, *, settings: Settings) -> tuple[str, bytes]:
     """``(html, pdf)`` of the stored invoice or credit note ``number``."""
-    from dispatch.billing.invoices import get_invoice
-
     inv = get_invoice(db, number)
     return invoice_html(inv, settings=settings), invoice_pdf(inv, settings=settings)
 

@@ -22,15 +22,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_, _
 
 if TYPE_CHECKING:
     from dispatch.settings import TariffSettings
 
 #: Zone names and their French labels (as printed on quotes and invoices).
 ZONE_LABELS: dict[str, str] = {
-    "core": "zone principale",
-    "extended": "zone étendue",
-    "outside": "hors zone",
+    "core": N_("core zone"),
+    "extended": N_("extended zone"),
+    "outside": N_("outside the zone"),
 }
 
 _CENT = Decimal("0.01")
@@ -42,8 +43,8 @@ def format_money(amount: Decimal) -> str:
     """Format a CAD amount the Québec French way: ``1 234,50 $``."""
     q = Decimal(amount).quantize(_CENT, rounding=ROUND_HALF_UP)
     sign = "-" if q < 0 else ""
-    whole, _, cents = f"{abs(q):.2f}".partition(".")
-    groups = []
+    whole, _dot, cents = f"{abs(q):.2f}".partition(".")
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -105,7 +106,7 @@ def travel_fee(
     *,
     tariff: TariffSettings,
     core_km: float,
-    origin: str = "l'atelier",
+    origin: str | None = None,
     remote: bool = False,
 ) -> TravelFee:
     """Compute the travel fee of a visit.
@@ -121,7 +122,8 @@ def travel_fee(
     core_km
         Radius (km) of the core zone: the per-km part counts road km beyond it.
     origin
-        Where the trip starts, as printed in the explanation.
+        Where the trip starts, as printed in the explanation (default: the workshop, in the
+        active language).
     remote
         Remote support: no trip, amount 0.
 
@@ -131,56 +133,63 @@ def travel_fee(
         The amount (or on quote) with its French explanation.
     """
     if zone not in ZONE_LABELS:
-        msg = f"Unknown zone {zone!r}; expected one of {', '.join(ZONE_LABELS)}."
-        raise InvalidInput(msg)
+        msg = N_("Unknown zone {zone!r}; expected one of {expected}.")
+        raise InvalidInput(msg, zone=zone, expected=", ".join(ZONE_LABELS))
     if road_km is not None:
         if isinstance(road_km, bool) or not isinstance(road_km, (int, float, Decimal)):
-            msg = f"road_km must be a number of kilometres or None, got {road_km!r}."
-            raise InvalidInput(msg)
+            msg = N_("road_km must be a number of kilometres or None, got {road_km!r}.")
+            raise InvalidInput(msg, road_km=road_km)
         road_km = float(road_km)
         if math.isnan(road_km) or road_km < 0:
-            msg = f"road_km must be a non-negative number of kilometres, got {road_km!r}."
-            raise InvalidInput(msg)
+            msg = N_("road_km must be a non-negative number of kilometres, got {road_km!r}.")
+            raise InvalidInput(msg, road_km=road_km)
         if math.isinf(road_km):
             road_km = None  # unreachable by road: treated as unknown
     if not (isinstance(core_km, (int, float)) and math.isfinite(core_km) and core_km >= 0):
-        msg = f"core_km must be a non-negative number of kilometres, got {core_km!r}."
-        raise InvalidInput(msg)
+        msg = N_("core_km must be a non-negative number of kilometres, got {core_km!r}.")
+        raise InvalidInput(msg, core_km=core_km)
 
+    if origin is None:
+        origin = _("the workshop")
     if remote:
         return TravelFee(
             amount=Decimal("0.00"),
             zone=zone,
             road_km=road_km,
             origin=origin,
-            explanation="Soutien à distance : aucun déplacement",
+            explanation=_("Remote support: no travel"),
             on_quote=False,
         )
 
-    label = ZONE_LABELS[zone]
-    head = f"Déplacement depuis {origin}"
-    dist = f"{format_km(road_km)} par la route" if road_km is not None else "distance par la route inconnue"
+    label = _(ZONE_LABELS[zone])
+    if road_km is not None:
+        dist = _("Travel from {origin}: {km} by road").format(origin=origin, km=format_km(road_km))
+    else:
+        dist = _("Travel from {origin}: road distance unknown").format(origin=origin)
 
     if zone == "outside" and tariff.outside_on_quote:
-        return TravelFee(None, zone, road_km, origin, f"{head} : {dist}, {label} : sur devis", True)
+        text = _("{travel}, {zone}: on quote").format(travel=dist, zone=label)
+        return TravelFee(None, zone, road_km, origin, text, True)
 
     if zone == "core":
         amount = Decimal(tariff.core_flat).quantize(_CENT, rounding=ROUND_HALF_UP)
-        text = f"{head} : {dist}, {label} : forfait {format_money(amount)}"
+        text = _("{travel}, {zone}: flat fee {amount}").format(
+            travel=dist, zone=label, amount=format_money(amount)
+        )
         return TravelFee(amount, zone, road_km, origin, text, False)
 
     # extended (or outside priced like extended)
     if road_km is None:
-        text = f"{head} : {dist}, {label} : sur devis (aucun trajet routier connu)"
+        text = _("{travel}, {zone}: on quote (no known road path)").format(travel=dist, zone=label)
         return TravelFee(None, zone, road_km, origin, text, True)
     flat = Decimal(tariff.extended_flat).quantize(_CENT, rounding=ROUND_HALF_UP)
     rate = Decimal(tariff.extended_per_km)
     beyond = max(Decimal(0), Decimal(str(road_km)) - Decimal(str(core_km)))
     beyond = beyond.quantize(_TENTH, rounding=ROUND_HALF_UP)
     amount = (flat + beyond * rate).quantize(_CENT, rounding=ROUND_HALF_UP)
-    text = (
-        f"{head} : {dist}, {label} : {format_money(flat)} + {format_km(beyond)} × "
-        f"{format_money(rate)} = {format_money(amount)}"
+    text = _("{travel}, {zone}: {flat} + {km} × {rate} = {amount}").format(
+        travel=dist, zone=label, flat=format_money(flat), km=format_km(beyond), rate=format_money(rate),
+        amount=format_money(amount),
     )
     return TravelFee(amount, zone, road_km, origin, text, False)
 

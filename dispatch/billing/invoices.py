@@ -32,11 +32,11 @@ from sqlalchemy.orm import Session
 
 from dispatch.billing import rules as bl
 from dispatch.billing.fees import TravelFee, format_money
+from dispatch.billing.numbering import format_number, next_number
 from dispatch.errors import InvalidInput, InvalidTransition, NotFound
-from dispatch.records.lifecycle import BILLABLE, LABELS, State
-from dispatch.records.storage import (
+from dispatch.i18n import N_, _, active_language
+from dispatch.records import (
     AddressRow,
-    CounterRow,
     CustomerRow,
     Database,
     InvoiceLineRow,
@@ -44,12 +44,11 @@ from dispatch.records.storage import (
     PaymentRow,
     RequestRow,
     VisitRow,
-    _aware,
-    _get,
-    _set_state,
     audit,
     now,
 )
+from dispatch.records.guards import _aware, _get, _set_state
+from dispatch.records.lifecycle import BILLABLE, LABELS, State
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -79,6 +78,16 @@ class Payment:
             "received_at": self.received_at.isoformat(),
             "recorded_by": self.recorded_by,
         }
+
+
+#: The statuses of an invoice, as printed (translated when shown).
+_STATUS_LABELS = {
+    "paid": N_("Paid"),
+    "partial": N_("Partially paid"),
+    "unpaid": N_("Unpaid"),
+    "credited": N_("Cancelled by a credit note"),
+    "credit_note": N_("Credit note"),
+}
 
 
 @dataclass(frozen=True)
@@ -125,14 +134,8 @@ class Invoice:
 
     @property
     def status_label(self) -> str:
-        """The status in French, as printed."""
-        return {
-            "paid": "Payée",
-            "partial": "Partiellement payée",
-            "unpaid": "À payer",
-            "credited": "Annulée par note de crédit",
-            "credit_note": "Note de crédit",
-        }[self.status]
+        """The status in the active language, as printed."""
+        return _(_STATUS_LABELS[self.status])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,41 +174,6 @@ class Invoice:
 
 
 # --------------------------------------------------------------------------------------------
-# Numbering
-# --------------------------------------------------------------------------------------------
-
-
-def next_number(s: Session, series: str) -> int:
-    """Take the next value of a gapless series inside the caller's transaction.
-
-    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` on the counter row: the row stays
-    locked until the transaction ends, so concurrent issuers queue, and a rollback gives the
-    number back.
-    """
-    dialect = s.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only the two supported databases
-        msg = f"Invoice numbering is not implemented for {dialect}; use SQLite or PostgreSQL."
-        raise InvalidInput(msg)
-    table = CounterRow.__table__
-    stmt = (
-        insert(table)
-        .values(series=series, value=1)
-        .on_conflict_do_update(index_elements=["series"], set_={"value": table.c.value + 1})
-        .returning(table.c.value)
-    )
-    return int(s.execute(stmt).scalar_one())
-
-
-def format_number(prefix: str, year: int, n: int) -> str:
-    """``F2026-00012``."""
-    return f"{prefix}{year}-{n:05d}"
-
-
-# --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
 
@@ -241,7 +209,7 @@ def _invoice(s: Session, row: InvoiceRow) -> Invoice:
     paid = sum((p.amount for p in pays), bl.ZERO)
     credits_number = None
     if row.credited_invoice_id is not None:
-        credits_number = s.get(InvoiceRow, row.credited_invoice_id).number
+        credits_number = s.get_one(InvoiceRow, row.credited_invoice_id).number
     balance = bl.ZERO if row.kind == "credit_note" else bl.balance_due(
         row.total, credited=[credited], paid=[paid]
     )
@@ -280,8 +248,8 @@ def _invoice(s: Session, row: InvoiceRow) -> Invoice:
 def _row_by_number(s: Session, number: str) -> InvoiceRow:
     row = s.scalars(sa.select(InvoiceRow).where(InvoiceRow.number == number.strip())).first()
     if row is None:
-        msg = f"No invoice or credit note numbered {number!r}."
-        raise NotFound(msg)
+        msg = N_("No invoice or credit note numbered {number!r}.")
+        raise NotFound(msg, number=number)
     return row
 
 
@@ -409,70 +377,65 @@ def _store(
 
 def _summary(visits: list[VisitRow], state: str) -> str:
     parts = []
+    kinds = {"visit": N_("Visit"), "return": N_("Return visit"), "remote": N_("Remote support")}
     for v in visits:
-        when = format_date(v.arrived_at, format="long", locale="fr_CA") if v.arrived_at else ""
-        what = {"visit": "Visite", "return": "Visite de retour", "remote": "Soutien à distance"}[v.kind]
-        text = f"{what} du {when}" if when else what
+        when = format_date(v.arrived_at, format="long", locale=active_language()) if v.arrived_at else ""
+        what = _(kinds[v.kind])
+        pieces = [_("{visit} of {date}").format(visit=what, date=when) if when else what]
         if v.diagnostic_min:
-            text += f", diagnostic {v.diagnostic_min} min"
+            pieces.append(_("diagnostic {minutes} min").format(minutes=v.diagnostic_min))
         if v.tested_with:
-            text += f", équipement testé en présence de {v.tested_with}"
-        parts.append(text)
+            pieces.append(_("equipment tested in the presence of {name}").format(name=v.tested_with))
+        parts.append(", ".join(pieces))
     parts.append(LABELS[State(state)])
     return " ; ".join(parts)
-
-
-def quote_for_request(
-    db: Database, request_id: int, *, settings: Settings, travel_amount: Decimal | None = None
-) -> bl.Bill:
-    """What :func:`issue_invoice` would bill for a request now (nothing stored)."""
-    with db.read() as s:
-        req = _get(s, RequestRow, request_id, "request")
-        return _bill_for(s, req, settings=settings, travel_amount=travel_amount)[0]
 
 
 def _bill_for(
     s: Session, req: RequestRow, *, settings: Settings, travel_amount: Decimal | None
 ) -> tuple[bl.Bill, list[VisitRow], AddressRow]:
     state = State(req.state)
-    addr = s.get(AddressRow, req.address_id)
+    addr = s.get_one(AddressRow, req.address_id)
     visits = list(
         s.scalars(sa.select(VisitRow).where(VisitRow.request_id == req.id).order_by(VisitRow.id))
     )
     if state is State.CANCELLED and req.cancellation_fee:
         line = bl.Line(
             "fee",
-            "Frais d'annulation tardive",
+            _("Late cancellation fee"),
             req.cancellation_fee,
-            f"Annulation moins de {settings.tariff.cancellation_notice_h} h avant le rendez-vous",
+            _("Cancelled less than {hours} h before the appointment").format(
+                hours=settings.tariff.cancellation_notice_h
+            ),
         )
         b = settings.billing
         return bl.total_of([line], gst_rate=b.gst_rate, qst_rate=b.qst_rate, outcome="late_cancellation"), visits, addr
     if state not in BILLABLE:
         billable = ", ".join(s_.value for s_ in BILLABLE)
-        msg = (
-            f"Request {req.id} is {state.value} (« {LABELS[state]} »): an invoice is issued only "
-            f"once the visit has an outcome ({billable}) or for a late cancellation with a fee."
+        msg = N_(
+            "Request {id} is {state} (« {label} »): an invoice is issued only "
+            "once the visit has an outcome ({billable}) or for a late cancellation with a fee."
         )
-        raise InvalidTransition(msg)
+        raise InvalidTransition(msg, id=req.id, state=state.value, label=LABELS[state], billable=billable)
     first = next((v for v in visits if v.kind in {"visit", "remote"}), None)
     remote = first is not None and first.kind == "remote"
     minutes = (first.diagnostic_min or 0) if first is not None else 0
     repairs = [(ln["label"], ln["amount"]) for ln in (first.repair_lines or [])] if first else []
+    amount: Decimal | None
     if travel_amount is not None:
         amount = bl.money(travel_amount)
         expl = (addr.fee_explanation + " ; " if addr.fee_explanation else "") + (
-            f"montant convenu {format_money(amount)}"
+            _("agreed amount {amount}").format(amount=format_money(amount))
         )
     else:
-        amount, expl = addr.travel_fee, addr.fee_explanation or "Déplacement"
-    travel = TravelFee(amount, addr.zone or "outside", addr.road_km, "l'atelier", expl, amount is None)
+        amount, expl = addr.travel_fee, addr.fee_explanation or _("Travel")
+    travel = TravelFee(amount, addr.zone or "outside", addr.road_km, _("the workshop"), expl, amount is None)
     if travel.amount is None and not remote:
-        msg = (
-            f"The travel fee of request {req.id} is on quote ({travel.explanation or 'no coverage'}); "
+        msg = N_(
+            "The travel fee of request {id} is on quote ({explanation}); "
             "give the agreed amount (--travel-amount) to issue the invoice."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, id=req.id, explanation=travel.explanation or _("no coverage"))
     returned = state is State.RETURNED
     bill = bl.price(
         BILLABLE[state],
@@ -517,8 +480,8 @@ def issue_invoice(
                 )
             ).first()
             if already is not None:
-                msg = f"The late cancellation of request {req.id} is already invoiced."
-                raise InvalidTransition(msg)
+                msg = N_("The late cancellation of request {id} is already invoiced.")
+                raise InvalidTransition(msg, id=req.id)
         bill, visits, addr = _bill_for(s, req, settings=settings, travel_amount=travel_amount)
         customer = s.get(CustomerRow, req.customer_id)
         summary = _summary(visits, req.state)
@@ -555,25 +518,25 @@ def issue_credit_note(
     The invoice itself is never changed; its balance drops by the credit note's total.
     """
     if not reason.strip():
-        msg = "A credit note needs its reason (printed on it)."
+        msg = N_("A credit note needs its reason (printed on it).")
         raise InvalidInput(msg)
     when = _aware(at, "at") if at is not None else now()
     with db.write() as s:
         inv_row = _row_by_number(s, number)
         if inv_row.kind != "invoice":
-            msg = f"{number} is a credit note; only an invoice can be credited."
-            raise InvalidInput(msg)
+            msg = N_("{number} is a credit note; only an invoice can be credited.")
+            raise InvalidInput(msg, number=number)
         inv = _invoice(s, inv_row)
         lines = bl.credit_lines(inv.lines, amount, reason)
         b = settings.billing
         bill = bl.total_of(lines, gst_rate=b.gst_rate, qst_rate=b.qst_rate, outcome="credit")
         room = inv.total - inv.credited - inv.paid
         if bill.total > inv.total - inv.credited:
-            msg = (
-                f"Invoice {number} has {inv.total - inv.credited} left to credit; this credit note "
-                f"would total {bill.total}."
+            msg = N_(
+                "Invoice {number} has {left} left to credit; this credit note "
+                "would total {total}."
             )
-            raise InvalidInput(msg)
+            raise InvalidInput(msg, number=number, left=inv.total - inv.credited, total=bill.total)
         row = _store(
             s,
             settings=settings,
@@ -584,7 +547,7 @@ def issue_credit_note(
             address_text=inv_row.customer_address,
             request_id=inv_row.request_id,
             credited=inv_row,
-            visit_summary=f"Crédit sur la facture {number}",
+            visit_summary=_("Credit on invoice {number}").format(number=number),
             reason=reason.strip(),
             actor=actor,
         )
@@ -598,7 +561,7 @@ def record_payment(
     number: str,
     *,
     method: str,
-    amount: Any,
+    amount: object,
     reference: str = "",
     actor: str,
     received_at: datetime | None = None,
@@ -613,12 +576,12 @@ def record_payment(
     with db.write() as s:
         row = _row_by_number(s, number)
         if row.kind != "invoice":
-            msg = f"{number} is a credit note; record the payment on the invoice."
-            raise InvalidInput(msg)
+            msg = N_("{number} is a credit note; record the payment on the invoice.")
+            raise InvalidInput(msg, number=number)
         inv = _invoice(s, row)
         if amt > inv.balance:
-            msg = f"Payment of {amt} exceeds the balance due of invoice {number} ({inv.balance})."
-            raise InvalidInput(msg)
+            msg = N_("Payment of {amount} exceeds the balance due of invoice {number} ({balance}).")
+            raise InvalidInput(msg, amount=amt, number=number, balance=inv.balance)
         pay = PaymentRow(
             invoice_id=row.id, method=m.value, reference=ref, amount=amt, received_at=when,
             recorded_by=actor,
@@ -628,7 +591,7 @@ def record_payment(
         audit(s, actor, "payment", "invoice", row.id, method=m.value, amount=amt)
         inv = _invoice(s, row)
         if inv.balance == 0 and row.request_id is not None:
-            req = s.get(RequestRow, row.request_id)
+            req = s.get_one(RequestRow, row.request_id)
             if req.state == State.INVOICED.value:
                 _set_state(s, req, State.PAID, actor, invoice=number)
         s.flush()
@@ -638,13 +601,10 @@ def record_payment(
 __all__ = [
     "Invoice",
     "Payment",
-    "format_number",
     "get_invoice",
     "issue_credit_note",
     "issue_invoice",
     "list_invoices",
     "list_payments",
-    "next_number",
-    "quote_for_request",
     "record_payment",
 ]

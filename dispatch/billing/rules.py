@@ -37,6 +37,7 @@ docs/billing.md for worked examples):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from dispatch.billing.fees import format_money
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_, _
 
 if TYPE_CHECKING:
     from dispatch.billing.fees import TravelFee
@@ -55,8 +57,6 @@ ZERO = Decimal("0.00")
 
 #: Every amount (typed, line, subtotal, total) must be less than this in absolute value (CAD).
 MAX_AMOUNT = Decimal("10000000")
-
-_EXAMPLE = "Écrivez un montant en dollars, par exemple 125,50."
 
 
 class Outcome(StrEnum):
@@ -100,28 +100,48 @@ REFERENCE_OF: dict[PaymentMethod, str] = {
 }
 
 
-def _shown(value: Any, limit: int = 40) -> str:
+def _shown(value: object, limit: int = 40) -> str:
     """``value`` as printable text for a message: control characters escaped, long text cut."""
     text = str(value).strip()
     text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _check_bound(d: Decimal, shown: str, what: str = "Montant", hint: str = _EXAMPLE) -> None:
-    """Refuse an amount of ``MAX_AMOUNT`` or more (absolute value), before any rounding."""
+def _check_bound(d: Decimal, shown: str, what: str | None = None) -> None:
+    """Refuse an amount of ``MAX_AMOUNT`` or more (absolute value), before any rounding.
+
+    ``what`` names a computed amount (already translated); ``None`` is an amount typed.
+    """
     if not d.is_finite() or abs(d) >= MAX_AMOUNT:
-        msg = (
-            f"{what} hors limites : « {shown} ». Un montant doit être inférieur à "
-            f"{format_money(MAX_AMOUNT)} (en valeur absolue) ; vérifiez le nombre de chiffres. "
-            f"{hint}"
-        )
-        raise InvalidInput(msg)
+        if what is None:
+            msg = N_(
+                "Amount out of range: \"{shown}\". An amount must be less than {limit} (in absolute "
+                "value); check the number of digits. Write an amount in dollars, for example 125.50."
+            )
+        else:
+            msg = N_(
+                "{what} out of range: \"{shown}\". An amount must be less than {limit} (in absolute "
+                "value); check the number of digits. Check the minutes, the rates and the amounts of "
+                "the lines."
+            )
+        raise InvalidInput(msg, what=what, shown=shown, limit=format_money(MAX_AMOUNT))
 
 
-def parse_amount(value: Any) -> Decimal:
+#: A space (plain, no-break or narrow no-break) between thousands, as Québec writes 1 234,50.
+_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
+
+
+def _plain_number(text: str) -> str:
+    """``"1 234,50 $"`` -> ``"1234.50"``: the amount as Québec writes it, as Decimal reads it."""
+    text = text.strip().removesuffix("$").strip()
+    return _THOUSANDS.sub("", text).replace(",", ".")
+
+
+def parse_amount(value: object) -> Decimal:
     """An amount as an exact ``Decimal`` (not rounded): finite and less than ``MAX_AMOUNT``.
 
-    Accepts a ``Decimal``, an ``int`` or a string (``"125.50"``, ``"125,50"``, ``" 7 "``);
+    Accepts a ``Decimal``, an ``int`` or a string (``"125.50"``, ``"125,50"``, ``" 7 "``,
+    ``"1 234,50 $"``: spaces between thousands and a trailing dollar sign, as Québec writes);
     refuses ``None``, ``bool`` and ``float`` (never money through binary floating point).
 
     Raises
@@ -130,27 +150,30 @@ def parse_amount(value: Any) -> Decimal:
         With a French message saying what to write instead.
     """
     if isinstance(value, (bool, float)):
-        msg = f"Money must be a Decimal, an int or a string, never {type(value).__name__} ({value!r})."
-        raise InvalidInput(msg)
+        msg = N_("Money must be a Decimal, an int or a string, never {type} ({value!r}).")
+        raise InvalidInput(msg, type=type(value).__name__, value=value)
     if value is None or (isinstance(value, str) and not value.strip()):
-        msg = f"Montant manquant. {_EXAMPLE}"
+        msg = N_("Missing amount. Write an amount in dollars, for example 125.50.")
         raise InvalidInput(msg)
     if not isinstance(value, (Decimal, int, str)):
-        msg = f"Montant invalide : « {_shown(value)} » ({type(value).__name__}). {_EXAMPLE}"
-        raise InvalidInput(msg)
+        msg = N_("Invalid amount: \"{shown}\" ({type}). Write an amount in dollars, for example 125.50.")
+        raise InvalidInput(msg, shown=_shown(value), type=type(value).__name__)
     try:
-        d = Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
+        d = Decimal(_plain_number(value)) if isinstance(value, str) else Decimal(value)
     except (ArithmeticError, ValueError, TypeError) as err:
-        msg = f"Montant invalide : « {_shown(value)} ». {_EXAMPLE}"
-        raise InvalidInput(msg) from err
+        msg = N_("Invalid amount: \"{shown}\". Write an amount in dollars, for example 125.50.")
+        raise InvalidInput(msg, shown=_shown(value)) from err
     if not d.is_finite():
-        msg = f"Montant invalide : « {_shown(value)} » n'est pas un nombre fini. {_EXAMPLE}"
-        raise InvalidInput(msg)
+        msg = N_(
+            "Invalid amount: \"{shown}\" is not a finite number. Write an amount in dollars, for "
+            "example 125.50."
+        )
+        raise InvalidInput(msg, shown=_shown(value))
     _check_bound(d, _shown(value))
     return d
 
 
-def money(value: Any) -> Decimal:
+def money(value: object) -> Decimal:
     """Convert to ``Decimal`` exactly (never through float) and round half-up to the cent.
 
     ``value`` is read by :func:`parse_amount` (bounded by ``MAX_AMOUNT``; ``InvalidInput``
@@ -161,14 +184,11 @@ def money(value: Any) -> Decimal:
     return d if d else ZERO
 
 
-_COMPUTED = "Vérifiez les minutes, les taux et les montants des lignes."
-
-
 def _to_cent(d: Decimal, what: str) -> Decimal:
     """Round a computed amount half-up to the cent, refusing one outside ``MAX_AMOUNT``."""
-    _check_bound(d, str(d), what, _COMPUTED)
+    _check_bound(d, str(d), what)
     q = d.quantize(CENT, rounding=ROUND_HALF_UP)
-    _check_bound(q, str(q), what, _COMPUTED)
+    _check_bound(q, str(q), what)
     return q
 
 
@@ -183,15 +203,16 @@ class Line:
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
-            msg = f"Line {self.label!r}: amount must be a finite Decimal, got {self.amount!r}."
-            raise InvalidInput(msg)
-        _check_bound(self.amount, str(self.amount), f"Montant de la ligne « {_shown(self.label)} »", _COMPUTED)
+            msg = N_("Line {label!r}: amount must be a finite Decimal, got {amount!r}.")
+            raise InvalidInput(msg, label=self.label, amount=self.amount)
+        what = _("Amount of the line \"{label}\"").format(label=_shown(self.label))
+        _check_bound(self.amount, str(self.amount), what)
         if self.amount != self.amount.quantize(CENT):
-            msg = f"Line {self.label!r}: amount must be a Decimal rounded to the cent, got {self.amount!r}."
-            raise InvalidInput(msg)
+            msg = N_("Line {label!r}: amount must be a Decimal rounded to the cent, got {amount!r}.")
+            raise InvalidInput(msg, label=self.label, amount=self.amount)
         if self.amount < 0:
-            msg = f"Line {self.label!r}: amount must not be negative ({self.amount}); use a credit note."
-            raise InvalidInput(msg)
+            msg = N_("Line {label!r}: amount must not be negative ({amount}); use a credit note.")
+            raise InvalidInput(msg, label=self.label, amount=self.amount)
 
     def to_dict(self) -> dict[str, str]:
         """``{label, amount}`` (the contract), plus ``kind`` and ``detail``."""
@@ -237,10 +258,10 @@ def billed_minutes(
     Zero minutes bill zero (no diagnostic was made).
     """
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
-        msg = f"Diagnostic minutes must be a whole number >= 0, got {minutes!r}."
-        raise InvalidInput(msg)
+        msg = N_("Diagnostic minutes must be a whole number >= 0, got {minutes!r}.")
+        raise InvalidInput(msg, minutes=minutes)
     if increment_min <= 0 or minimum_min < 0:
-        msg = "Billing increment must be > 0 and the minimum >= 0 (settings [billing])."
+        msg = N_("Billing increment must be > 0 and the minimum >= 0 (settings [billing]).")
         raise InvalidInput(msg)
     if minutes == 0:
         return 0
@@ -251,18 +272,18 @@ def billed_minutes(
 
 def diagnostic_price(billed_min: int, hourly_rate: Decimal) -> Decimal:
     """Price of ``billed_min`` minutes at ``hourly_rate`` per hour, rounded half-up to the cent."""
-    return _to_cent(Decimal(billed_min) * Decimal(hourly_rate) / Decimal(60), "Prix du diagnostic")
+    return _to_cent(Decimal(billed_min) * Decimal(hourly_rate) / Decimal(60), _("Diagnostic price"))
 
 
 def percent_of(amount: Decimal, pct: Decimal) -> Decimal:
     """``pct`` % of ``amount``, rounded half-up to the cent."""
-    return _to_cent(Decimal(amount) * Decimal(pct) / Decimal(100), "Montant")
+    return _to_cent(Decimal(amount) * Decimal(pct) / Decimal(100), _("Amount"))
 
 
 def taxes(subtotal: Decimal, *, gst_rate: Decimal, qst_rate: Decimal) -> tuple[Decimal, Decimal]:
     """GST and QST of a taxable subtotal, each rounded half-up to the cent."""
-    gst = _to_cent(Decimal(subtotal) * Decimal(gst_rate), "TPS")
-    qst = _to_cent(Decimal(subtotal) * Decimal(qst_rate), "TVQ")
+    gst = _to_cent(Decimal(subtotal) * Decimal(gst_rate), _("GST"))
+    qst = _to_cent(Decimal(subtotal) * Decimal(qst_rate), _("QST"))
     return gst, qst
 
 
@@ -273,32 +294,31 @@ def total_of(
     """Sum lines into a :class:`Bill` with GST and QST."""
     lines = tuple(lines)
     subtotal = sum((ln.amount for ln in lines), ZERO)
-    _check_bound(subtotal, format_money(subtotal), "Sous-total", _COMPUTED)
+    _check_bound(subtotal, format_money(subtotal), _("Subtotal"))
     gst, qst = taxes(subtotal, gst_rate=gst_rate, qst_rate=qst_rate)
     total = subtotal + gst + qst
-    _check_bound(total, format_money(total), "Total", _COMPUTED)
+    _check_bound(total, format_money(total), _("Total"))
     return Bill(lines, subtotal, gst, qst, total, outcome, diagnostic_min, billed_min)
 
 
 def _hours_label(billed: int, rate: Decimal) -> str:
-    return f"{billed} min à {format_money(rate)}/h"
+    return _("{minutes} min at {rate}/h").format(minutes=billed, rate=format_money(rate))
 
 
-def _repair_pair(item: Any) -> tuple[Any, Any]:
+def _repair_pair(item: object) -> tuple[object, object]:
     """``(label, amount)`` of one repair item, or InvalidInput saying the expected shape."""
     if isinstance(item, dict) and "label" in item and "amount" in item:
         return item["label"], item["amount"]
     if isinstance(item, (tuple, list)) and len(item) == 2:
         return item[0], item[1]
-    msg = (
-        f"Ligne de réparation invalide : « {_shown(item)} ». Chaque ligne a un libellé et un "
-        "montant, par exemple (« Remplacement SSD », 149,50) ou "
-        '{"label": "Remplacement SSD", "amount": "149.50"}.'
+    msg = N_(
+        "Invalid repair line: \"{item}\". Each line has a label and an amount, for example "
+        '("SSD replacement", 149.50) or {{"label": "SSD replacement", "amount": "149.50"}}.'
     )
-    raise InvalidInput(msg)
+    raise InvalidInput(msg, item=_shown(item))
 
 
-def repair_lines(items: Sequence[Any]) -> list[Line]:
+def repair_lines(items: Sequence[object]) -> list[Line]:
     """Repair lines from ``(label, amount)`` pairs or ``{"label", "amount"}`` dicts.
 
     The amount is read by :func:`parse_amount` (a float is read through its shortest text,
@@ -314,37 +334,36 @@ def repair_lines(items: Sequence[Any]) -> list[Line]:
     for item in items:
         label, amount = _repair_pair(item)
         if not str(label).strip():
-            msg = "Every repair line needs a label."
+            msg = N_("Every repair line needs a label.")
             raise InvalidInput(msg)
         try:
             d = parse_amount(str(amount) if isinstance(amount, float) else amount)
         except InvalidInput as err:
-            msg = f"Ligne de réparation « {_shown(label)} » : {err}"
-            raise InvalidInput(msg) from err
+            msg = N_("Repair line \"{label}\": {reason}")
+            raise InvalidInput(msg, label=_shown(label), reason=err.localized()) from err
         if d != d.quantize(CENT):
-            msg = f"Repair line {label!r}: amount {amount} has more than two decimals."
-            raise InvalidInput(msg)
+            msg = N_("Repair line {label!r}: amount {amount} has more than two decimals.")
+            raise InvalidInput(msg, label=label, amount=amount)
         if d < 0:
-            msg = (
-                f"Ligne de réparation « {_shown(label)} » : montant négatif ({_shown(amount)}). "
-                "Une réparation se facture avec un montant positif ; un remboursement se fait par "
-                "une note de crédit."
+            msg = N_(
+                "Repair line \"{label}\": negative amount ({amount}). A repair is billed with a "
+                "positive amount; a refund is made with a credit note."
             )
-            raise InvalidInput(msg)
+            raise InvalidInput(msg, label=_shown(label), amount=_shown(amount))
         out.append(Line("repair", str(label).strip(), money(d)))
     return out
 
 
 def _travel_line(travel: TravelFee | None, label: str) -> Line:
     if travel is None:
-        msg = "This visit needs its travel fee (the coverage of the address); none was given."
+        msg = N_("This visit needs its travel fee (the coverage of the address); none was given.")
         raise InvalidInput(msg)
     if travel.amount is None:
-        msg = (
-            f"The travel fee is on quote ({travel.explanation}); enter the agreed amount "
+        msg = N_(
+            "The travel fee is on quote ({explanation}); enter the agreed amount "
             "(--travel-amount) to bill it."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, explanation=travel.explanation)
     return Line("travel", label, money(travel.amount), travel.explanation)
 
 
@@ -355,7 +374,7 @@ def price(
     billing: BillingSettings,
     travel: TravelFee | None = None,
     remote: bool = False,
-    repairs: Sequence[Any] = (),
+    repairs: Sequence[object] = (),
     return_travel: TravelFee | None = None,
 ) -> Bill:
     """Price a visit under the billing rules (see the module docstring).
@@ -386,13 +405,13 @@ def price(
     try:
         oc = Outcome(str(outcome))
     except ValueError as err:
-        msg = f"Unknown outcome {outcome!r}; expected one of: {', '.join(o.value for o in Outcome)}."
-        raise InvalidInput(msg) from err
+        msg = N_("Unknown outcome {outcome!r}; expected one of: {expected}.")
+        raise InvalidInput(msg, outcome=outcome, expected=", ".join(o.value for o in Outcome)) from err
     if oc is Outcome.REMOTE_INTERRUPTED:
         remote = True
     if repairs and oc is not Outcome.ACCEPTED:
-        msg = f"Repair lines are billed only when the estimate is accepted, not for {oc.value}."
-        raise InvalidInput(msg)
+        msg = N_("Repair lines are billed only when the estimate is accepted, not for {outcome}.")
+        raise InvalidInput(msg, outcome=oc.value)
     rate = Decimal(billing.hourly_rate)
     apply_min = billing.interrupted_minimum if oc is Outcome.REMOTE_INTERRUPTED else True
     billed = billed_minutes(
@@ -403,27 +422,29 @@ def price(
     )
     lines: list[Line] = []
     if not remote:
-        lines.append(_travel_line(travel, "Déplacement"))
+        lines.append(_travel_line(travel, _("Travel")))
     diag = diagnostic_price(billed, rate)
     if billed:
-        label = "Temps de diagnostic" if oc is not Outcome.REMOTE_INTERRUPTED else (
-            "Soutien à distance (interrompu par le client)"
+        label = _("Diagnostic time") if oc is not Outcome.REMOTE_INTERRUPTED else (
+            _("Remote support (interrupted by the customer)")
         )
-        detail = f"{diagnostic_min} min effectuées, facturées par tranches de {billing.increment_min} min"
+        detail = _("{done} min done, billed in blocks of {increment} min").format(
+            done=diagnostic_min, increment=billing.increment_min
+        )
         lines.append(Line("diagnostic", f"{label} ({_hours_label(billed, rate)})", diag, detail))
     if oc is Outcome.WORKSHOP_REFUSED:
         pct = Decimal(billing.workshop_refused_pct)
         lines.append(
             Line(
                 "compensation",
-                f"Compensation : {pct.normalize():f} % du diagnostic (atelier refusé)",
+                _("Compensation: {pct} % of the diagnostic (workshop refused)").format(pct=f"{pct.normalize():f}"),
                 percent_of(diag, pct),
             )
         )
     if oc is Outcome.ACCEPTED:
         lines.extend(repair_lines(repairs))
         if return_travel is not None and billing.bill_return_travel and not remote:
-            lines.append(_travel_line(return_travel, "Déplacement (visite de retour)"))
+            lines.append(_travel_line(return_travel, _("Travel (return visit)")))
     return total_of(
         lines,
         gst_rate=billing.gst_rate,
@@ -440,13 +461,16 @@ def credit_lines(original: Sequence[Line], amount: Decimal | None, reason: str) 
     A partial credit cannot exceed the original subtotal.
     """
     if amount is None:
-        return [Line("credit", f"Annulation : {ln.label}", ln.amount, ln.detail) for ln in original]
+        return [
+            Line("credit", _("Cancellation: {label}").format(label=ln.label), ln.amount, ln.detail)
+            for ln in original
+        ]
     amt = money(amount)
     subtotal = sum((ln.amount for ln in original), ZERO)
     if amt <= 0 or amt > subtotal:
-        msg = f"A credit must be more than 0 and at most the invoice subtotal ({subtotal}), got {amt}."
-        raise InvalidInput(msg)
-    return [Line("credit", f"Crédit : {reason.strip() or 'correction'}", amt)]
+        msg = N_("A credit must be more than 0 and at most the invoice subtotal ({subtotal}), got {amount}.")
+        raise InvalidInput(msg, subtotal=subtotal, amount=amt)
+    return [Line("credit", _("Credit: {reason}").format(reason=reason.strip() or _("correction")), amt)]
 
 
 def parse_method(value: str | PaymentMethod) -> PaymentMethod:
@@ -462,21 +486,21 @@ def parse_method(value: str | PaymentMethod) -> PaymentMethod:
     try:
         return PaymentMethod(text)
     except ValueError as err:
-        msg = f"Unknown payment method {value!r}; expected one of: {', '.join(m.value for m in PaymentMethod)}."
-        raise InvalidInput(msg) from err
+        msg = N_("Unknown payment method {value!r}; expected one of: {expected}.")
+        raise InvalidInput(msg, value=value, expected=", ".join(m.value for m in PaymentMethod)) from err
 
 
-def check_payment(method: PaymentMethod | str, amount: Any, reference: str) -> tuple[PaymentMethod, Decimal, str]:
+def check_payment(method: PaymentMethod | str, amount: object, reference: str) -> tuple[PaymentMethod, Decimal, str]:
     """Validate a payment: method known, amount > 0 to the cent, reference given (except cash)."""
     m = parse_method(method)
     amt = money(amount)
     if amt <= 0:
-        msg = f"A payment must be more than 0, got {amt}."
-        raise InvalidInput(msg)
+        msg = N_("A payment must be more than 0, got {amount}.")
+        raise InvalidInput(msg, amount=amt)
     ref = (reference or "").strip()
     if m is not PaymentMethod.CASH and not ref:
-        msg = f"A payment by {PAYMENT_LABELS[m]} needs its reference ({REFERENCE_OF[m]})."
-        raise InvalidInput(msg)
+        msg = N_("A payment by {method} needs its reference ({reference}).")
+        raise InvalidInput(msg, method=PAYMENT_LABELS[m], reference=REFERENCE_OF[m])
     return m, amt, ref
 
 
@@ -517,17 +541,17 @@ def interac_reference(number: str) -> str:
     if text is None or any(ch.isalnum() and not ch.isascii() for ch in text) or not any(
         _is_ascii_alnum(ch) for ch in text
     ):
-        msg = (
-            f"Numéro de facture invalide pour une référence Interac : « {_shown(number)} ». "
-            "Utilisez seulement des lettres A-Z, des chiffres 0-9 et des tirets, par exemple F2026-00012."
+        msg = N_(
+            "Invalid invoice number for an Interac reference: \"{number}\". Use only letters A-Z, "
+            "digits 0-9 and dashes, for example F2026-00012."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, number=_shown(number))
     compact = "".join(ch for ch in text if _is_ascii_alnum(ch))
     check = 98 - (_mod97(compact) * 100 % 97)
     return f"{compact}-{check:02d}"
 
 
-def check_interac_reference(ref: str) -> bool:
+def check_interac_reference(ref: object) -> bool:
     """True when an Interac reference's check digits are right.
 
     A boolean check: any text that is not a well-formed reference (no ``-``, check digits that
@@ -535,7 +559,7 @@ def check_interac_reference(ref: str) -> bool:
     """
     if not isinstance(ref, str):
         return False
-    compact, _, check = ref.strip().upper().rpartition("-")
+    compact, _dash, check = ref.strip().upper().rpartition("-")
     if not compact or not check or not all(ch in "0123456789" for ch in check):
         return False
     if any(ch.isalnum() and not ch.isascii() for ch in compact):

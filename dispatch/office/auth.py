@@ -31,27 +31,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.orm import Session
 
 from dispatch.errors import AccessDenied, ConflictError, InvalidInput, NotFound
-from dispatch.records.storage import Database, TechnicianRow, UserRow, _Record, audit
-from dispatch.records.storage import now as _now
+from dispatch.i18n import N_, _
+from dispatch.records import Database, TechnicianRow, UserRow, audit
+from dispatch.records import now as _now
+from dispatch.records.values import _Record
 
 if TYPE_CHECKING:
-    from argon2 import PasswordHasher
-
     from dispatch.settings import Settings
 
 #: The staff roles, from the most to the least powerful.
 ROLES = ("admin", "dispatcher", "technician", "billing")
-#: French labels of the roles (for the dashboard).
+#: Labels of the roles (for the dashboard; marked, translated where shown).
 ROLE_LABELS = {
-    "admin": "Administrateur",
-    "dispatcher": "Répartiteur",
-    "technician": "Technicien",
-    "billing": "Facturation",
+    "admin": N_("Administrator"),
+    "dispatcher": N_("Dispatcher"),
+    "technician": N_("Technician"),
+    "billing": N_("Billing"),
 }
 #: Shortest password accepted for a staff account.
 MIN_PASSWORD_LENGTH = 10
@@ -60,10 +63,9 @@ MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 #: The one message of every refused login (unknown user, wrong password, locked, disabled).
-LOGIN_REFUSED = (
-    "Nom d'utilisateur ou mot de passe incorrect. Après plusieurs essais manqués, le compte "
-    "est bloqué pendant quelques minutes ; si le problème persiste, demandez à un "
-    "administrateur de vérifier votre compte."
+LOGIN_REFUSED = N_(
+    "Wrong username or password. After several failed attempts the account is locked for a "
+    "few minutes; if the problem persists, ask an administrator to check your account."
 )
 
 
@@ -95,8 +97,8 @@ class User(_Record):
 
     @property
     def role_label(self) -> str:
-        """The role in French."""
-        return ROLE_LABELS.get(self.role, self.role)
+        """The role in the active language."""
+        return _(ROLE_LABELS[self.role]) if self.role in ROLE_LABELS else self.role
 
 
 def _user(row: UserRow) -> User:
@@ -121,8 +123,6 @@ def _user(row: UserRow) -> User:
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
-    from argon2 import PasswordHasher
-
     return PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
 
 
@@ -139,33 +139,31 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str, password: str) -> bool:
     """Whether ``password`` matches ``stored_hash`` (false for any malformed hash)."""
-    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
     try:
         return bool(_hasher().verify(stored_hash, password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
-def check_password_policy(password: str, *, username: str = "") -> None:
+def check_password_policy(password: object, *, username: str = "") -> None:
     """Refuse a password too short, too long, or equal to the username (InvalidInput)."""
     if not isinstance(password, str):
-        msg = "Le mot de passe doit être du texte."
+        msg = N_("The password must be text.")
         raise InvalidInput(msg)
     if len(password) < MIN_PASSWORD_LENGTH:
-        msg = (
-            f"Mot de passe trop court ({len(password)} caractères) : il en faut au moins "
-            f"{MIN_PASSWORD_LENGTH}. Une courte phrase est plus facile à retenir."
+        msg = N_(
+            "Password too short ({length} characters): it needs at least {minimum}. "
+            "A short sentence is easier to remember."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, length=len(password), minimum=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        msg = f"Mot de passe trop long : au plus {MAX_PASSWORD_LENGTH} caractères."
-        raise InvalidInput(msg)
+        msg = N_("Password too long: at most {maximum} characters.")
+        raise InvalidInput(msg, maximum=MAX_PASSWORD_LENGTH)
     if "\x00" in password:
-        msg = "Le mot de passe ne peut pas contenir de caractère nul."
+        msg = N_("The password cannot contain a null character.")
         raise InvalidInput(msg)
     if username and password.strip().lower() == username.lower():
-        msg = "Le mot de passe ne peut pas être le nom d'utilisateur."
+        msg = N_("The password cannot be the username.")
         raise InvalidInput(msg)
 
 
@@ -173,18 +171,18 @@ def normalise_username(username: str) -> str:
     """``username`` trimmed and lower-cased; InvalidInput when it is not a valid name."""
     name = username.strip().lower() if isinstance(username, str) else ""
     if not _USERNAME.match(name):
-        msg = (
-            f"Nom d'utilisateur invalide {username!r} : 2 à 64 caractères parmi a-z, 0-9, "
-            "point, tiret et souligné, en commençant par une lettre ou un chiffre."
+        msg = N_(
+            "Invalid username {username!r}: 2 to 64 characters among a-z, 0-9, dot, dash and "
+            "underscore, starting with a letter or a digit."
         )
-        raise InvalidInput(msg)
+        raise InvalidInput(msg, username=username)
     return name
 
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        msg = f"Rôle inconnu {role!r} : choisissez parmi {', '.join(ROLES)}."
-        raise InvalidInput(msg)
+        msg = N_("Unknown role {role!r}: choose among {roles}.")
+        raise InvalidInput(msg, role=role, roles=", ".join(ROLES))
     return role
 
 
@@ -193,14 +191,14 @@ def _check_role(role: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _row(s: Any, username: str, *, lock: bool = False) -> UserRow:
+def _row(s: Session, username: str, *, lock: bool = False) -> UserRow:
     q = sa.select(UserRow).where(UserRow.username == normalise_username(username))
     if lock:
         q = q.with_for_update()
     row = s.scalars(q).one_or_none()
     if row is None:
-        msg = f"Aucun compte {username!r} : voyez `opms-dispatch user list`."
-        raise NotFound(msg)
+        msg = N_("No account {username!r}: see `opms-dispatch user list`.")
+        raise NotFound(msg, username=username)
     return row
 
 
@@ -243,20 +241,20 @@ def add_user(
     _check_role(role)
     check_password_policy(password, username=name)
     if role == "technician" and technician_id is None:
-        msg = "Un compte technicien doit être lié à un technicien : ajoutez --technician-id N."
+        msg = N_("A technician account must be linked to a technician: add --technician-id N.")
         raise InvalidInput(msg)
     if role != "technician" and technician_id is not None:
-        msg = f"Seul un compte technicien se lie à un technicien (rôle demandé : {role})."
-        raise InvalidInput(msg)
+        msg = N_("Only a technician account is linked to a technician (role asked for: {role}).")
+        raise InvalidInput(msg, role=role)
     at = now or _now()
     digest = hash_password(password)
     with db.write() as s:
         if technician_id is not None and s.get(TechnicianRow, technician_id) is None:
-            msg = f"Aucun technicien n° {technician_id} : voyez la liste des techniciens."
-            raise NotFound(msg)
+            msg = N_("No technician no. {id}: see the list of technicians.")
+            raise NotFound(msg, id=technician_id)
         if s.scalars(sa.select(UserRow.id).where(UserRow.username == name)).first() is not None:
-            msg = f"Le nom d'utilisateur {name!r} est déjà pris : choisissez-en un autre."
-            raise ConflictError(msg)
+            msg = N_("The username {name!r} is already taken: choose another one.")
+            raise ConflictError(msg, name=name)
         row = UserRow(
             username=name,
             password_hash=digest,
@@ -363,7 +361,8 @@ def authenticate(
         with db.read() as s:
             seen_hash = s.scalars(sa.select(UserRow.password_hash).where(UserRow.username == name)).one_or_none()
     ok = verify_password(seen_hash or _dummy_hash(), password) and seen_hash is not None and not too_long
-    new_hash = hash_password(password) if ok and _hasher().check_needs_rehash(seen_hash) else None
+    rehash = ok and seen_hash is not None and _hasher().check_needs_rehash(seen_hash)
+    new_hash = hash_password(password) if rehash else None
     refusal: LoginRefused | None = None
     with db.write() as s:
         row = None
@@ -435,18 +434,15 @@ def check_session(
     The caller then stores ``now`` as the session's new ``last_seen``.
     """
     if session_expired(last_seen, settings=settings, now=now):
-        msg = (
-            f"Session expirée après {settings.security.session_timeout_min} minutes "
-            "d'inactivité : reconnectez-vous."
-        )
-        raise AccessDenied(msg)
+        msg = N_("Session expired after {minutes} minutes of inactivity: log in again.")
+        raise AccessDenied(msg, minutes=settings.security.session_timeout_min)
     try:
         user = get_user(db, username)
     except (NotFound, InvalidInput) as err:
-        msg = "Ce compte n'existe plus : reconnectez-vous."
+        msg = N_("This account no longer exists: log in again.")
         raise AccessDenied(msg) from err
     if user.disabled:
-        msg = "Ce compte est désactivé : demandez à un administrateur."
+        msg = N_("This account is disabled: ask an administrator.")
         raise AccessDenied(msg)
     return user
 
@@ -456,16 +452,16 @@ def require_role(user: User | None, *roles: str) -> User:
     for r in roles:
         _check_role(r)
     if user is None:
-        msg = "Connectez-vous pour accéder à cette page."
+        msg = N_("Log in to access this page.")
         raise AccessDenied(msg)
     if user.disabled:
-        msg = "Ce compte est désactivé : demandez à un administrateur."
+        msg = N_("This account is disabled: ask an administrator.")
         raise AccessDenied(msg)
     if user.role == "admin" or user.role in roles:
         return user
-    wanted = ", ".join(ROLE_LABELS[r] for r in roles) or "Administrateur"
-    msg = f"Accès refusé : cette page est réservée aux rôles {wanted} (votre rôle : {user.role_label})."
-    raise AccessDenied(msg)
+    wanted = ", ".join(_(ROLE_LABELS[r]) for r in roles) or _(ROLE_LABELS["admin"])
+    msg = N_("Access denied: this page is reserved for the roles {wanted} (your role: {role}).")
+    raise AccessDenied(msg, wanted=wanted, role=user.role_label)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,12 +471,12 @@ def require_role(user: User | None, *roles: str) -> User:
 T = TypeVar("T")
 
 
-def _technician_of(item: Any) -> int | None:
+def _technician_of(item: object) -> int | None:
     appt = getattr(item, "appointment", item)  # DayAppointment wraps an Appointment
     return getattr(appt, "technician_id", None)
 
 
-def can_see_appointment(user: User, item: Any) -> bool:
+def can_see_appointment(user: User, item: object) -> bool:
     """Whether ``user`` may see an Appointment / DayAppointment (technicians: their own only)."""
     if user.disabled:
         return False
@@ -494,7 +490,7 @@ def own_appointments(user: User, items: Iterable[T]) -> list[T]:
     return [i for i in items if can_see_appointment(user, i)]
 
 
-def record_view(db: Database, user: User, entity: str, entity_id: int | None, **details: Any) -> None:
+def record_view(db: Database, user: User, entity: str, entity_id: int | None, **details: object) -> None:
     """Write to the audit log that ``user`` viewed a record (customer, request, invoice...)."""
     with db.write() as s:
         audit(s, f"user:{user.username}", "view", entity, entity_id, **details)

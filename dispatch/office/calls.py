@@ -19,11 +19,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from dispatch import records as st
 from dispatch.errors import InvalidInput
-from dispatch.records import storage as st
-from dispatch.records.lifecycle import State
-from dispatch.records.storage import (
+from dispatch.i18n import N_
+from dispatch.records import (
     AddressRow,
     AppointmentRow,
     CallRow,
@@ -31,6 +32,8 @@ from dispatch.records.storage import (
     Database,
     RequestRow,
 )
+from dispatch.records.guards import _aware, _get
+from dispatch.records.lifecycle import State
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -115,7 +118,7 @@ class CallRecord:
         }  # fmt: skip
 
 
-def _attempts(s, request_id: int, kind: str) -> tuple[int, str | None]:
+def _attempts(s: Session, request_id: int, kind: str) -> tuple[int, str | None]:
     rows = s.scalars(
         sa.select(CallRow)
         .where(CallRow.request_id == request_id, CallRow.kind == kind)
@@ -124,7 +127,14 @@ def _attempts(s, request_id: int, kind: str) -> tuple[int, str | None]:
     return len(rows), (rows[-1].outcome if rows else None)
 
 
-def _item(s, kind, req, cust, addr, appt=None) -> CallItem:
+def _item(
+    s: Session,
+    kind: str,
+    req: RequestRow,
+    cust: CustomerRow,
+    addr: AddressRow,
+    appt: AppointmentRow | None = None,
+) -> CallItem:
     n, last = _attempts(s, req.id, kind)
     return CallItem(
         kind=kind,
@@ -213,20 +223,20 @@ def record_call(
         appointment (``rescheduled``).
     """
     if outcome not in OUTCOMES:
-        msg = f"Unknown call outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}."
-        raise InvalidInput(msg)
+        msg = N_("Unknown call outcome {outcome!r}; expected one of {expected}.")
+        raise InvalidInput(msg, outcome=outcome, expected=", ".join(OUTCOMES))
     if kind not in KINDS:
-        msg = f"Unknown call kind {kind!r}; expected contact or confirmation."
-        raise InvalidInput(msg)
+        msg = N_("Unknown call kind {kind!r}; expected contact or confirmation.")
+        raise InvalidInput(msg, kind=kind)
     if outcome == "rescheduled" and window is None:
-        msg = "A rescheduled call needs the new window (start and end)."
+        msg = N_("A rescheduled call needs the new window (start and end).")
         raise InvalidInput(msg)
     if outcome == "cancelled" and settings is None:
-        msg = "Recording a cancellation needs the settings (notice hours, late fee)."
+        msg = N_("Recording a cancellation needs the settings (notice hours, late fee).")
         raise InvalidInput(msg)
-    when = st._aware(at, "at") if at is not None else st.now()
+    when = _aware(at, "at") if at is not None else st.now()
     with db.write() as s:
-        req = st._get(s, RequestRow, request_id, "request")
+        req = _get(s, RequestRow, request_id, "request")
         appt_id = appointment_id
         if kind == "confirmation" and appt_id is None:
             appt = s.scalars(
@@ -236,8 +246,8 @@ def record_call(
                 .order_by(AppointmentRow.window_start)
             ).first()
             if appt is None:
-                msg = f"Request {req.id} has no appointment to confirm."
-                raise InvalidInput(msg)
+                msg = N_("Request {id} has no appointment to confirm.")
+                raise InvalidInput(msg, id=req.id)
             appt_id = appt.id
         if outcome == "reached" and kind == "contact" and window is not None:
             booked = st.book_appointment(
@@ -246,8 +256,10 @@ def record_call(
             )  # fmt: skip
             appt_id = booked.id
         elif outcome == "reached" and kind == "confirmation":
+            assert appt_id is not None  # given, or found above (else refused)
             st.confirm_appointment(db, appt_id, actor=actor)
         elif outcome == "rescheduled":
+            assert window is not None  # a rescheduled call without a window was refused above
             if appt_id is None:  # a contact call agreeing on a time
                 appt_id = st.book_appointment(
                     db, req.id, start=window[0], end=window[1], actor=actor,
@@ -259,6 +271,7 @@ def record_call(
                     window_start=window[0], window_end=window[1],
                 )  # fmt: skip
         elif outcome == "cancelled":
+            assert settings is not None  # a cancellation without the settings was refused above
             st.cancel_request(db, req.id, settings=settings, actor=actor, at=when, reason=note)
         row = CallRow(
             request_id=req.id, appointment_id=appt_id, kind=kind, outcome=outcome, note=note,

@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
+
+from babel.dates import format_date
+from icalendar import Calendar, Event
+
+from dispatch.i18n import _, active_language
+
+if TYPE_CHECKING:
+    from dispatch.office.planning import DayPlan
 
 
 @dataclass(frozen=True)
@@ -48,10 +56,10 @@ def navigation_links(lat: float, lon: float, *, label: str = "") -> dict[str, st
 
 
 def _hm(t: datetime | None) -> str:
-    return "—" if t is None else f"{t.hour} h {t.minute:02d}"
+    return "—" if t is None else _("{hour}:{minute:02d}").format(hour=t.hour, minute=t.minute)
 
 
-def stops_from_day_plan(day_plan: Any, technician: str) -> list[SheetStop]:
+def stops_from_day_plan(day_plan: DayPlan, technician: str) -> list[SheetStop]:
     """The stops of one technician in a :class:`dispatch.office.planning.DayPlan`."""
     route = day_plan.plan.route_of(technician)
     if route is None:
@@ -81,22 +89,16 @@ def stops_from_day_plan(day_plan: Any, technician: str) -> list[SheetStop]:
     return out
 
 
-_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre",
-)
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
-
-def _long_date(d: Any) -> str:
-    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+def _long_date(d: date) -> str:
+    """``mardi 2 juin 2026`` (the full date of the active language)."""
+    return format_date(d, format="full", locale=active_language())
 
 
 def day_sheet_html(
     stops: list[SheetStop],
     *,
     technician: str,
-    day: Any,
+    day: date,
     company: str = "",
     departure: datetime | None = None,
     return_time: datetime | None = None,
@@ -105,6 +107,7 @@ def day_sheet_html(
     """The printable day sheet of one technician (self-contained HTML, no script)."""
     e = html.escape
     rows = []
+    map_label, window_label = e(_("Map")), _("window {window}")
     for s in stops:
         window = f"{_hm(s.window_start)} – {_hm(s.window_end)}" if s.window_start else "—"
         links = ""
@@ -112,12 +115,12 @@ def day_sheet_html(
             nav = navigation_links(s.lat, s.lon, label=s.address)
             links = (
                 f'<a href="{e(nav["google"])}">Google Maps</a> · '
-                f'<a href="{e(nav["waze"])}">Waze</a> · <a href="{e(nav["geo"])}">Carte</a>'
+                f'<a href="{e(nav["waze"])}">Waze</a> · <a href="{e(nav["geo"])}">{map_label}</a>'
             )
         rows.append(
             "<tr>"
             f"<td class=n>{s.rank}</td>"
-            f"<td><b>{_hm(s.eta)}</b><br><small>plage {e(window)}</small></td>"
+            f"<td><b>{_hm(s.eta)}</b><br><small>{e(window_label.format(window=window))}</small></td>"
             f"<td><b>{e(s.customer)}</b><br>{e(s.phone)}</td>"
             f"<td>{e(s.address)}<br><small>{links}</small></td>"
             f"<td>{e(s.problem)}</td>"
@@ -127,16 +130,24 @@ def day_sheet_html(
         )
     summary = []
     if departure is not None:
-        summary.append(f"Départ : {_hm(departure)}")
+        summary.append(_("Departure: {time}").format(time=_hm(departure)))
     if return_time is not None:
-        summary.append(f"Retour prévu : {_hm(return_time)}")
+        summary.append(_("Expected return: {time}").format(time=_hm(return_time)))
     if total_km is not None:
         summary.append(f"{total_km:.1f} km".replace(".", ","))
-    summary.append(f"{len(stops)} visite(s)")
-    body = "\n".join(rows) or '<tr><td colspan=7>Aucune visite ce jour-là.</td></tr>'
+    summary.append(_("{count} visit(s)").format(count=len(stops)))
+    nothing = e(_("No visit that day."))
+    body = "\n".join(rows) or f"<tr><td colspan=7>{nothing}</td></tr>"
+    lang = active_language().replace("_", "-")
+    title = e(_("Route sheet — {technician} — {day}").format(technician=technician, day=str(day)))
+    heading = e(_("Route sheet — {technician}").format(technician=technician))
+    heads = "".join(
+        f"<th>{e(h)}</th>"
+        for h in ("#", _("Arrival"), _("Customer"), _("Address"), _("Problem"), _("Trip"), _("Done"))
+    )
     return f"""<!DOCTYPE html>
-<html lang="fr-CA"><head><meta charset="utf-8">
-<title>Feuille de route — {e(technician)} — {e(str(day))}</title>
+<html lang="{lang}"><head><meta charset="utf-8">
+<title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{{font:14px/1.35 system-ui,sans-serif;margin:1.5cm;color:#111}}
@@ -146,9 +157,9 @@ th{{background:#eef1f5}} td.n{{font-weight:bold;text-align:center;width:2em}} td
 td.chk{{font-size:18px;text-align:center;width:2em}} small{{color:#555}}
 @media print{{body{{margin:1cm}} a{{color:inherit;text-decoration:none}} tr{{page-break-inside:avoid}}}}
 </style></head><body>
-<h1>Feuille de route — {e(technician)}</h1>
+<h1>{heading}</h1>
 <div class="meta">{e(company)} · {e(_long_date(day))} · {e(" · ".join(summary))}</div>
-<table><thead><tr><th>#</th><th>Arrivée</th><th>Client</th><th>Adresse</th><th>Problème</th><th>Trajet</th><th>Fait</th></tr></thead>
+<table><thead><tr>{heads}</tr></thead>
 <tbody>
 {body}
 </tbody></table>
@@ -158,12 +169,10 @@ td.chk{{font-size:18px;text-align:center;width:2em}} small{{color:#555}}
 
 def day_ics(stops: list[SheetStop], *, technician: str, company: str = "OPMS") -> bytes:
     """The technician's day as an iCalendar file: one event per stop (service start-end)."""
-    from icalendar import Calendar, Event
-
     cal = Calendar()
     cal.add("prodid", f"-//{company}//opms-dispatch//FR")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"Tournée — {technician}")
+    cal.add("x-wr-calname", _("Route — {technician}").format(technician=technician))
     for s in stops:
         ev = Event()
         tech_key = "".join(c for c in technician.lower() if c.isalnum()) or "tech"
@@ -173,13 +182,14 @@ def day_ics(stops: list[SheetStop], *, technician: str, company: str = "OPMS") -
         ev.add("dtend", s.end)
         ev.add("dtstamp", s.start)
         ev.add("location", s.address)
-        lines = [f"Téléphone : {s.phone}" if s.phone else "", s.problem]
+        lines = [_("Phone: {phone}").format(phone=s.phone) if s.phone else "", s.problem]
         if s.lat is not None and s.lon is not None:
             ev.add("geo", (s.lat, s.lon))
             lines.append(navigation_links(s.lat, s.lon)["google"])
         ev.add("description", "\n".join(x for x in lines if x))
         cal.add_component(ev)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()  # icalendar is untyped
+    return ical
 
 
 __all__ = ["SheetStop", "day_ics", "day_sheet_html", "navigation_links", "stops_from_day_plan"]

@@ -20,12 +20,12 @@ import html
 import mailbox
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from dispatch.errors import (
     AddressNotFound,
@@ -34,9 +34,12 @@ from dispatch.errors import (
     InvalidInput,
     RegionNotFound,
 )
+from dispatch.i18n import N_
 
-if TYPE_CHECKING:
-    from dispatch.records.storage import Database, InterventionRequest
+if TYPE_CHECKING:  # the geo modules load numpy and shapely: only when a region is used
+    from dispatch.geo.built_region import Region
+    from dispatch.geo.coverage import Coverage
+    from dispatch.records import Database, InterventionRequest
     from dispatch.settings import Settings
 
 #: Office flags set at intake.
@@ -74,7 +77,7 @@ class RequestForm:
 # --------------------------------------------------------------------------------------------
 
 
-def locate(address: str, *, region: Any, settings: Settings) -> tuple[Any | None, list[str]]:
+def locate(address: str, *, region: Region | str, settings: Settings) -> tuple[Coverage | None, list[str]]:
     """Geocode ``address`` and compute its coverage; never raises for an unplaceable address.
 
     Parameters
@@ -82,7 +85,7 @@ def locate(address: str, *, region: Any, settings: Settings) -> tuple[Any | None
     address
         The address as the customer wrote it.
     region
-        A loaded :class:`dispatch.geo.region.Region` or a region name.
+        A loaded :class:`dispatch.geo.built_region.Region` or a region name.
     settings
         Settings in force.
 
@@ -113,7 +116,7 @@ def locate(address: str, *, region: Any, settings: Settings) -> tuple[Any | None
     return cov, flags
 
 
-def coverage_record(cov: Any) -> dict[str, Any]:
+def coverage_record(cov: Coverage | Mapping[str, Any]) -> dict[str, Any]:
     """Flatten a Coverage (or its ``to_dict()``) into what the address row stores."""
     d = cov.to_dict() if hasattr(cov, "to_dict") else dict(cov)
     geo = d.get("geocode") or {}
@@ -139,7 +142,7 @@ def submit(
     form: RequestForm,
     *,
     settings: Settings,
-    region: Any = None,
+    region: Region | str | None = None,
     source: str = "form",
     message_id: str | None = None,
     actor: str = "formulaire",
@@ -151,10 +154,10 @@ def submit(
     (nothing is stored without it); an e-mail without a clear consent is stored flagged
     ``consentement à confirmer``.
     """
-    from dispatch.records.storage import create_request
+    from dispatch.records import create_request
 
     if source == "form" and not form.consent:
-        msg = "Le consentement à la politique de confidentialité est requis pour envoyer la demande."
+        msg = N_("Consent to the privacy policy is required to send the request.")
         raise InvalidInput(msg)
     flags: list[str] = []
     coverage: dict[str, Any] | None = None
@@ -294,7 +297,7 @@ def _body_text(msg: email.message.EmailMessage) -> str:
     part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    content = part.get_content()
+    content: str = part.get_content()  # a text part's content is its text
     if part.get_content_subtype() == "html":
         content = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", content)
         content = html.unescape(re.sub(r"<[^>]+>", "", content))
@@ -324,18 +327,25 @@ def parse_email(raw: bytes, *, source: str = "") -> ParsedEmail:
     if not message_id:
         message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@opms-intake>"
     values = parse_form_text(_body_text(msg))
-    where = f" in {source}" if source else ""
     if not values.get("name"):
-        msg_ = f"No 'Nom :' line{where}: not a request e-mail of the website form (see docs/intake.md)."
-        raise InvalidInput(msg_)
+        if source:
+            msg_ = N_(
+                "No 'Nom :' line in {source}: not a request e-mail of the website form (see docs/intake.md)."
+            )
+        else:
+            msg_ = N_("No 'Nom :' line: not a request e-mail of the website form (see docs/intake.md).")
+        raise InvalidInput(msg_, source=source)
     address = values.get("address", "")
     if values.get("city") and _key(values["city"]) not in _key(address):
         address = f"{address}, {values['city']}" if address else values["city"]
     if values.get("postcode") and _key(values["postcode"]) not in _key(address):
         address = f"{address} {values['postcode']}".strip()
     if not address:
-        msg_ = f"No 'Adresse :' line{where}; the request needs the address of the intervention."
-        raise InvalidInput(msg_)
+        if source:
+            msg_ = N_("No 'Adresse :' line in {source}; the request needs the address of the intervention.")
+        else:
+            msg_ = N_("No 'Adresse :' line; the request needs the address of the intervention.")
+        raise InvalidInput(msg_, source=source)
     mail = values.get("email", "")
     if not mail:
         reply = msg.get("Reply-To")
@@ -369,8 +379,8 @@ def iter_messages(path: str | Path) -> Iterator[tuple[str, bytes]]:
         yield str(p), p.read_bytes()
         return
     if not p.is_dir():
-        msg = f"{p} is neither an e-mail file (.eml) nor a Maildir folder."
-        raise InvalidInput(msg)
+        msg = N_("{path} is neither an e-mail file (.eml) nor a Maildir folder.")
+        raise InvalidInput(msg, path=p)
     if (p / "cur").is_dir() or (p / "new").is_dir():
         box = mailbox.Maildir(p, factory=None, create=False)
         for key in sorted(box.keys()):
@@ -381,11 +391,22 @@ def iter_messages(path: str | Path) -> Iterator[tuple[str, bytes]]:
         yield str(f), f.read_bytes()
 
 
+class CreatedRequest(TypedDict):
+    """A request an intake run created, as reported."""
+
+    id: int
+    message_id: str
+    name: str
+    zone: str | None
+    flags: list[str]
+    file: str
+
+
 @dataclass
 class IntakeReport:
     """What one intake run did."""
 
-    created: list[dict[str, Any]] = field(default_factory=list)
+    created: list[CreatedRequest] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
 
@@ -406,7 +427,7 @@ def intake_path(
     path: str | Path,
     *,
     settings: Settings,
-    region: Any = None,
+    region: Region | str | None = None,
     actor: str = "courriel",
 ) -> IntakeReport:
     """Create one request per new e-mail of ``path``; already seen Message-IDs are skipped.
@@ -414,7 +435,7 @@ def intake_path(
     Each e-mail is its own transaction: a bad e-mail is reported in ``errors`` and the others
     are still taken in.
     """
-    from dispatch.records.storage import request_by_message_id
+    from dispatch.records import request_by_message_id
 
     if region is None and settings.general.default_region:
         from dispatch.geo.region import load_region
@@ -448,7 +469,7 @@ def intake_path(
                 }
             )  # fmt: skip
         except DispatchError as err:
-            report.errors.append({"file": name, "error": str(err)})
+            report.errors.append({"file": name, "error": err.localized()})
     return report
 
 
@@ -458,6 +479,7 @@ __all__ = [
     "FLAG_CONSENT",
     "FLAG_ON_QUOTE",
     "FLAG_OUTSIDE",
+    "CreatedRequest",
     "IntakeReport",
     "ParsedEmail",
     "RequestForm",

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from dispatch import records as st
 from dispatch.errors import InvalidInput
 from dispatch.office import calls as cl
-from dispatch.records import storage as st
-from dispatch.records.storage import TZ
+from dispatch.records import TZ
 from tests.storage_data import make_request
 
 pytest_plugins = ["tests.storage_support"]

@@ -10,7 +10,7 @@ import pytest
 
 from dispatch.billing import documents as dc
 from dispatch.billing import invoices as iv
-from dispatch.records.storage import TZ
+from dispatch.records import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed
 
 pytest_plugins = ["tests.storage_support"]
