@@ -23,53 +23,57 @@ from pathlib import Path
 
 import streamlit as st
 
+from dispatch.i18n import _, set_language
 from views import _access, _common
 
+s = _common.settings()
+set_language(s.general.language)  # every text of this run in ``general.language``
+
 st.set_page_config(
-    page_title="OPMS — Répartition et couverture",
+    page_title=_("OPMS — Dispatch and coverage"),
     page_icon=str(Path(__file__).parent / "maps" / "static" / "app" / "icon.png"),
     layout="wide",
     initial_sidebar_state="auto",
 )
 
 coverage = st.Page(
-    "views/coverage.py", title="Vérifier ma couverture", icon=":material/location_on:",
+    "views/coverage.py", title=_("Check my coverage"), icon=":material/location_on:",
     url_path="couverture",
 )
 request = st.Page(
-    "views/request.py", title="Demande d'intervention", icon=":material/edit_note:",
+    "views/request.py", title=_("Service request"), icon=":material/edit_note:",
     url_path="demande",
 )
 dispatcher = st.Page(
-    "views/dispatcher.py", title="Répartition", icon=":material/route:", url_path="repartition",
+    "views/dispatcher.py", title=_("Dispatch"), icon=":material/route:", url_path="repartition",
 )
 technician = st.Page(
-    "views/technician.py", title="Technicien", icon=":material/build:", url_path="technicien"
+    "views/technician.py", title=_("Technician"), icon=":material/build:", url_path="technicien"
 )
 billing = st.Page(
-    "views/billing.py", title="Facturation", icon=":material/receipt_long:",
+    "views/billing.py", title=_("Billing"), icon=":material/receipt_long:",
     url_path="facturation",
 )
 settings_page = st.Page(
-    "views/parametres.py", title="Paramètres", icon=":material/settings:", url_path="parametres"
+    "views/parametres.py", title=_("Settings"), icon=":material/settings:", url_path="parametres"
 )
-welcome = st.Page("views/welcome.py", title="Accueil", icon=":material/home:", default=True)
+welcome = st.Page("views/welcome.py", title=_("Home"), icon=":material/home:", default=True)
 
 if _common.public_mode():
     # The website's iframe (``?embed=true&public=1``): the public pages only, no navigation.
     nav = st.navigation([welcome, coverage, request], position="hidden")
 else:
-    user = _access.current_user(_common.settings())
+    user = _access.current_user(s)
     staff = [
         page for page, path in ((dispatcher, "views/dispatcher.py"),
                                 (technician, "views/technician.py"), (billing, "views/billing.py"))
         if _access.allowed(user, path)
     ]
-    sections = {"": [welcome], "Clients": [coverage, request]}
+    sections = {"": [welcome], _("Customers"): [coverage, request]}
     if staff:
-        sections["Équipe"] = staff
+        sections[_("Team")] = staff
     if _access.allowed(user, "views/parametres.py"):
-        sections["Administration"] = [settings_page]
+        sections[_("Administration")] = [settings_page]
     nav = st.navigation(sections)
     if user is not None:
         _access.sidebar(user)

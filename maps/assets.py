@@ -104,7 +104,7 @@ class LeafletSetup(MacroElement):
     )
 
     def __init__(self, *, image_base: str, attribution: str = OSM_ATTRIBUTION) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "LeafletSetup"
         self.attribution = attribution
         self.icon_options = {
@@ -164,7 +164,7 @@ def _join(base: str, path: str) -> str:
     return base + path if base.endswith("/") else base + "/" + path
 
 
-def _walk(element: Any) -> Iterator[Any]:
+def _walk(element: branca.element.Element) -> Iterator[branca.element.Element]:
     yield element
     for child in getattr(element, "_children", {}).values():
         yield from _walk(child)

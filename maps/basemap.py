@@ -17,13 +17,16 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
 from maps.assets import OSM_ATTRIBUTION
+
+if TYPE_CHECKING:
+    from dispatch.geo import Region
 
 #: Default simplification tolerance (metres) of the drawn roads.
 DEFAULT_SIMPLIFY_M = 8.0
@@ -41,11 +44,11 @@ ROAD_STYLES: tuple[tuple[str, frozenset[str], str, float], ...] = (
     ("locale", frozenset(), "#cfcfcf", 1.2),  # everything else
 )
 
-_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+_cache: dict[tuple[str | None, int, float], dict[str, Any]] = {}
 _lock = threading.Lock()
 
 
-def _group(highway: Any) -> str:
+def _group(highway: object) -> str:
     if isinstance(highway, (list, tuple)):
         highway = highway[0] if highway else ""
     for name, classes, _, _ in ROAD_STYLES:
@@ -80,13 +83,13 @@ def lines_geojson(lines: Iterable[Sequence[Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def road_geojson(region: Any, *, simplify_m: float = DEFAULT_SIMPLIFY_M) -> dict[str, Any]:
+def road_geojson(region: Region, *, simplify_m: float = DEFAULT_SIMPLIFY_M) -> dict[str, Any]:
     """The region's roads as basemap GeoJSON, computed once per region and tolerance.
 
     Parameters
     ----------
     region
-        A loaded :class:`dispatch.geo.region.Region`.
+        A loaded :class:`dispatch.geo.built_region.Region`.
     simplify_m
         Simplification tolerance in metres.
 
@@ -105,7 +108,7 @@ def road_geojson(region: Any, *, simplify_m: float = DEFAULT_SIMPLIFY_M) -> dict
     return cached
 
 
-def script_json(data: Any) -> str:
+def script_json(data: object) -> str:
     """JSON safe to place inside a ``<script>`` element (no ``</script>``, no ``<!--``)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return (
@@ -138,7 +141,7 @@ class RoadBasemap(MacroElement):
     )
 
     def __init__(self, data: dict[str, Any], *, attribution: str = OSM_ATTRIBUTION) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "RoadBasemap"
         self.data = data
         self.attribution = attribution
@@ -167,14 +170,14 @@ class MapBackground(MacroElement):
     )
 
     def __init__(self, color: str = "#f3f1ec") -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "MapBackground"
         self.color = color
 
 
 def add_basemap(
     m: folium.Map,
-    region: Any,
+    region: Region | None,
     *,
     tile_url: str = "",
     tile_attribution: str = OSM_ATTRIBUTION,

@@ -16,14 +16,18 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import folium
 from jinja2 import Template
 from pyproj import Geod
 
+from dispatch.i18n import N_, _
 from maps.assets import DASHBOARD_BASE_URL, offline_map
 from maps.basemap import add_basemap
+
+if TYPE_CHECKING:
+    from dispatch.geo import GeoPoint, Region
 
 _GEOD = Geod(ellps="WGS84")
 
@@ -42,12 +46,17 @@ TECHNICIAN_COLORS: tuple[str, ...] = (
 )
 #: Colours of the zones.
 ZONE_COLORS = {"core": "#2e7d32", "extended": "#ef6c00", "outside": "#c62828"}
-#: French names of the zones, as shown to customers.
-ZONE_LABELS = {"core": "Zone principale", "extended": "Zone élargie", "outside": "Hors zone"}
+#: Names of the zones, as shown to customers (marked: translate with :func:`zone_label`).
+ZONE_LABELS = {"core": N_("Core zone"), "extended": N_("Extended zone"), "outside": N_("Outside the zone")}
 SHOP_COLOR = "#0d2c54"
 
 
-def esc(text: Any) -> str:
+def zone_label(zone: str) -> str:
+    """The name of ``zone`` in the active language (the zone itself when unknown)."""
+    return _(ZONE_LABELS[zone]) if zone in ZONE_LABELS else zone
+
+
+def esc(text: object) -> str:
     """Escape text for a Folium popup or tooltip.
 
     HTML-escapes it (``<img src=x onerror=...>`` shows as text) and also escapes the
@@ -71,21 +80,22 @@ def geodesic_circle(
     """A circle of ``radius_km`` around ``center`` on the WGS84 ellipsoid, as (lat, lon)."""
     lat, lon = center
     az = [360.0 * i / n for i in range(n)]
-    lons, lats, _ = _GEOD.fwd([lon] * n, [lat] * n, az, [radius_km * 1000.0] * n)
+    lons, lats, _back = _GEOD.fwd([lon] * n, [lat] * n, az, [radius_km * 1000.0] * n)
     ring = [(float(a), float(b)) for a, b in zip(lats, lons, strict=True)]
     ring.append(ring[0])
     return ring
 
 
-def _latlon(point: Any) -> tuple[float, float]:
-    if hasattr(point, "lat"):
-        return (float(point.lat), float(point.lon))
+def _latlon(point: GeoPoint | Sequence[float]) -> tuple[float, float]:
+    if hasattr(point, "lat"):  # a GeoPoint, or any object with lat/lon
+        p = cast("GeoPoint", point)
+        return (float(p.lat), float(p.lon))
     lat, lon = point
     return (float(lat), float(lon))
 
 
 def _base_map(
-    region: Any,
+    region: Region | None,
     *,
     center: tuple[float, float] | None,
     zoom: int,
@@ -165,8 +175,9 @@ def _div_marker(
     )
 
 
-def shop_marker(shop: Any, *, name: str = "Atelier") -> DivMarker:
-    """The shop (départ et retour des techniciens)."""
+def shop_marker(shop: GeoPoint | Sequence[float], *, name: str | None = None) -> DivMarker:
+    """The shop (départ et retour des techniciens); ``name`` defaults to "Atelier"."""
+    name = name or _("Shop")
     return _div_marker(
         _latlon(shop),
         label="&#8962;",
@@ -174,7 +185,7 @@ def shop_marker(shop: Any, *, name: str = "Atelier") -> DivMarker:
         size=30,
         css_class="opms-shop",
         tooltip=esc(name),
-        popup=f"<b>{esc(name)}</b><br>Point de départ et de retour",
+        popup=f"<b>{esc(name)}</b><br>" + esc(_("Starting and return point")),
         square=True,
     )
 
@@ -194,7 +205,9 @@ def _zone_circles(
         fill_opacity=0.06,
         dash_array="6 4",
         smooth_factor=0.2,
-        tooltip=f"{ZONE_LABELS['extended']} : jusqu'à {extended_km:g} km (à vol d'oiseau)",
+        tooltip=_("{zone}: up to {km:g} km (as the crow flies)").format(
+            zone=zone_label("extended"), km=extended_km
+        ),
         class_name="opms-zone-extended",
     ).add_to(m)
     folium.Polygon(
@@ -204,7 +217,7 @@ def _zone_circles(
         fill=True,
         fill_opacity=0.08,
         smooth_factor=0.2,
-        tooltip=f"{ZONE_LABELS['core']} : jusqu'à {core_km:g} km (à vol d'oiseau)",
+        tooltip=_("{zone}: up to {km:g} km (as the crow flies)").format(zone=zone_label("core"), km=core_km),
         class_name="opms-zone-core",
     ).add_to(m)
 
@@ -227,13 +240,13 @@ def _geojson_area(
 
 
 def service_area_map(
-    region: Any,
+    region: Region,
     *,
-    shop: Any = None,
+    shop: GeoPoint | Sequence[float] | None = None,
     core_km: float,
     extended_km: float,
     area: dict[str, Any] | None = None,
-    shop_name: str = "Atelier",
+    shop_name: str | None = None,
     tile_url: str = "",
     base_url: str = DASHBOARD_BASE_URL,
     core_only: bool = True,
@@ -251,11 +264,12 @@ def service_area_map(
         Radii of the zones (geodesic circles, as published to customers).
     area
         Optional GeoJSON FeatureCollection of the service area, as made by
-        :func:`dispatch.geo.service_area.service_area_geojson`: its features whose ``zone`` is
+        :func:`dispatch.geo.service_area_geojson.service_area_geojson`: its features whose ``zone`` is
         ``road`` (reachable by road within the extended radius) or ``custom*`` (custom
         polygon) are drawn; the circles are drawn from the radii.
     shop_name, tile_url, base_url, core_only, height
-        Display options (see :func:`maps.assets.offline_map`).
+        Display options (see :func:`maps.assets.offline_map`; the shop's name defaults to
+        "Atelier").
 
     Returns
     -------
@@ -271,17 +285,18 @@ def service_area_map(
         core_only=core_only,
         height=height,
     )
-    zones = folium.FeatureGroup(name="Zones de service").add_to(m)
+    zones = folium.FeatureGroup(name=_("Service zones"))
+    zones.add_to(m)
     _zone_circles(zones, center, core_km=core_km, extended_km=extended_km)
     for feature in (area or {}).get("features", []):
         zone = str(feature.get("properties", {}).get("zone", ""))
         if zone == "road":
             _geojson_area(
                 m, feature, color="#6a1b9a",
-                label=f"Routes à {extended_km:g} km ou moins par la route",
+                label=_("Roads {km:g} km or less away by road").format(km=extended_km),
             )
         elif zone.startswith("custom"):
-            _geojson_area(m, feature, color="#00695c", label="Territoire desservi")
+            _geojson_area(m, feature, color="#00695c", label=_("Territory served"))
     shop_marker(center, name=shop_name).add_to(m)
     ring = geodesic_circle(center, extended_km, n=32)
     m.fit_bounds(_bounds(ring))
@@ -289,9 +304,9 @@ def service_area_map(
 
 
 def coverage_map(
-    region: Any,
+    region: Region,
     *,
-    point: Any,
+    point: GeoPoint | Sequence[float],
     zone: str,
     label: str,
     core_km: float,
@@ -340,17 +355,17 @@ def coverage_map(
     )
     _zone_circles(m, shop, core_km=core_km, extended_km=extended_km)
     if path:
-        folium.PolyLine(
+        folium.PolyLine(  # type: ignore[no-untyped-call]  # folium's PolyLine is unannotated
             [list(p) for p in path],
             color=SHOP_COLOR,
             weight=5,
             opacity=0.85,
-            tooltip="Trajet par la route depuis l'atelier",
+            tooltip=_("Path by road from the shop"),
             class_name="opms-path",
         ).add_to(m)
     shop_marker(shop).add_to(m)
-    zone_label = ZONE_LABELS.get(zone, zone)
-    popup = f"<b>{esc(label)}</b><br>{esc(zone_label)}" + "".join(
+    zone_name = zone_label(zone)
+    popup = f"<b>{esc(label)}</b><br>{esc(zone_name)}" + "".join(
         f"<br>{esc(line)}" for line in details
     )
     _div_marker(
@@ -359,7 +374,7 @@ def coverage_map(
         color=ZONE_COLORS.get(zone, "#555"),
         size=26,
         css_class="opms-address",
-        tooltip=f"{esc(label)} — {esc(zone_label)}",
+        tooltip=f"{esc(label)} — {esc(zone_name)}",
         popup=popup,
     ).add_to(m)
     pts = [shop, target, *(path or [])]
@@ -392,8 +407,8 @@ class RouteView:
 
 def _stop_popup(index: int, stop: StopView, technician: str) -> str:
     head = f"<b>{index}. {esc(stop.title)}</b>"
-    eta = f"<br>Arrivée prévue : <b>{esc(stop.eta)}</b>" if stop.eta else ""
-    tech = f"<br>Technicien : {esc(technician)}"
+    eta = "<br>" + _("Expected arrival: <b>{eta}</b>").format(eta=esc(stop.eta)) if stop.eta else ""
+    tech = "<br>" + _("Technician: {name}").format(name=esc(technician))
     rest = "".join(f"<br>{esc(line)}" for line in stop.lines)
     return head + eta + tech + rest
 
@@ -402,7 +417,7 @@ def _add_route(m: folium.Map, route: RouteView, color: str) -> list[tuple[float,
     group = folium.FeatureGroup(name=esc(route.technician)).add_to(m)
     pts: list[tuple[float, float]] = []
     if route.path:
-        folium.PolyLine(
+        folium.PolyLine(  # type: ignore[no-untyped-call]  # folium's PolyLine is unannotated
             [list(p) for p in route.path],
             color=color,
             weight=5,
@@ -426,7 +441,7 @@ def _add_route(m: folium.Map, route: RouteView, color: str) -> list[tuple[float,
 
 
 def day_plan_map(
-    region: Any,
+    region: Region,
     routes: Sequence[RouteView],
     *,
     unassigned: Iterable[StopView] = (),
@@ -462,9 +477,9 @@ def day_plan_map(
         pts += _add_route(m, route, route.color or technician_color(i))
     left = list(unassigned)
     if left:
-        group = folium.FeatureGroup(name="Non assignées").add_to(m)
+        group = folium.FeatureGroup(name=_("Unassigned")).add_to(m)
         for stop in left:
-            popup = f"<b>Non assignée : {esc(stop.title)}</b>" + "".join(
+            popup = "<b>" + esc(_("Unassigned: {title}").format(title=stop.title)) + "</b>" + "".join(
                 f"<br>{esc(line)}" for line in stop.lines
             )
             _div_marker(
@@ -472,7 +487,7 @@ def day_plan_map(
                 label="!",
                 color="#616161",
                 css_class="opms-unassigned",
-                tooltip=f"Non assignée : {esc(stop.title)}",
+                tooltip=esc(_("Unassigned: {title}").format(title=stop.title)),
                 popup=popup,
                 square=True,
             ).add_to(group)
@@ -484,7 +499,7 @@ def day_plan_map(
 
 
 def technician_route_map(
-    region: Any,
+    region: Region,
     route: RouteView,
     *,
     tile_url: str = "",
@@ -525,4 +540,5 @@ __all__ = [
     "shop_marker",
     "technician_color",
     "technician_route_map",
+    "zone_label",
 ]

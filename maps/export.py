@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dispatch.i18n import _, active_language
 from maps.assets import OSM_ATTRIBUTION, inline_assets
 from maps.builders import esc, service_area_map
 
+if TYPE_CHECKING:
+    from dispatch.geo import Region
+    from dispatch.settings import Settings
 
-def _radii(region: Any, settings: Any) -> tuple[float, float]:
+
+def _radii(region: Region, settings: Settings) -> tuple[float, float]:
     core = getattr(region, "core_km", None) or settings.service_area.core_km
     ext = getattr(region, "extended_km", None) or settings.service_area.extended_km
     return float(core), float(ext)
 
 
-def service_area_geojson(region: Any, *, settings: Any, road: bool = True) -> dict[str, Any]:
+def service_area_geojson(region: Region, *, settings: Settings, road: bool = True) -> dict[str, Any]:
     """The service area as GeoJSON (shop, zones, custom polygon, road-distance area).
 
-    The domain computes it (:func:`dispatch.geo.service_area.service_area_geojson`); this adds
+    The domain computes it (:func:`dispatch.geo.service_area_geojson.service_area_geojson`); this adds
     the OpenStreetMap attribution the data requires.
     """
-    from dispatch.geo.service_area import service_area_geojson as compute
+    from dispatch.geo.service_area_geojson import service_area_geojson as compute
 
     data = dict(compute(region, settings=settings, road=road))
     props = dict(data.get("properties") or {})
@@ -37,7 +42,7 @@ def service_area_geojson(region: Any, *, settings: Any, road: bool = True) -> di
     return data
 
 
-def service_area_html(region: Any, *, settings: Any, title: str | None = None) -> str:
+def service_area_html(region: Region, *, settings: Settings, title: str | None = None) -> str:
     """The service-area map as one self-contained HTML document (no external request).
 
     Parameters
@@ -65,7 +70,7 @@ def service_area_html(region: Any, *, settings: Any, title: str | None = None) -
         core_only=True,
     )
     html = inline_assets(m)
-    page_title = title or f"Territoire desservi — {settings.general.company_name}"
+    page_title = title or _("Territory served — {company}").format(company=settings.general.company_name)
     head = (
         '<meta charset="utf-8">'
         f"<title>{esc(page_title)}</title>"
@@ -73,11 +78,12 @@ def service_area_html(region: Any, *, settings: Any, title: str | None = None) -
         "<style>html,body{height:100%;margin:0}</style>"
     )
     html = html.replace("<head>", "<head>" + head, 1)
-    return html.replace("<html>", '<html lang="fr-CA">', 1)
+    lang = active_language().replace("_", "-")  # fr_CA -> fr-CA
+    return html.replace("<html>", f'<html lang="{esc(lang)}">', 1)
 
 
 def write_service_area(
-    region: Any, *, settings: Any, html_path: str | Path | None = None,
+    region: Region, *, settings: Settings, html_path: str | Path | None = None,
     geojson_path: str | Path | None = None,
 ) -> dict[str, str]:
     """Write the HTML and/or GeoJSON exports; returns the paths written."""

@@ -23,6 +23,8 @@ from typing import Any
 import streamlit as st
 
 from dispatch.errors import AccessDenied, DispatchError
+from dispatch.i18n import _
+from dispatch.office import auth, desk
 from views import _common
 
 _USER = "auth_username"
@@ -40,17 +42,11 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
 
 
 def _now() -> datetime:
-    from dispatch.records.storage import now
-
-    return now()
+    return desk.now()
 
 
 def _db(s: Any) -> Any:
-    db = _common.database(s)
-    if db is None:  # pragma: no cover - storage is part of the product
-        st.error("Le stockage n'est pas installé sur ce poste : connexion impossible.")
-        st.stop()
-    return db
+    return _common.database(s)
 
 
 def logout(notice: str | None = None) -> None:
@@ -70,12 +66,10 @@ def current_user(s: Any) -> Any | None:
     name = st.session_state.get(_USER)
     if not name:
         return None
-    from dispatch.office import auth
-
     try:
         user = auth.check_session(_db(s), name, st.session_state.get(_SEEN), settings=s)
     except AccessDenied as err:
-        logout(str(err))
+        logout(_common.error_text(err))
         return None
     st.session_state[_SEEN] = _now()
     return user
@@ -85,8 +79,6 @@ def allowed(user: Any | None, page: str) -> bool:
     """Whether ``user`` may open the staff page ``page`` (a ``views/...`` path)."""
     if user is None:
         return False
-    from dispatch.office import auth
-
     try:
         auth.require_role(user, *PAGE_ROLES.get(page, ()))
     except AccessDenied:
@@ -101,30 +93,32 @@ def _login_as(user: Any) -> None:
 
 
 def _first_admin_form(s: Any) -> None:
-    from dispatch.office import auth
-
-    st.title("Bienvenue")
+    st.title(_("Welcome"))
     st.write(
-        "Premier démarrage : aucun compte n'existe encore sur ce poste. Créez le compte "
-        "**administrateur** ; il pourra ensuite construire la région, régler les paramètres "
-        "et ajouter les comptes de l'équipe (`opms-dispatch user add`)."
+        _(
+            "First start: no account exists on this computer yet. Create the **administrator** "
+            "account; it can then build the region, adjust the settings and add the team's "
+            "accounts (`opms-dispatch user add`)."
+        )
     )
     with st.form("first_admin_form"):
-        name = st.text_input("Nom d'utilisateur", key="first_username", value="admin")
+        name = st.text_input(_("Username"), key="first_username", value="admin")
         pw1 = st.text_input(
-            "Mot de passe", type="password", key="first_password",
-            help=f"Au moins {auth.MIN_PASSWORD_LENGTH} caractères ; une courte phrase convient.",
+            _("Password"), type="password", key="first_password",
+            help=_("At least {count} characters; a short sentence will do.").format(
+                count=auth.MIN_PASSWORD_LENGTH
+            ),
         )
-        pw2 = st.text_input("Mot de passe (encore)", type="password", key="first_password2")
-        go = st.form_submit_button("Créer le compte administrateur", type="primary",
+        pw2 = st.text_input(_("Password (again)"), type="password", key="first_password2")
+        go = st.form_submit_button(_("Create the administrator account"), type="primary",
                                    key="first_submit")
     if go:
         if pw1 != pw2:
-            st.error("Les deux mots de passe diffèrent : tapez-les de nouveau.")
+            st.error(_("The two passwords differ: type them again."))
             return
         db = _db(s)
         if auth.list_users(db):  # someone else created it meanwhile: log in normally
-            st.error("Un compte existe déjà : connectez-vous.")
+            st.error(_("An account already exists: log in."))
             return
         try:
             user = auth.add_user(db, name, pw1, role="admin", actor="first-run")
@@ -137,26 +131,24 @@ def _first_admin_form(s: Any) -> None:
 
 def login_form(s: Any) -> None:
     """The "Connexion" form (or the first administrator's creation on a fresh machine)."""
-    from dispatch.office import auth
-
     db = _db(s)
     if not auth.list_users(db):
         _first_admin_form(s)
         return
-    st.title("Connexion")
-    st.write("Cette page est réservée à l'équipe. Connectez-vous avec votre compte.")
+    st.title(_("Login"))
+    st.write(_("This page is for the team only. Log in with your account."))
     notice = st.session_state.get(_NOTICE)
     if notice:
         st.warning(notice)
     with st.form("login_form"):
-        name = st.text_input("Nom d'utilisateur", key="login_username")
-        pw = st.text_input("Mot de passe", type="password", key="login_password")
-        go = st.form_submit_button("Se connecter", type="primary", key="login_submit")
+        name = st.text_input(_("Username"), key="login_username")
+        pw = st.text_input(_("Password"), type="password", key="login_password")
+        go = st.form_submit_button(_("Log in"), type="primary", key="login_submit")
     if go:
         try:
             user = auth.authenticate(db, name, pw, settings=s)
         except AccessDenied as err:
-            st.error(str(err))
+            _common.error_box(err)
             return
         _login_as(user)
         st.rerun()
@@ -164,8 +156,6 @@ def login_form(s: Any) -> None:
 
 def require(s: Any, page: str) -> Any:
     """The guard of a staff page: the allowed user, or the login form / refusal and stop."""
-    from dispatch.office import auth
-
     user = current_user(s)
     if user is None:
         login_form(s)
@@ -173,7 +163,7 @@ def require(s: Any, page: str) -> Any:
     try:
         auth.require_role(user, *PAGE_ROLES.get(page, ()))
     except AccessDenied as err:
-        st.error(str(err))
+        _common.error_box(err)
         st.stop()
     return user
 
@@ -181,9 +171,11 @@ def require(s: Any, page: str) -> Any:
 def sidebar(user: Any) -> None:
     """Who is logged in, and the logout button."""
     with st.sidebar:
-        st.caption(f"Connecté : **{_common.md(user.username)}** ({user.role_label})")
-        if st.button("Se déconnecter", key="logout", icon=":material/logout:"):
-            logout("Vous êtes déconnecté.")
+        st.caption(
+            _("Logged in: **{user}** ({role})").format(user=_common.md(user.username), role=user.role_label)
+        )
+        if st.button(_("Log out"), key="logout", icon=":material/logout:"):
+            logout(_("You are logged out."))
             st.rerun()
 
 
@@ -192,7 +184,5 @@ def viewed(s: Any, user: Any, entity: str, entity_id: int | None, **details: Any
     seen: set[tuple[str, Any]] = st.session_state.setdefault(_VIEWED, set())
     if (entity, entity_id) in seen:
         return
-    from dispatch.office import auth
-
     auth.record_view(_db(s), user, entity, entity_id, **details)
     seen.add((entity, entity_id))

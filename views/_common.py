@@ -1,18 +1,28 @@
 """Glue shared by the dashboard pages: settings, the cached region, maps, French formats.
 
-Pages stay thin: they read widgets, call :mod:`dispatch`, and render with :mod:`maps`
-through the helpers here. Nothing in this module holds business rules.
+Pages stay thin: they read widgets, call one use case of :mod:`dispatch.office` per user
+action (storage is reached only through them), and render with :mod:`maps` through the
+helpers here; product errors are shown translated (:func:`error_box`). Nothing in this module
+holds business rules.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import streamlit as st
+from babel import UnknownLocaleError
+from babel.dates import format_date
+from streamlit_folium import st_folium
 
+from dispatch.errors import DispatchError
+from dispatch.geo import list_regions, load_region
+from dispatch.i18n import _, active_language
+from dispatch.office import desk
+from dispatch.settings import load_settings
 from maps.assets import DASHBOARD_BASE_URL
 
 PUBLIC_PAGES = ("views/coverage.py", "views/request.py")
@@ -42,25 +52,11 @@ def public_params() -> dict[str, str]:
 
 def settings() -> Any:
     """The settings in force (``$OPMS_CONFIG`` / ``<data dir>/settings.toml`` / environment)."""
-    from dispatch.settings import load_settings
-
     return load_settings()
-
-
-def optional(module: str) -> Any | None:
-    """Import a ``dispatch`` module if it exists yet (pages degrade to a French notice)."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as err:
-        if err.name and module.startswith(err.name):
-            return None
-        raise
 
 
 def region_names(s: Any) -> list[str]:
     """Names of the regions built in the data directory."""
-    from dispatch.geo.region import list_regions
-
     return [r["name"] for r in list_regions(settings=s) if r.get("name")]
 
 
@@ -75,10 +71,8 @@ def region_name(s: Any) -> str | None:
     return names[0] if names else None
 
 
-@st.cache_resource(show_spinner="Chargement de la région…")
+@st.cache_resource(show_spinner=False)
 def _load_region(name: str, data_dir: str, _settings: Any, built_at: str) -> Any:
-    from dispatch.geo.region import load_region
-
     return load_region(name, settings=_settings)
 
 
@@ -87,41 +81,37 @@ def region(s: Any) -> Any | None:
     name = region_name(s)
     if name is None:
         return None
-    from dispatch.geo.region import list_regions
-
     built = next((r for r in list_regions(settings=s) if r["name"] == name), {})
-    return _load_region(name, str(s.data_dir), s, str(built.get("built_at", "")))
+    with st.spinner(_("Loading the region…")):  # shown only when loading takes time
+        return _load_region(name, str(s.data_dir), s, str(built.get("built_at", "")))
 
 
 def require_region(s: Any) -> Any:
     """The region, or a French notice pointing to "Premiers pas" and ``st.stop()``."""
     reg = region(s)
     if reg is None and public_mode():
-        st.info("Ce service n'est pas disponible pour le moment. Appelez-nous, nous vous répondrons.")
+        st.info(_("This service is not available at the moment. Call us, we will answer you."))
         st.stop()
     if reg is None:
         st.info(
-            "Aucune région n'est encore construite. Ouvrez **Accueil** pour charger la "
-            "carte routière de votre territoire (fichier OpenStreetMap `.osm` ou `.osm.pbf`)."
+            _(
+                "No region is built yet. Open **Home** to load the road map of your territory "
+                "(OpenStreetMap file `.osm` or `.osm.pbf`)."
+            )
         )
-        st.page_link(WELCOME_PAGE, label="Aller à l'accueil", icon=":material/flag:")
+        st.page_link(WELCOME_PAGE, label=_("Go to the home page"), icon=":material/flag:")
         st.stop()
     return reg
 
 
-def database(s: Any) -> Any | None:
-    """The opened, migrated database (cached), or ``None`` if storage is not available."""
-    storage = optional("dispatch.records.storage")
-    if storage is None:
-        return None
+def database(s: Any) -> Any:
+    """The opened, migrated database (cached for the process)."""
     return _database(s.database_url, s)
 
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str, _settings: Any) -> Any:
-    from dispatch.records import storage
-
-    return storage.open_database(url, settings=_settings)
+    return desk.open_database(_settings, url)
 
 
 def static_base_url() -> str:
@@ -132,15 +122,11 @@ def static_base_url() -> str:
 
 def show_map(m: Any, *, key: str, height: int = 520) -> None:
     """Render a Folium map (made by :mod:`maps`) with ``st_folium``, no round trips on pan."""
-    from streamlit_folium import st_folium
-
     st_folium(m, key=key, height=height, width="stretch", returned_objects=[])
 
 
 def money(amount: Any) -> str:
     """``1234.5`` -> ``1 234,50 $`` (Québec format)."""
-    from decimal import ROUND_HALF_UP, Decimal
-
     d = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "-" if d < 0 else ""
     whole, cents = f"{abs(d):.2f}".split(".")
@@ -165,8 +151,14 @@ def minutes(value: Any) -> str:
 
 
 def long_date(d: date | datetime) -> str:
-    """``2026-11-26`` -> ``jeudi 26 novembre 2026``."""
-    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+    """``2026-11-26`` -> ``jeudi 26 novembre 2026`` (``Thursday 26 November 2026`` in ``en``)."""
+    language = active_language()
+    if language.startswith("fr"):
+        return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+    try:
+        return format_date(d, "EEEE d MMMM y", locale=language)
+    except (ValueError, UnknownLocaleError):  # a language Babel does not know: the source's
+        return format_date(d, "EEEE d MMMM y", locale="en")
 
 
 def hhmm(t: datetime | None) -> str:
@@ -184,6 +176,11 @@ def md(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
+def error_text(err: Exception) -> str:
+    """A product error's message as people read it (translated into ``general.language``)."""
+    return err.localized() if isinstance(err, DispatchError) else str(err)
+
+
 def error_box(err: Exception) -> None:
     """Show a product error (its message says how to fix it) without a traceback."""
-    st.error(str(err))
+    st.error(error_text(err))

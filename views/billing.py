@@ -6,32 +6,26 @@ import pandas as pd
 import streamlit as st
 
 from dispatch.errors import DispatchError
+from dispatch.i18n import _
+from dispatch.office import billing_desk
 from views import _access, _common
 
 s = _common.settings()
 user = _access.require(s, "views/billing.py")
-st.title("Facturation")
+st.title(_("Billing"))
 db = _common.database(s)
-invoices_mod = _common.optional("dispatch.billing.invoices")
-if db is None or invoices_mod is None:
-    st.info("La facturation n'est pas encore installée sur ce poste.")
-    st.stop()
 
-from dispatch.billing.documents import invoice_documents  # noqa: E402
-from dispatch.billing.rules import PAYMENT_LABELS  # noqa: E402
-
-unpaid_only = st.toggle("Seulement les factures à payer", key="bill_unpaid")
-invoices = invoices_mod.list_invoices(db, unpaid_only=unpaid_only)
+unpaid_only = st.toggle(_("Only the invoices to be paid"), key="bill_unpaid")
+board = billing_desk.invoice_board(db, unpaid_only=unpaid_only)
+invoices = board.invoices
 if not invoices:
-    st.info("Aucune facture pour l'instant. Les factures se produisent depuis la page Technicien, "
-            "à la fin d'une visite.")
+    st.info(_("No invoice yet. Invoices are produced from the Technician page, at the end of a visit."))
     st.stop()
 
-total_due = sum((i.balance for i in invoices if i.kind == "invoice" and i.balance > 0), start=0)
 c1, c2, c3 = st.columns(3)
-c1.metric("Factures", len([i for i in invoices if i.kind == "invoice"]))
-c2.metric("Solde à recevoir", _common.money(total_due))
-c3.metric("Encaissé", _common.money(sum((i.paid for i in invoices), start=0)))
+c1.metric(_("Invoices"), board.invoice_count)
+c2.metric(_("Balance receivable"), _common.money(board.total_due))
+c3.metric(_("Received"), _common.money(board.total_paid))
 
 for i in invoices:  # the table shows each invoice's customer name
     _access.viewed(s, user, "invoice", i.id, page="facturation", customer_id=i.customer_id)
@@ -39,13 +33,13 @@ st.dataframe(
     pd.DataFrame(
         [
             {
-                "Numéro": i.number,
-                "Date": i.issued_at.date().isoformat(),
-                "Client": i.customer_name,
-                "Total": _common.money(i.total),
-                "Payé": _common.money(i.paid),
-                "Solde": _common.money(i.balance),
-                "État": i.status_label,
+                _("Number"): i.number,
+                _("Date"): i.issued_at.date().isoformat(),
+                _("Customer"): i.customer_name,
+                _("Total"): _common.money(i.total),
+                _("Amount paid"): _common.money(i.paid),
+                _("Balance"): _common.money(i.balance),
+                _("Status"): i.status_label,
             }
             for i in reversed(invoices)
         ]
@@ -54,30 +48,30 @@ st.dataframe(
     width="stretch",
 )
 
-number = st.selectbox("Facture", [i.number for i in reversed(invoices)], key="bill_pick")
-inv = next(i for i in invoices if i.number == number)
-html, pdf = invoice_documents(db, number, settings=s)
+number = st.selectbox(_("Invoice"), [i.number for i in reversed(invoices)], key="bill_pick")
+inv = board.get(number)
+html, pdf = billing_desk.invoice_files(db, number, settings=s)
 c1, c2 = st.columns(2)
-c1.download_button("Télécharger le PDF", pdf, file_name=f"{number}.pdf", mime="application/pdf",
+c1.download_button(_("Download the PDF"), pdf, file_name=f"{number}.pdf", mime="application/pdf",
                    key="bill_pdf")
-c2.download_button("Télécharger le HTML", html, file_name=f"{number}.html", mime="text/html",
+c2.download_button(_("Download the HTML"), html, file_name=f"{number}.html", mime="text/html",
                    key="bill_html")
 if inv.kind == "invoice" and inv.balance > 0:
-    st.subheader("Enregistrer un paiement")
+    st.subheader(_("Record a payment"))
     with st.form("payment_form"):
         a, b, c = st.columns(3)
-        method = a.selectbox("Mode", list(PAYMENT_LABELS), format_func=PAYMENT_LABELS.get)
-        amount = b.text_input("Montant ($)", value=str(inv.balance).replace(".", ","))
-        ref = c.text_input("Référence")
-        if st.form_submit_button("Enregistrer le paiement"):
+        method = a.selectbox(_("Method"), list(billing_desk.PAYMENT_LABELS),
+                             format_func=billing_desk.PAYMENT_LABELS.get)
+        amount = b.text_input(_("Amount ($)"), value=str(inv.balance).replace(".", ","))
+        ref = c.text_input(_("Reference"))
+        if st.form_submit_button(_("Record the payment")):
             try:
-                invoices_mod.record_payment(db, number, method=str(method),
-                                            amount=amount.replace(",", ".").replace(" ", ""),
+                billing_desk.record_payment(db, number, method=str(method), amount=amount,
                                             reference=ref, actor=f"user:{user.username}")
             except DispatchError as err:
                 _common.error_box(err)
             else:
                 st.rerun()
 if inv.payments:
-    st.caption("Paiements : " + " ; ".join(
-        f"{p.received_at.date()} {p.method_label} {_common.money(p.amount)}" for p in inv.payments))
+    st.caption(_("Payments: {payments}").format(payments=" ; ".join(
+        f"{p.received_at.date()} {p.method_label} {_common.money(p.amount)}" for p in inv.payments)))

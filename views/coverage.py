@@ -10,50 +10,57 @@ from __future__ import annotations
 import streamlit as st
 
 from dispatch.errors import DispatchError
-from maps.builders import ZONE_LABELS, coverage_map, service_area_map
+from dispatch.geo import check_address
+from dispatch.i18n import _
+from maps.builders import coverage_map, service_area_map
 from views import _common
 
 s = _common.settings()
-st.title("Vérifier ma couverture")
+st.title(_("Check my coverage"))
 st.write(
-    "Entrez votre adresse pour savoir si nous nous déplaçons chez vous, à quelle distance "
-    "vous êtes de notre atelier et le montant estimé des frais de déplacement."
+    _(
+        "Enter your address to find out whether we come to your home, how far you are from our "
+        "shop and the estimated travel fee."
+    )
 )
 region = _common.require_region(s)
-service_area = _common.optional("dispatch.geo.service_area")
 
 with st.form("coverage_form", border=True):
     address = st.text_input(
-        "Votre adresse",
+        _("Your address"),
         key="coverage_address",
-        placeholder="ex. 123, rue Dupras, Mascouche",
+        placeholder=_("e.g. 123, rue Dupras, Mascouche"),
         max_chars=200,
     )
-    submitted = st.form_submit_button("Vérifier", type="primary", icon=":material/search:")
+    submitted = st.form_submit_button(_("Check"), type="primary", icon=":material/search:")
 
 if submitted:
     st.session_state.pop("coverage_result", None)
     if not address.strip():
-        st.warning("Entrez une adresse, par exemple « 123, rue Dupras, Mascouche ».")
-    elif service_area is None:
-        st.info("La vérification de couverture n'est pas encore installée sur ce poste.")
+        st.warning(_("Enter an address, for example \"123, rue Dupras, Mascouche\"."))
     else:
         try:
-            with st.spinner("Recherche de l'adresse…"):
-                result = service_area.check_address(region, address, settings=s)
+            with st.spinner(_("Looking up the address…")):
+                result = check_address(region, address, settings=s)
             st.session_state["coverage_result"] = result
         except DispatchError as err:
-            st.error(f"Adresse introuvable ou hors de notre carte : {err}")
+            st.error(
+                _("Address not found or outside our map: {reason}").format(
+                    reason=_common.error_text(err)
+                )
+            )
 
 result = st.session_state.get("coverage_result")
 core_km = float(getattr(region, "core_km", None) or s.service_area.core_km)
 ext_km = float(getattr(region, "extended_km", None) or s.service_area.extended_km)
 
 if result is None:
-    st.subheader("Notre territoire")
+    st.subheader(_("Our territory"))
     st.caption(
-        f"Zone principale : jusqu'à {core_km:g} km de l'atelier. Zone élargie : jusqu'à "
-        f"{ext_km:g} km (frais au kilomètre). Au-delà : sur estimation."
+        _(
+            "Core zone: up to {core_km:g} km from the shop. Extended zone: up to {ext_km:g} km "
+            "(fee per kilometre). Beyond: on estimate."
+        ).format(core_km=core_km, ext_km=ext_km)
     )
     m = service_area_map(
         region,
@@ -67,44 +74,57 @@ if result is None:
     st.stop()
 
 zone = str(result.zone)
-label = ZONE_LABELS.get(zone, zone)
 geocode = getattr(result, "geocode", None)
 matched_raw = getattr(geocode, "matched", None) or address
 matched = _common.md(matched_raw)
 if zone == "core":
-    st.success(f"Bonne nouvelle : **{matched}** est dans notre {label.lower()}.")
+    st.success(_("Good news: **{address}** is in our core zone.").format(address=matched))
 elif zone == "extended":
-    st.warning(f"**{matched}** est dans notre {label.lower()} : des frais au kilomètre s'ajoutent.")
+    st.warning(
+        _("**{address}** is in our extended zone: a fee per kilometre is added.").format(
+            address=matched
+        )
+    )
 else:
-    st.error(f"**{matched}** est hors de notre zone de service. Appelez-nous pour une estimation.")
+    st.error(
+        _("**{address}** is outside our service area. Call us for an estimate.").format(
+            address=matched
+        )
+    )
 
 fee = result.travel_fee
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Zone", {"core": "Principale", "extended": "Élargie"}.get(zone, "Hors zone"))
-c2.metric("Par la route", _common.km(result.road_km) if result.road_km is not None else "—")
-c3.metric("Temps de route", _common.minutes(result.drive_min) if result.drive_min is not None else "—")
+c1.metric(_("Zone"), {"core": _("Core"), "extended": _("Extended")}.get(zone, _("Outside")))
+c2.metric(_("By road"), _common.km(result.road_km) if result.road_km is not None else "—")
+c3.metric(_("Driving time"), _common.minutes(result.drive_min) if result.drive_min is not None else "—")
 c4.metric(
-    "Frais de déplacement",
-    "Sur estimation" if fee.amount is None else _common.money(fee.amount),
+    _("Travel fee"),
+    _("On estimate") if fee.amount is None else _common.money(fee.amount),
 )
-st.caption(f"{fee.explanation.rstrip('.')}. À vol d'oiseau : {_common.km(result.straight_km)}.")
+st.caption(
+    _("{explanation}. As the crow flies: {km}.").format(
+        explanation=fee.explanation.rstrip("."), km=_common.km(result.straight_km)
+    )
+)
 precision = getattr(geocode, "precision", "")
 if precision in ("street", "interpolated"):
     st.caption(
-        "Position estimée à partir de la rue (numéro civique non répertorié) : la distance "
-        "peut varier de quelques centaines de mètres."
+        _(
+            "Position estimated from the street (civic number not listed): the distance may vary by "
+            "a few hundred metres."
+        )
     )
 
 path = None
 try:
     path = region.network.route(region.shop, result.point).coords
 except DispatchError:
-    st.caption("Aucun trajet routier trouvé depuis l'atelier jusqu'à cette adresse.")
+    st.caption(_("No road path found from the shop to this address."))
 details = []
 if result.road_km is not None:
-    details.append(f"{_common.km(result.road_km)} par la route")
+    details.append(_("{km} by road").format(km=_common.km(result.road_km)))
 if fee.amount is not None:
-    details.append(f"Déplacement : {_common.money(fee.amount)}")
+    details.append(_("Travel: {amount}").format(amount=_common.money(fee.amount)))
 m = coverage_map(
     region,
     point=result.point,
@@ -120,6 +140,6 @@ m = coverage_map(
 _common.show_map(m, key="coverage_result_map", height=460)
 if zone != "outside":
     st.page_link(
-        "views/request.py", label="Demander une intervention", icon=":material/edit_note:",
+        "views/request.py", label=_("Request a service call"), icon=":material/edit_note:",
         query_params=_common.public_params(),
     )

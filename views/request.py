@@ -12,67 +12,71 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from dispatch.errors import DispatchError
+from dispatch.i18n import _
+from dispatch.office import intake
 from views import _common
 
 s = _common.settings()
-st.title("Demande d'intervention")
+st.title(_("Service request"))
 st.write(
-    "Décrivez votre problème informatique : nous vous rappelons pour convenir d'un rendez-vous "
-    "à domicile (ou d'une session à distance)."
+    _(
+        "Describe your computer problem: we call you back to agree on a home visit (or a remote "
+        "session)."
+    )
 )
 
-intake = _common.optional("dispatch.office.intake")
 db = _common.database(s)
-if intake is None or db is None:
-    st.info("Le formulaire de demande n'est pas encore installé sur ce poste.")
-    st.stop()
 
 done = st.session_state.get("request_done")
 if done:
     st.success(
-        f"Merci, {_common.md(done['name'])} ! Votre demande n° {done['id']} est reçue. Nous vous "
-        "rappelons au plus tard le prochain jour ouvrable."
+        _(
+            "Thank you, {name}! Your request no. {id} is received. We will call you back by the "
+            "next business day at the latest."
+        ).format(name=_common.md(done["name"]), id=done["id"])
     )
-    if st.button("Envoyer une autre demande", key="request_again"):
+    if st.button(_("Send another request"), key="request_again"):
         st.session_state.pop("request_done", None)
         st.rerun()
     st.stop()
 
 with st.form("request_form", clear_on_submit=False):
-    name = st.text_input("Nom complet *", key="req_name", max_chars=120)
+    name = st.text_input(_("Full name *"), key="req_name", max_chars=120)
     c1, c2 = st.columns(2)
-    phone = c1.text_input("Téléphone", key="req_phone", max_chars=40, placeholder="450 555-1234")
-    email = c2.text_input("Courriel", key="req_email", max_chars=160)
+    phone = c1.text_input(_("Phone"), key="req_phone", max_chars=40, placeholder="450 555-1234")
+    email = c2.text_input(_("Email"), key="req_email", max_chars=160)
     address = st.text_input(
-        "Adresse de l'intervention *", key="req_address", max_chars=200,
-        placeholder="ex. 123, rue Dupras, Mascouche",
+        _("Address of the service call *"), key="req_address", max_chars=200,
+        placeholder=_("e.g. 123, rue Dupras, Mascouche"),
     )
-    problem = st.text_area("Votre problème *", key="req_problem", max_chars=2000, height=120)
+    problem = st.text_area(_("Your problem *"), key="req_problem", max_chars=2000, height=120)
     c3, c4 = st.columns(2)
     tomorrow = datetime.now().date() + timedelta(days=1)
     desired = c3.date_input(
-        "Date souhaitée (AAAA-MM-JJ, facultatif)", value=None, min_value=tomorrow, key="req_date", format="YYYY-MM-DD"
+        _("Desired date (YYYY-MM-DD, optional)"), value=None, min_value=tomorrow, key="req_date", format="YYYY-MM-DD"
     )
-    remote = c4.checkbox("Une session à distance me convient", key="req_remote")
+    remote = c4.checkbox(_("A remote session suits me"), key="req_remote")
     consent = st.checkbox(
-        "J'accepte que mes renseignements servent uniquement à traiter ma demande, selon la "
-        "politique de confidentialité (Loi 25). *",
+        _(
+            "I agree that my information be used only to handle my request, according to the "
+            "privacy policy (Law 25). *"
+        ),
         key="req_consent",
     )
-    sent = st.form_submit_button("Envoyer la demande", type="primary")
+    sent = st.form_submit_button(_("Send the request"), type="primary")
 
 if sent:
     missing = [
         label
-        for label, value in (("nom", name), ("adresse", address), ("problème", problem))
+        for label, value in ((_("name"), name), (_("address"), address), (_("problem"), problem))
         if not value.strip()
     ]
     if missing:
-        st.warning("Champs obligatoires manquants : " + ", ".join(missing) + ".")
+        st.warning(_("Required fields missing: {fields}.").format(fields=", ".join(missing)))
     elif not phone.strip() and not email.strip():
-        st.warning("Indiquez un numéro de téléphone ou un courriel pour qu'on puisse vous joindre.")
+        st.warning(_("Give a phone number or an email so that we can reach you."))
     elif not consent:
-        st.warning("Cochez la case de consentement pour envoyer la demande.")
+        st.warning(_("Tick the consent box to send the request."))
     else:
         form = intake.RequestForm(
             name=name.strip(), address=address.strip(), phone=phone.strip(),
@@ -80,7 +84,7 @@ if sent:
             remote_ok=remote, consent=consent,
         )
         try:
-            with st.spinner("Envoi…"):
+            with st.spinner(_("Sending…")):
                 req = intake.submit(db, form, settings=s, region=_common.region(s))
         except DispatchError as err:
             _common.error_box(err)

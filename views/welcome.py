@@ -6,28 +6,24 @@ create the first administrator. A staff member who is not an admin sees links to
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, timedelta
-from pathlib import Path
 
 import streamlit as st
 
 from dispatch.errors import DispatchError, OSMFileError
-from dispatch.geo.point import GeoPoint
+from dispatch.i18n import _
+from dispatch.office import planning, region_setup
 from views import _access, _common
 
 
-def _upload_refused(err: OSMFileError, saved: Path | None) -> str:
-    """The French refusal of an uploaded file, without the server's file path."""
-    detail = str(err)
-    if saved is not None:
-        detail = detail.replace(str(saved), "the uploaded file")
-    return (
-        "Ce fichier ne permet pas de construire la région : il faut un extrait OpenStreetMap "
-        "complet (.osm, .osm.bz2, .osm.gz ou .osm.pbf, par exemple de Geofabrik ou BBBike) "
-        "qui couvre le territoire desservi. Le fichier refusé n'a pas été conservé.\n\n"
-        f"Détail technique : {_common.md(detail)}"
-    )
+def _upload_refused(err: OSMFileError) -> str:
+    """The French refusal of an uploaded file (its message never holds the server's path)."""
+    detail = _common.error_text(err)
+    return _(
+        "This file cannot build the region: it takes a complete OpenStreetMap extract "
+        "(.osm, .osm.bz2, .osm.gz or .osm.pbf, for example from Geofabrik or BBBike) that covers "
+        "the territory served. The refused file was not kept.\n\nTechnical detail: {detail}"
+    ).format(detail=_common.md(detail))
 
 
 if _common.public_mode():  # the website's iframe never shows the staff home page
@@ -38,123 +34,109 @@ user = _access.current_user(s)
 if user is None:
     _access.login_form(s)
     st.stop()
-st.title("Bienvenue")
+st.title(_("Welcome"))
 if user.role != "admin":
-    st.write(f"Bonjour **{_common.md(user.username)}** ({user.role_label}). Vos pages :")
-    for path, label in (("views/dispatcher.py", "Répartition"), ("views/technician.py", "Technicien"),
-                        ("views/billing.py", "Facturation")):
+    st.write(
+        _("Hello **{user}** ({role}). Your pages:").format(
+            user=_common.md(user.username), role=user.role_label
+        )
+    )
+    for path, label in (("views/dispatcher.py", _("Dispatch")), ("views/technician.py", _("Technician")),
+                        ("views/billing.py", _("Billing"))):
         if _access.allowed(user, path):
             st.page_link(path, label=label)
     st.stop()
 
 names = _common.region_names(s)
 step1 = ":material/check_circle:" if names else "1."
-st.subheader(f"{step1} La carte routière de votre territoire")
+st.subheader(_("{step} The road map of your territory").format(step=step1))
 if names:
     st.success(
-        f"Région prête : **{', '.join(names)}**. Le calcul des distances, des trajets et des "
-        "tournées se fait sur ce poste, sans internet."
+        _(
+            "Region ready: **{names}**. Distances, paths and routes are computed on this "
+            "computer, without internet."
+        ).format(names=", ".join(names))
     )
 else:
     st.write(
-        "Tout fonctionne hors ligne à partir d'un extrait OpenStreetMap de votre territoire "
-        "(fichier `.osm`, `.osm.bz2` ou `.osm.pbf`, par exemple d'un fournisseur d'extraits "
-        "régionaux). Indiquez aussi la position de l'atelier : c'est le point de départ des "
-        "techniciens et le centre des zones de service."
+        _(
+            "Everything works offline from an OpenStreetMap extract of your territory (`.osm`, "
+            "`.osm.bz2` or `.osm.pbf` file, for example from a provider of regional extracts). Also "
+            "give the position of the shop: it is the technicians' starting point and the centre of "
+            "the service zones."
+        )
     )
 
-with st.expander("Construire une région", expanded=not names):
-    tab_file, tab_download = st.tabs(["À partir d'un fichier", "Télécharger (en ligne)"])
+with st.expander(_("Build a region"), expanded=not names):
+    tab_file, tab_download = st.tabs([_("From a file"), _("Download (online)")])
     with tab_file:
         with st.form("region_file_form"):
             upload = st.file_uploader(
-                "Fichier OpenStreetMap",
+                _("OpenStreetMap file"),
                 type=["osm", "pbf", "bz2", "gz"],
                 key="region_upload",
-                help=f"Extrait .osm, .osm.bz2, .osm.gz ou .osm.pbf, au plus "
-                f"{s.security.upload_max_mb} Mo.",
+                help=_("A .osm, .osm.bz2, .osm.gz or .osm.pbf extract, at most {mb} MB.").format(
+                    mb=s.security.upload_max_mb
+                ),
             )
-            name = st.text_input("Nom de la région", value="mascouche", key="region_name_file")
+            name = st.text_input(_("Region name"), value="mascouche", key="region_name_file")
             shop = st.text_input(
-                "Position de l'atelier (latitude, longitude)",
+                _("Shop position (latitude, longitude)"),
                 value="45.7460, -73.6010",
                 key="region_shop_file",
             )
             c1, c2 = st.columns(2)
-            core = c1.number_input("Zone principale (km)", 1.0, 100.0, float(s.service_area.core_km))
-            ext = c2.number_input("Zone élargie (km)", 1.0, 150.0, float(s.service_area.extended_km))
-            go = st.form_submit_button("Construire la région", type="primary")
+            core = c1.number_input(_("Core zone (km)"), 1.0, 100.0, float(s.service_area.core_km))
+            ext = c2.number_input(_("Extended zone (km)"), 1.0, 150.0, float(s.service_area.extended_km))
+            go = st.form_submit_button(_("Build the region"), type="primary")
         if go:
             if upload is None:
-                st.warning("Choisissez d'abord un fichier OpenStreetMap.")
+                st.warning(_("Choose an OpenStreetMap file first."))
             else:
-                from dispatch.geo.region import build_region
-                from dispatch.geo.uploads import check_upload
-
-                bar = st.progress(0.0, text="Lecture du fichier…")
+                bar = st.progress(0.0, text=_("Reading the file…"))
 
                 def progress(stage: str, fraction: float | None) -> None:
                     bar.progress(min(max(fraction or 0.0, 0.0), 1.0), text=stage)
 
-                saved: Path | None = None
                 try:
-                    # checked before anything is written; the browser's name is never a path
-                    suffix = check_upload(upload.name, upload.size, settings=s)
-                    target = s.data_dir / "uploads"
-                    target.mkdir(parents=True, exist_ok=True)
-                    with tempfile.NamedTemporaryFile(
-                        dir=target, suffix=suffix, delete=False
-                    ) as fh:
-                        saved = Path(fh.name)
-                        fh.write(upload.getbuffer())
-                    build_region(
-                        fh.name,
-                        name=name.strip(),
-                        shop=GeoPoint.parse(shop),
-                        core_km=core,
-                        extended_km=ext,
-                        settings=s,
-                        progress=progress,
+                    region_setup.build_region_from_upload(
+                        upload.name, upload.getbuffer(), name=name, shop=shop, core_km=core,
+                        extended_km=ext, settings=s, progress=progress,
                     )
                 except OSMFileError as err:
                     bar.empty()
-                    if saved is not None:  # a refused file (e.g. not OSM) does not stay on disk
-                        saved.unlink(missing_ok=True)
-                    st.error(_upload_refused(err, saved))
+                    st.error(_upload_refused(err))
                 except DispatchError as err:
                     bar.empty()
-                    if saved is not None:
-                        saved.unlink(missing_ok=True)
                     _common.error_box(err)
                 else:
-                    bar.progress(1.0, text="Région prête.")
+                    bar.progress(1.0, text=_("Region ready."))
                     st.session_state["region_name"] = name.strip()
                     st.rerun()
     with tab_download:
         st.write(
-            "Télécharge les routes et les adresses autour de l'atelier depuis OpenStreetMap "
-            "(service Overpass). **Il faut une connexion internet** ; sans connexion, utilisez "
-            "un fichier."
+            _(
+                "Downloads the roads and addresses around the shop from OpenStreetMap (Overpass "
+                "service). **An internet connection is needed**; without one, use a file."
+            )
         )
         with st.form("region_download_form"):
-            name_d = st.text_input("Nom de la région", value="ma-region", key="region_name_dl")
+            name_d = st.text_input(_("Region name"), value="ma-region", key="region_name_dl")
             shop_d = st.text_input(
-                "Position de l'atelier (latitude, longitude)", value="", key="region_shop_dl",
+                _("Shop position (latitude, longitude)"), value="", key="region_shop_dl",
                 placeholder="45.7460, -73.6010",
             )
-            go_d = st.form_submit_button("Télécharger et construire")
+            go_d = st.form_submit_button(_("Download and build"))
         if go_d:
-            from dispatch.geo.region import build_region
-
             try:
-                with st.spinner("Téléchargement depuis OpenStreetMap…"):
-                    build_region(
-                        "download", name=name_d.strip(), shop=GeoPoint.parse(shop_d), settings=s
-                    )
+                with st.spinner(_("Downloading from OpenStreetMap…")):
+                    region_setup.download_region(name_d, shop=shop_d, settings=s)
             except (ConnectionError, TimeoutError) as err:
                 st.error(
-                    "Téléchargement impossible : ce poste semble hors ligne ou le service "
-                    f"OpenStreetMap ne répond pas ({err}). Utilisez plutôt un fichier `.osm`."
+                    _(
+                        "Download failed: this computer seems to be offline or the OpenStreetMap "
+                        "service does not answer ({reason}). Use an `.osm` file instead."
+                    ).format(reason=_common.error_text(err))
                 )
             except DispatchError as err:
                 _common.error_box(err)
@@ -162,26 +144,23 @@ with st.expander("Construire une région", expanded=not names):
                 st.session_state["region_name"] = name_d.strip()
                 st.rerun()
 
-st.subheader("2. Essayer avec des données de démonstration")
-demo = _common.optional("dispatch.routing.demo")
+st.subheader(_("2. Try with demo data"))
 if not names:
-    st.caption("Disponible dès qu'une région est construite.")
-elif demo is None:
-    st.info("Le générateur de données de démonstration n'est pas encore installé sur ce poste.")
+    st.caption(_("Available as soon as a region is built."))
 else:
     st.write(
-        "Crée des techniciens, des demandes et des rendez-vous à de vraies adresses de la "
-        "région, pour essayer tout de suite la planification de la journée."
+        _(
+            "Creates technicians, requests and appointments at real addresses of the region, to try "
+            "the day's planning right away."
+        )
     )
     c1, c2, c3 = st.columns(3)
-    n_tech = c1.number_input("Techniciens", 1, 10, 4, key="demo_techs")
-    n_visits = c2.number_input("Visites", 1, 80, 20, key="demo_visits")
-    day = c3.date_input("Jour", date.today() + timedelta(days=1), key="demo_day", format="YYYY-MM-DD")
-    if st.button("Charger les données de démonstration", key="demo_load"):
-        from dispatch.office import planning
-
+    n_tech = c1.number_input(_("Technicians"), 1, 10, 4, key="demo_techs")
+    n_visits = c2.number_input(_("Visits"), 1, 80, 20, key="demo_visits")
+    day = c3.date_input(_("Day"), date.today() + timedelta(days=1), key="demo_day", format="YYYY-MM-DD")
+    if st.button(_("Load the demo data"), key="demo_load"):
         try:
-            with st.spinner("Création des données…"):
+            with st.spinner(_("Creating the data…")):
                 summary = planning.load_demo(
                     _common.region(s), settings=s, db=_common.database(s), day=day,
                     n_technicians=int(n_tech), n_visits=int(n_visits),
@@ -190,16 +169,20 @@ else:
             _common.error_box(err)
         else:
             st.success(
-                f"{summary['technicians']} techniciens et {summary['visits']} rendez-vous créés "
-                f"pour le {_common.long_date(day)}."
+                _("{technicians} technicians and {visits} appointments created for {day}.").format(
+                    technicians=summary["technicians"], visits=summary["visits"],
+                    day=_common.long_date(day),
+                )
             )
-            st.page_link("views/dispatcher.py", label="Planifier cette journée", icon=":material/route:")
+            st.page_link("views/dispatcher.py", label=_("Plan this day"), icon=":material/route:")
 
-st.subheader("3. Au quotidien")
+st.subheader(_("3. Day to day"))
 st.markdown(
-    "- **Vérifier ma couverture** et **Demande d'intervention** sont les pages publiques, à "
-    "intégrer au site web (ajoutez `?embed=true&public=1` à leur adresse dans un `<iframe>`).\n"
-    "- **Répartition** : demandes à rappeler, rendez-vous du jour, *Optimiser la journée*.\n"
-    "- **Technicien** : la tournée du jour sur téléphone, le formulaire de visite, la facture.\n"
-    "- **Paramètres** : atelier, zones, tarifs, techniciens."
+    _(
+        "- **Check my coverage** and **Service request** are the public pages, to embed in the "
+        "website (add `?embed=true&public=1` to their address in an `<iframe>`).\n"
+        "- **Dispatch**: requests to call back, the day's appointments, *Optimise the day*.\n"
+        "- **Technician**: the day's route on a phone, the visit form, the invoice.\n"
+        "- **Settings**: shop, zones, rates, technicians."
+    )
 )

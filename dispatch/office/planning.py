@@ -3,7 +3,7 @@
 Used by the dashboard ("Optimiser la journée") and by ``opms-dispatch plan --date``:
 
 1. load the day's appointments and the active technicians from storage;
-2. build the :class:`~dispatch.routing.core.DispatchProblem` on the region's road matrices;
+2. build the :class:`~dispatch.routing.DispatchProblem` on the region's road matrices;
 3. solve, and keep what a page needs to draw and explain the result (:class:`DayPlan`):
    labels of visits, technicians' names, the road path of every route.
 
@@ -16,34 +16,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from dispatch.errors import InvalidInput, Unreachable
-from dispatch.geo.point import GeoPoint
-from dispatch.settings import Settings
+from dispatch import records
+from dispatch.errors import DispatchError, InvalidInput, RegionNotFound, Unreachable
+from dispatch.geo import GeoPoint, check_point, list_regions
+from dispatch.i18n import N_, _
+from dispatch.office.intake import coverage_record
+from dispatch.records.lifecycle import LABELS, parse_state
+from dispatch.routing import DispatchProblem, reoptimize, solve
+from dispatch.routing.demo import generate_requests
+from dispatch.settings import TZ, Settings
 
-TZ = ZoneInfo("America/Montreal")
+if TYPE_CHECKING:
+    from dispatch.geo import Region
+    from dispatch.records import Database, DayAppointment, TechnicianRecord
+    from dispatch.routing import Plan, Route
 
 
 def default_region_name(settings: Settings, name: str | None = None) -> str:
     """The region a command works on: ``name``, else the default one, else the only one."""
-    from dispatch.errors import RegionNotFound
-    from dispatch.geo.region import list_regions
-
     if name:
         return name
-    names = [r["name"] for r in list_regions(settings=settings)]
+    names: list[str] = [r["name"] for r in list_regions(settings=settings)]
     if settings.general.default_region in names:
         return settings.general.default_region
     if len(names) == 1:
         return names[0]
     if not names:
-        msg = ("No region is built; build one with 'opms-dispatch region build FILE.osm "
-               "--name NAME --shop-latlon LAT,LON'.")
+        msg = N_("No region is built; build one with 'opms-dispatch region build FILE.osm "
+                 "--name NAME --shop-latlon LAT,LON'.")
         raise RegionNotFound(msg)
-    msg = f"Several regions are built ({', '.join(names)}); choose one with --region."
-    raise InvalidInput(msg)
+    msg = N_("Several regions are built ({names}); choose one with --region.")
+    raise InvalidInput(msg, names=", ".join(names))
 
 
 def visit_id(appointment_id: int) -> str:
@@ -65,9 +70,9 @@ class DayPlan:
     day
         The date planned.
     problem, plan
-        The routing problem and its solution (:class:`dispatch.routing.core.Plan`).
+        The routing problem and its solution (:class:`dispatch.routing.Plan`).
     visits
-        Routing visit id -> the stored :class:`~dispatch.records.storage.DayAppointment`.
+        Routing visit id -> the stored :class:`~dispatch.records.DayAppointment`.
     technicians
         Routing technician id -> stored technician.
     paths
@@ -77,10 +82,10 @@ class DayPlan:
     """
 
     day: date
-    problem: Any
-    plan: Any
-    visits: dict[str, Any]
-    technicians: dict[str, Any]
+    problem: DispatchProblem
+    plan: Plan
+    visits: dict[str, DayAppointment]
+    technicians: dict[str, TechnicianRecord]
     paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
 
@@ -114,7 +119,7 @@ class DayPlan:
         return out
 
 
-def _lunch(t: Any, day: date) -> tuple[float, datetime, datetime] | None:
+def _lunch(t: TechnicianRecord, day: date) -> tuple[float, datetime, datetime] | None:
     if t.break_start is None or not t.break_min:
         return None
     start = datetime.combine(day, t.shift_start, tzinfo=TZ)
@@ -127,15 +132,37 @@ def _lunch(t: Any, day: date) -> tuple[float, datetime, datetime] | None:
     return (float(t.break_min), early, late)
 
 
+@dataclass(frozen=True)
+class DayProblem:
+    """A stored day turned into a routing problem (see :func:`build_day_problem`).
+
+    Attributes
+    ----------
+    problem
+        The :class:`~dispatch.routing.DispatchProblem` on the region's road matrices.
+    visits
+        Routing visit id -> the stored day appointment.
+    technicians
+        Routing technician id -> stored technician.
+    skipped
+        Appointments left out of the problem (no position), visit id -> French reason.
+    """
+
+    problem: DispatchProblem
+    visits: dict[str, DayAppointment]
+    technicians: dict[str, TechnicianRecord]
+    skipped: dict[str, str]
+
+
 def build_day_problem(
-    region: Any,
-    db: Any,
+    region: Region,
+    db: Database,
     day: date,
     *,
     settings: Settings,
     pins: Mapping[str, str] | None = None,
-) -> tuple[Any, dict[str, Any], dict[str, Any], dict[str, str]]:
-    """The day's :class:`~dispatch.routing.core.DispatchProblem` from storage.
+) -> DayProblem:
+    """The day's :class:`~dispatch.routing.DispatchProblem` from storage.
 
     Parameters
     ----------
@@ -152,15 +179,11 @@ def build_day_problem(
 
     Returns
     -------
-    tuple
-        ``(problem, visits, technicians, skipped)`` (see :class:`DayPlan`).
+    DayProblem
     """
-    from dispatch.records import storage
-    from dispatch.routing.core import DispatchProblem
-
     pins = dict(pins or {})
-    techs = {technician_id(t.id): t for t in storage.technicians(db)}
-    appts = storage.appointments_for_day(db, day)
+    techs = {technician_id(t.id): t for t in records.technicians(db)}
+    appts = records.appointments_for_day(db, day)
     problem = DispatchProblem(day, shop=region.shop)
     for tid, t in techs.items():
         start = None
@@ -174,13 +197,13 @@ def build_day_problem(
             skills=t.skills,
             name=t.name,
         )
-    visits: dict[str, Any] = {}
+    visits: dict[str, DayAppointment] = {}
     skipped: dict[str, str] = {}
     for a in appts:
         vid = visit_id(a.appointment.id)
         visits[vid] = a
         if a.lat is None or a.lon is None:
-            skipped[vid] = "Adresse sans position : corrigez l'adresse de la demande."
+            skipped[vid] = _("Address without a position: correct the request's address.")
             continue
         pin = pins.get(vid)
         problem.add_visit(
@@ -194,10 +217,10 @@ def build_day_problem(
         )
     if problem.visits or problem.technicians:
         problem.use_region(region, traffic_factor=settings.network.traffic_factor)
-    return problem, visits, techs, skipped
+    return DayProblem(problem, visits, techs, skipped)
 
 
-def route_paths(region: Any, problem: Any, plan: Any) -> dict[str, list[tuple[float, float]]]:
+def route_paths(region: Region, problem: DispatchProblem, plan: Plan) -> dict[str, list[tuple[float, float]]]:
     """The road path of every route: start -> stops -> end, following the roads."""
     techs = {t.id: t for t in problem.technicians}
     locs = {v.id: v.location for v in problem.visits}
@@ -208,7 +231,7 @@ def route_paths(region: Any, problem: Any, plan: Any) -> dict[str, list[tuple[fl
         start = t.start if t is not None and isinstance(t.start, GeoPoint) else region.shop
         end = t.end if t is not None and isinstance(t.end, GeoPoint) else start
         points = [start]
-        points += [locs[s.visit] for s in (*route.fixed, *route.stops) if isinstance(locs.get(s.visit), GeoPoint)]
+        points += [loc for s in (*route.fixed, *route.stops) if isinstance(loc := locs.get(s.visit), GeoPoint)]
         points.append(end)
         path: list[tuple[float, float]] = []
         for a, b in zip(points, points[1:], strict=False):
@@ -222,8 +245,8 @@ def route_paths(region: Any, problem: Any, plan: Any) -> dict[str, list[tuple[fl
 
 
 def plan_day(
-    region: Any,
-    db: Any,
+    region: Region,
+    db: Database,
     day: date,
     *,
     settings: Settings,
@@ -247,20 +270,17 @@ def plan_day(
     -------
     DayPlan
     """
-    from dispatch.routing.core import solve
-
-    problem, visits, techs, skipped = build_day_problem(
-        region, db, day, settings=settings, pins=pins
-    )
+    built = build_day_problem(region, db, day, settings=settings, pins=pins)
+    problem = built.problem
     if not problem.technicians:
-        msg = (
-            "Aucun technicien actif : ajoutez-en dans Paramètres (ou chargez les données de "
-            "démonstration) avant d'optimiser la journée."
+        msg = N_(
+            "No active technician: add some in Settings (or load the demo data) before "
+            "optimising the day."
         )
         raise InvalidInput(msg)
     limit = settings.routing.time_limit_s if time_limit is None else time_limit
     plan = solve(problem, time_limit=limit, seed=settings.routing.seed if seed is None else seed)
-    day_plan = DayPlan(day, problem, plan, visits, techs, skipped=skipped)
+    day_plan = DayPlan(day, problem, plan, built.visits, built.technicians, skipped=built.skipped)
     if paths:
         day_plan.paths.update(route_paths(region, problem, plan))
     return day_plan
@@ -275,18 +295,15 @@ _IN_PROGRESS_STATES = frozenset({"on_site", "policy_signed"})
 
 
 def replan_from_now(
-    region: Any, db: Any, day_plan: DayPlan, *, now: datetime, time_limit: float = 0.5
+    region: Region, db: Database, day_plan: DayPlan, *, now: datetime, time_limit: float = 0.5
 ) -> DayPlan:
-    """Re-plan the rest of the day from the technicians' progress recorded in storage.
+    """Re-plan the rest of the day from the technicians' progress recorded in records.
 
     Visits whose request is diagnosed or later are done; a visit on site stays with its
-    technician; every other visit may move (:func:`dispatch.routing.core.reoptimize`).
+    technician; every other visit may move (:func:`dispatch.routing.reoptimize`).
     """
-    from dispatch.records import storage
-    from dispatch.routing.core import reoptimize
-
     states = {visit_id(a.appointment.id): a.request_state
-              for a in storage.appointments_for_day(db, day_plan.day)}
+              for a in records.appointments_for_day(db, day_plan.day)}
     served = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
     done = [v for v, st in states.items() if st in _DONE_STATES and v in served]
     in_progress = {served[v]: v for v, st in states.items() if st in _IN_PROGRESS_STATES and v in served}
@@ -300,15 +317,13 @@ def replan_from_now(
     return out
 
 
-def publish(db: Any, day_plan: DayPlan, *, actor: str) -> int:
+def publish(db: Database, day_plan: DayPlan, *, actor: str) -> int:
     """Assign every planned visit to its technician in storage; returns how many changed.
 
     The technician page then shows each technician's visits (ordered and timed by
     :func:`technician_day`). Visits left unassigned are released (no technician). All the
     changes are one transaction: a crash or a conflict in the middle publishes nothing.
     """
-    from dispatch.records import storage
-
     changed = 0
     planned = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
     with db.write():  # one transaction: a crash or a conflict publishes all or nothing
@@ -316,7 +331,7 @@ def publish(db: Any, day_plan: DayPlan, *, actor: str) -> int:
             tid = planned.get(vid)
             new = day_plan.technicians[tid].id if tid in day_plan.technicians else None
             if a.appointment.technician_id != new:
-                storage.update_appointment(
+                records.update_appointment(
                     db, a.appointment.id, expected_version=a.appointment.version, actor=actor,
                     technician_id=new,
                 )
@@ -324,20 +339,50 @@ def publish(db: Any, day_plan: DayPlan, *, actor: str) -> int:
     return changed
 
 
-def assigned_pins(db: Any, day: date) -> dict[str, str]:
+def assigned_pins(db: Database, day: date) -> dict[str, str]:
     """Pins from the assignments stored by :func:`publish` (visit id -> technician id)."""
-    from dispatch.records import storage
-
     return {
         visit_id(a.appointment.id): technician_id(a.appointment.technician_id)
-        for a in storage.appointments_for_day(db, day)
+        for a in records.appointments_for_day(db, day)
         if a.appointment.technician_id is not None
     }
 
 
+@dataclass(frozen=True)
+class DayAgenda:
+    """What the dispatcher sees of a stored day before optimising it.
+
+    Attributes
+    ----------
+    day
+        The date.
+    appointments
+        The day's stored appointments (customer name, address, window, state).
+    technicians
+        The active technicians.
+    """
+
+    day: date
+    appointments: list[DayAppointment]
+    technicians: list[TechnicianRecord]
+
+
+def day_agenda(db: Database, day: date) -> DayAgenda:
+    """The day's appointments and the active technicians (the "Journée" tab's table)."""
+    return DayAgenda(day, records.appointments_for_day(db, day), records.technicians(db))
+
+
+def state_label(state: str) -> str:
+    """The French label of a request state (the state itself when unknown)."""
+    try:
+        return LABELS[parse_state(state)]
+    except DispatchError:
+        return state
+
+
 def technician_day(
-    region: Any, db: Any, day: date, tech_id: int, *, settings: Settings, time_limit: float = 0.5
-) -> tuple[DayPlan, Any]:
+    region: Region, db: Database, day: date, tech_id: int, *, settings: Settings, time_limit: float = 0.5
+) -> tuple[DayPlan, Route | None]:
     """One technician's published day: the plan with every stored assignment pinned.
 
     Returns
@@ -353,10 +398,10 @@ def technician_day(
 
 
 def load_demo(
-    region: Any,
+    region: Region,
     *,
     settings: Settings,
-    db: Any,
+    db: Database,
     day: date,
     n_technicians: int = 4,
     n_visits: int = 20,
@@ -373,20 +418,15 @@ def load_demo(
     dict
         ``{"technicians": n, "visits": n}``.
     """
-    from dispatch.geo.service_area import check_point
-    from dispatch.office.intake import coverage_record
-    from dispatch.records import storage
-    from dispatch.routing.demo import generate_requests
-
     techs, visits = generate_requests(
         region, n_technicians=n_technicians, n_visits=n_visits, seed=seed
     )
-    existing = storage.technicians(db)
+    existing = records.technicians(db)
     if not existing:
         for t in techs:
             s0, s1 = (time.fromisoformat(x) for x in t["shift"])
             start = (t["start"].lat, t["start"].lon) if t["start"] is not None else None
-            storage.add_technician(
+            records.add_technician(
                 db,
                 name=t["name"],
                 shift_start=s0,
@@ -398,11 +438,11 @@ def load_demo(
                 start=start,
                 actor="démo",
             )
-    known_skills = {sk for t in storage.technicians(db) for sk in t.skills}
+    known_skills = {sk for t in records.technicians(db) for sk in t.skills}
     surnames = ("Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie")
     for i, v in enumerate(visits):
         cov = check_point(region, v["location"], settings=settings)
-        req = storage.create_request(
+        req = records.create_request(
             db,
             name=f"Client démo {i + 1} {surnames[i % len(surnames)]}",
             phone=f"450 555-{1000 + i:04d}",
@@ -416,7 +456,7 @@ def load_demo(
             actor="démo",
         )
         (w0, w1), = v["windows"]
-        appt = storage.book_appointment(
+        appt = records.book_appointment(
             db,
             req.id,
             start=datetime.combine(day, time.fromisoformat(w0), tzinfo=TZ),
@@ -425,20 +465,24 @@ def load_demo(
             skills=[s for s in v["skills"] if s in known_skills],
             actor="démo",
         )
-        storage.confirm_appointment(db, appt.id, actor="démo")
-    return {"technicians": len(storage.technicians(db)), "visits": len(visits)}
+        records.confirm_appointment(db, appt.id, actor="démo")
+    return {"technicians": len(records.technicians(db)), "visits": len(visits)}
 
 
 __all__ = [
+    "DayAgenda",
     "DayPlan",
+    "DayProblem",
     "assigned_pins",
     "build_day_problem",
+    "day_agenda",
     "default_region_name",
     "load_demo",
     "plan_day",
     "publish",
     "replan_from_now",
     "route_paths",
+    "state_label",
     "technician_day",
     "technician_id",
     "visit_id",

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.servers.dashboard import STAFF_PASSWORD, add_staff, prepare_data_dir
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 DEMO_DAY = date(2026, 6, 2)
 TIMEOUT = 120
 
@@ -86,8 +86,8 @@ def _texts(at: AppTest) -> str:
 
 def test_fresh_machine_home_page_creates_the_first_admin_then_guides_to_build_a_region(data_dir):
     """With no account and no region, the home page creates the admin, then explains the OSM file."""
+    from dispatch import records
     from dispatch.office import auth
-    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -100,7 +100,7 @@ def test_fresh_machine_home_page_creates_the_first_admin_then_guides_to_build_a_
     at.button(key="first_submit").click()
     at.run()
     assert not at.exception, at.exception
-    (user,) = auth.list_users(storage.open_database(settings=load_settings(data_dir=data_dir, env={})))
+    (user,) = auth.list_users(records.open_database(settings=load_settings(data_dir=data_dir, env={})))
     assert (user.username, user.role) == ("patron", "admin")
     assert at.title[0].value == "Bienvenue"
     text = _texts(at)
@@ -158,7 +158,7 @@ def test_coverage_of_an_unknown_address_says_so_in_french(app_dir):
 
 def test_request_form_stores_nothing_without_consent(app_dir):
     """Without the consent box ticked the request is refused and nothing is stored."""
-    from dispatch.records import storage
+    from dispatch import records
     from dispatch.settings import load_settings
 
     at = _page("views/request.py")
@@ -169,13 +169,13 @@ def test_request_form_stores_nothing_without_consent(app_dir):
     at.button[0].click()
     at.run()
     assert "consentement" in at.warning[0].value
-    db = storage.open_database(settings=load_settings(data_dir=app_dir, env={}))
-    assert storage.list_requests(db) == []
+    db = records.open_database(settings=load_settings(data_dir=app_dir, env={}))
+    assert records.list_requests(db) == []
 
 
 def test_request_form_stores_the_request_with_its_coverage(app_dir):
     """A consented request is stored once, with its address placed and its zone."""
-    from dispatch.records import storage
+    from dispatch import records
     from dispatch.settings import load_settings
 
     at = _page("views/request.py")
@@ -188,8 +188,8 @@ def test_request_form_stores_the_request_with_its_coverage(app_dir):
     at.run()
     assert not at.exception
     assert "Merci, Marie Côté" in at.success[0].value
-    db = storage.open_database(settings=load_settings(data_dir=app_dir, env={}))
-    (req,) = storage.list_requests(db)
+    db = records.open_database(settings=load_settings(data_dir=app_dir, env={}))
+    (req,) = records.list_requests(db)
     assert req.consent and req.address.zone == "core"
 
 
@@ -247,7 +247,7 @@ def test_every_page_runs_in_french_without_error(demo_dir, page):
 
 def test_demo_data_button_creates_a_day_to_plan(app_dir):
     """On the home page, "Charger les données de démonstration" stores technicians and visits."""
-    from dispatch.records import storage
+    from dispatch import records
     from dispatch.settings import load_settings
 
     at = _home()
@@ -257,8 +257,8 @@ def test_demo_data_button_creates_a_day_to_plan(app_dir):
     at.run()
     assert not at.exception, at.exception
     assert "6 rendez-vous créés" in at.success[-1].value
-    db = storage.open_database(settings=load_settings(data_dir=app_dir, env={}))
-    assert len(storage.appointments_for_day(db, DEMO_DAY)) == 6
+    db = records.open_database(settings=load_settings(data_dir=app_dir, env={}))
+    assert len(records.appointments_for_day(db, DEMO_DAY)) == 6
 
 
 def test_download_without_network_says_to_use_a_file(data_dir, monkeypatch):
@@ -288,12 +288,12 @@ def test_booking_suggestions_rank_windows_for_a_caller(demo_dir):
 
 def test_contact_call_reached_books_the_visit(app_dir):
     """Recording a reached contact call books the request in the chosen window."""
+    from dispatch import records
     from dispatch.office import intake
-    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     settings = load_settings(data_dir=app_dir, env={})
-    db = storage.open_database(settings=settings)
+    db = records.open_database(settings=settings)
     req = intake.submit(
         db,
         intake.RequestForm(name="Luc Roy", address="1015 Avenue Saint-Denis, Mascouche",
@@ -306,24 +306,24 @@ def test_contact_call_reached_books_the_visit(app_dir):
     at.button(key=f"c_save_{req.id}").click()
     at.run()
     assert not at.exception, at.exception
-    (appt,) = storage.appointments_of(db, req.id)
+    (appt,) = records.appointments_of(db, req.id)
     assert appt.window_start.date() == DEMO_DAY
-    assert storage.get_request(db, req.id).state == "contacted"
+    assert records.get_request(db, req.id).state == "contacted"
 
 
 def _refused_estimate_invoice(demo_dir):
     """The first demo appointment, diagnosed (45 min) and refused, invoiced: (db, settings, invoice)."""
+    from dispatch import records
     from dispatch.billing.invoices import issue_invoice
-    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     settings = load_settings(data_dir=demo_dir, env={})
-    db = storage.open_database(settings=settings)
-    rid = storage.appointments_for_day(db, DEMO_DAY)[0].request_id
-    storage.record_arrival(db, rid, actor="test")
-    storage.record_policy_signed(db, rid, actor="test")
-    storage.record_diagnosis(db, rid, minutes=45, actor="test")
-    storage.record_outcome(db, rid, "estimate_refused", actor="test")
+    db = records.open_database(settings=settings)
+    rid = records.appointments_for_day(db, DEMO_DAY)[0].request_id
+    records.record_arrival(db, rid, actor="test")
+    records.record_policy_signed(db, rid, actor="test")
+    records.record_diagnosis(db, rid, minutes=45, actor="test")
+    records.record_outcome(db, rid, "estimate_refused", actor="test")
     return db, settings, issue_invoice(db, rid, settings=settings, actor="test")
 
 
@@ -372,11 +372,11 @@ STAFF_PAGES = ["views/dispatcher.py", "views/technician.py", "views/billing.py",
 
 
 def _customer_names(data_dir) -> list[str]:
-    from dispatch.records import storage
+    from dispatch import records
     from dispatch.settings import load_settings
 
-    db = storage.open_database(settings=load_settings(data_dir=data_dir, env={}))
-    return [r.customer.name for r in storage.list_requests(db)]
+    db = records.open_database(settings=load_settings(data_dir=data_dir, env={}))
+    return [r.customer.name for r in records.list_requests(db)]
 
 
 def _everything(at: AppTest) -> str:
@@ -389,7 +389,7 @@ def _everything(at: AppTest) -> str:
 
 def _direct(page: str, user: str | None = None) -> AppTest:
     """Run a page script by itself (as a deep link that would bypass the navigation)."""
-    from dispatch.records.storage import now
+    from dispatch.records import now
 
     at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=TIMEOUT)
     if user is not None:
@@ -438,16 +438,16 @@ def test_technician_cannot_open_the_dispatcher_page(demo_dir):
 
 def test_technician_page_offers_only_the_technicians_own_route(demo_dir):
     """A technician account can pick only its own technician on "Ma tournée"."""
+    from dispatch import records
     from dispatch.office import auth
-    from dispatch.records import storage
     from dispatch.settings import load_settings
 
-    db = storage.open_database(settings=load_settings(data_dir=demo_dir, env={}))
+    db = records.open_database(settings=load_settings(data_dir=demo_dir, env={}))
     own = auth.get_user(db, "tech1").technician_id
     at = _page("views/technician.py", user="tech1")
     box = at.selectbox(key="tech_pick")
     assert len(box.options) == 1 and box.value.id == own
-    assert len(storage.technicians(db)) > 1
+    assert len(records.technicians(db)) > 1
 
 
 def test_billing_account_cannot_open_the_settings_page(demo_dir):
@@ -461,19 +461,20 @@ def test_billing_account_cannot_open_the_settings_page(demo_dir):
 
 def test_wrong_password_shows_the_french_refusal(app_dir):
     """A wrong password keeps the login form and shows the one French refusal message."""
+    from dispatch.i18n import gettext
     from dispatch.office.auth import LOGIN_REFUSED
 
     at = _login(_home(user=None), "admin", "pas le bon mot de passe")
     assert not at.exception, at.exception
     assert at.title[0].value == "Connexion"
-    assert [e.value for e in at.error] == [LOGIN_REFUSED]
+    assert [e.value for e in at.error] == [gettext(LOGIN_REFUSED, language="fr_CA")]
 
 
 def test_idle_session_times_out_to_the_login_form(demo_dir):
     """A session idle longer than security.session_timeout_min is sent back to "Connexion"."""
     from datetime import timedelta
 
-    from dispatch.records.storage import now
+    from dispatch.records import now
 
     at = _page("views/billing.py")
     assert at.title[0].value == "Facturation"
@@ -495,20 +496,20 @@ def test_public_pages_need_no_login(app_dir, page, title):
 
 def _views(data_dir, entity: str) -> list:
     """The "view" entries of the audit log for ``entity``, oldest first."""
-    from dispatch.records import storage
+    from dispatch import records
     from dispatch.settings import load_settings
 
-    db = storage.open_database(settings=load_settings(data_dir=data_dir, env={}))
-    return [e for e in reversed(storage.audit_log(db, entity=entity)) if e.action == "view"]
+    db = records.open_database(settings=load_settings(data_dir=data_dir, env={}))
+    return [e for e in reversed(records.audit_log(db, entity=entity)) if e.action == "view"]
 
 
 def test_dispatcher_day_table_logs_one_view_per_customer_shown(demo_dir):
     """Opening the demo day audits a view of each appointment's request, once per session."""
-    from dispatch.records import storage
+    from dispatch import records
     from dispatch.settings import load_settings
 
-    db = storage.open_database(settings=load_settings(data_dir=demo_dir, env={}))
-    shown = {a.request_id for a in storage.appointments_for_day(db, DEMO_DAY)}
+    db = records.open_database(settings=load_settings(data_dir=demo_dir, env={}))
+    shown = {a.request_id for a in records.appointments_for_day(db, DEMO_DAY)}
     assert len(shown) == 12
     at = _page("views/dispatcher.py")
     at.date_input(key="dispatch_day").set_value(DEMO_DAY)
@@ -532,3 +533,50 @@ def test_billing_page_logs_one_view_per_invoice_shown(demo_dir):
     at.run()
     assert not at.exception, at.exception
     assert len(_views(demo_dir, "invoice")) == 1
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """app.py sets the process's language from the settings: forget it after each test."""
+    from dispatch import i18n
+
+    yield
+    i18n.set_language(None)
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", {"title": "Dispatch", "tabs": ["Workday", "Requests to contact", "Confirmations",
+                                               "Propose an appointment"],
+                "day": "Workday", "login": "Login", "user": "Username", "button": "Log in",
+                "coverage": "Check my coverage", "address": "Your address", "check": "Check"}),
+        (None, {"title": "Répartition", "tabs": ["Journée", "Demandes à contacter", "Confirmations",
+                                                  "Proposer un rendez-vous"],
+                "day": "Journée", "login": "Connexion", "user": "Nom d'utilisateur",
+                "button": "Se connecter", "coverage": "Vérifier ma couverture",
+                "address": "Votre adresse", "check": "Vérifier"}),
+    ],
+)
+def test_pages_read_in_the_language_of_the_settings(demo_dir, monkeypatch, language, texts):
+    """general.language = "en" (here $OPMS_GENERAL__LANGUAGE) shows the pages in English; French by default."""
+    if language is None:
+        monkeypatch.delenv("OPMS_GENERAL__LANGUAGE", raising=False)
+    else:
+        monkeypatch.setenv("OPMS_GENERAL__LANGUAGE", language)
+    at = _home(None)
+    assert at.title[0].value == texts["login"]
+    assert at.text_input(key="login_username").label == texts["user"]
+    assert at.button(key="login_submit").label == texts["button"]
+    _login(at, "admin")
+    at.switch_page("views/dispatcher.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == texts["title"]
+    assert [t.label for t in at.tabs] == texts["tabs"]
+    assert at.date_input(key="dispatch_day").label == texts["day"]
+    at.switch_page("views/coverage.py")
+    at.run()
+    assert at.title[0].value == texts["coverage"]
+    assert at.text_input(key="coverage_address").label == texts["address"]
+    assert texts["check"] in [b.label for b in at.button]

@@ -125,11 +125,11 @@ def test_request_form_submission_is_stored(page, dashboard):
     page.get_by_text("J'accepte que mes renseignements").click()
     _click(page, "Envoyer la demande")
     page.get_by_text("Merci, Julie Gagnon").wait_for()
-    from dispatch.records import storage
+    from dispatch import records
     from dispatch.settings import load_settings
 
-    db = storage.open_database(settings=load_settings(data_dir=dashboard.data_dir, env={}))
-    assert any(r.customer.name == "Julie Gagnon" for r in storage.list_requests(db))
+    db = records.open_database(settings=load_settings(data_dir=dashboard.data_dir, env={}))
+    assert any(r.customer.name == "Julie Gagnon" for r in records.list_requests(db))
     assert external(page.requests) == []
 
 
@@ -246,7 +246,7 @@ def test_refused_upload_is_explained_in_french_without_the_server_path(page, tmp
         page.get_by_text("Ce fichier ne permet pas de construire la région").wait_for(timeout=60_000)
         text = page.locator("body").inner_text()
         assert str(empty) not in text and "uploads" not in text
-        assert "is not an OpenStreetMap file" in text  # the technical detail stays, path-free
+        assert "le fichier téléversé n'est pas un fichier OpenStreetMap" in text  # the detail, path-free
     assert not any((empty / "uploads").glob("*"))
     assert external(page.requests) == []
 

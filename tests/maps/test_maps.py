@@ -13,7 +13,7 @@ from dispatch.geo.point import GeoPoint
 from maps import assets, basemap, builders, export
 from maps.builders import RouteView, StopView
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 XSS = "<img src=x onerror=alert(1)>"
 
 

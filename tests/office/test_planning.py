@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from dispatch import records
 from dispatch.cli.main import main as cli_main
 from dispatch.office import planning
-from dispatch.records import storage
 from dispatch.settings import load_settings
 from tests.servers.dashboard import prepare_data_dir
 
@@ -26,7 +26,7 @@ def demo(tmp_path, monkeypatch, mascouche, regions_data_dir):
     monkeypatch.setenv("OPMS_DATA_DIR", str(d))
     monkeypatch.delenv("OPMS_CONFIG", raising=False)
     settings = load_settings(data_dir=d, env={})
-    db = storage.open_database(settings=settings)
+    db = records.open_database(settings=settings)
     yield d, settings, db
     db.close()
 
@@ -34,12 +34,12 @@ def demo(tmp_path, monkeypatch, mascouche, regions_data_dir):
 def test_demo_data_are_confirmed_visits_at_real_address_points(demo, mascouche):
     """Demo appointments sit at address points of the region and are confirmed."""
     _, _, db = demo
-    appts = storage.appointments_for_day(db, DAY)
+    appts = records.appointments_for_day(db, DAY)
     assert len(appts) == 12
     points = set(zip(mascouche.addresses.lat.round(6), mascouche.addresses.lon.round(6), strict=True))
     assert all((round(a.lat, 6), round(a.lon, 6)) in points for a in appts)
     assert {a.request_state for a in appts} == {"confirmed"}
-    assert len(storage.technicians(db)) == 3
+    assert len(records.technicians(db)) == 3
 
 
 def test_plan_day_accounts_for_every_visit(demo, mascouche):
@@ -79,12 +79,13 @@ def test_publish_assigns_visits_and_technician_day_keeps_them(demo, mascouche):
 
 
 def test_plan_without_technicians_says_how_to_fix(tmp_path, mascouche, regions_data_dir):
-    """Planning a day with no technician raises a French message pointing to Settings."""
+    """Planning a day with no technician says (in French on screen) to add some in Settings."""
     d = prepare_data_dir(tmp_path / "data", regions_from=regions_data_dir)
     settings = load_settings(data_dir=d, env={})
-    db = storage.open_database(settings=settings)
-    with pytest.raises(ValueError, match="Paramètres"):
+    db = records.open_database(settings=settings)
+    with pytest.raises(ValueError, match="Settings") as info:
         planning.plan_day(mascouche, db, DAY, settings=settings)
+    assert "Paramètres" in info.value.localized("fr_CA")
 
 
 def test_plan_command_prints_routes_with_addresses(demo, capsys):
@@ -104,7 +105,7 @@ def test_plan_command_rejects_a_bad_date(demo, capsys):
     """A malformed date is an input error (exit code 2) with an example."""
     d, _, _ = demo
     assert cli_main(["plan", "--date", "2026-13-01", "--json", "--data-dir", str(d)]) == 2
-    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert "AAAA-MM-JJ (par exemple 2026-06-02)" in capsys.readouterr().err  # French by default
 
 
 def test_serve_command_runs_streamlit_offline_on_app_py():
@@ -127,9 +128,9 @@ def test_replan_from_now_keeps_finished_visits_fixed(demo, mascouche):
     dp = planning.plan_day(mascouche, db, DAY, settings=settings, time_limit=0.5)
     first = dp.plan.routes[0].stops[0].visit
     rid = dp.visits[first].request_id
-    storage.record_arrival(db, rid, actor="test")
-    storage.record_policy_signed(db, rid, actor="test")
-    storage.record_diagnosis(db, rid, minutes=30, actor="test")
+    records.record_arrival(db, rid, actor="test")
+    records.record_policy_signed(db, rid, actor="test")
+    records.record_diagnosis(db, rid, minutes=30, actor="test")
     noon = datetime(DAY.year, DAY.month, DAY.day, 12, 0, tzinfo=planning.TZ)
     again = planning.replan_from_now(mascouche, db, dp, now=noon)
     fixed = {s.visit for r in again.plan.routes for s in r.fixed}
@@ -137,3 +138,31 @@ def test_replan_from_now_keeps_finished_visits_fixed(demo, mascouche):
     assert first in fixed and first not in moving
     assert all(s.start >= noon for r in again.plan.routes for s in r.stops)
     assert again.paths
+
+
+def test_build_day_problem_names_its_parts(demo, mascouche):
+    """The built day is a frozen record: the problem, visits, technicians and skipped ones by name."""
+    import dataclasses
+
+    _, settings, db = demo
+    built = planning.build_day_problem(mascouche, db, DAY, settings=settings)
+    assert isinstance(built, planning.DayProblem)
+    assert set(built.visits) == {v.id for v in built.problem.visits} | set(built.skipped)
+    assert set(built.technicians) == {t.id for t in built.problem.technicians}
+    assert all(tid == planning.technician_id(t.id) for tid, t in built.technicians.items())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.problem = None
+
+
+def test_day_agenda_lists_the_day_and_the_active_technicians(demo):
+    """The agenda of the demo day: its 12 appointments and 3 technicians; another day is empty."""
+    _, _, db = demo
+    agenda = planning.day_agenda(db, DAY)
+    assert (agenda.day, len(agenda.appointments), len(agenda.technicians)) == (DAY, 12, 3)
+    assert planning.day_agenda(db, date(2026, 6, 3)).appointments == []
+
+
+def test_state_label_is_french_and_keeps_unknown_states():
+    """A known state gets its French label; an unknown one is shown as stored."""
+    assert planning.state_label("confirmed") != "confirmed"
+    assert planning.state_label("état-inconnu") == "état-inconnu"
