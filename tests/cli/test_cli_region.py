@@ -31,12 +31,12 @@ def test_region_build_prints_the_contract_json(tmp_path, src, shop):
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
-        (["region", "build", "/nope.osm", "--name", "x", "--shop-latlon", "45.7,-73.6"], 2, "not found"),
-        (["region", "build", str(MASCOUCHE_OSM), "--name", "x", "--shop-latlon", "-73.6010,45.7460"], 2, "outside the data"),
-        (["region", "build", str(MASCOUCHE_OSM), "--name", "x", "--shop-latlon", "45.80,-73.52"], 2, "nearest drivable road"),
-        (["region", "build", str(MASCOUCHE_OSM), "--name", "../x", "--shop-latlon", "45.746,-73.601"], 2, "Invalid region name"),
+        (["region", "build", "/nope.osm", "--name", "x", "--shop-latlon", "45.7,-73.6"], 2, "introuvable"),
+        (["region", "build", str(MASCOUCHE_OSM), "--name", "x", "--shop-latlon", "-73.6010,45.7460"], 2, "hors des données"),
+        (["region", "build", str(MASCOUCHE_OSM), "--name", "x", "--shop-latlon", "45.80,-73.52"], 2, "route carrossable la plus proche"),
+        (["region", "build", str(MASCOUCHE_OSM), "--name", "../x", "--shop-latlon", "45.746,-73.601"], 2, "Nom de région invalide"),
         (["region", "build", str(MASCOUCHE_OSM), "--name", "x", "--shop-latlon", "abc"], 2, "LAT,LON"),
-        (["region", "show", "nowhere"], 3, "has not been built"),
+        (["region", "show", "nowhere"], 3, "pas été construite"),
     ],
 )
 def test_bad_region_input_exits_with_contract_codes(tmp_path, args, code, words):

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
+from dispatch import records as st
 from dispatch.cli.main import main
-from dispatch.records import storage as st
-from dispatch.records.storage import TZ
-from tests.test_intake import make_email
+from dispatch.records import TZ
+from tests.office.test_intake import make_email
 
 pytest_plugins = ["tests.storage_support"]
 
