@@ -16,7 +16,7 @@ from pyvrp.stop import MaxRuntime
 
 from dispatch.routing import _vroom
 from dispatch.routing._engine import EngineInput, EngineResult
-from dispatch.routing.vrptw import VrptwInstance
+from dispatch.routing.vrptw_instance import VrptwInstance
 
 
 def _int_matrix(inst: VrptwInstance, convention: str) -> tuple[list[list[int]], int]:

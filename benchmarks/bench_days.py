@@ -3,17 +3,17 @@
 Days come from :func:`dispatch.routing.demo.generate_day` (3-6 technicians, 20-60 visits at real
 address points, 2-4 h windows, 45-120 min services, lunch breaks, skills, home starts).
 Every answer, the peers' included, is scheduled and verified by the product's own
-scheduler and independent checker (:func:`dispatch.routing.core.plan_from_routes`), and scored
+scheduler and independent checker (:func:`dispatch.routing.plan_from_routes`), and scored
 with the same objective: travel seconds + penalties of visits left out (100,000 per
 visit and priority level + 1, so serving one more visit always comes first).
 
-* ``product_1s``: ``dispatch.routing.core.solve(problem, time_limit=1)`` (the default call:
+* ``product_1s``: ``dispatch.routing.solve(problem, time_limit=1)`` (the default call:
   repeatable, stops on work counts calibrated on an idle machine, so slower when busy);
 * ``product_1s_wall``: the same with ``deterministic=False``: strictly 1 s of wall clock;
 * ``product_30s``: the same call with 30 s and ``deterministic=False`` (the engine's ceiling);
 * ``ortools_30s``: the product's OR-Tools model alone, guided local search for 30 s;
 * ``pyvrp_30s``: PyVRP 30 s on the product's PyVRP model (lunch as a required group of
-  "lunch spots", skills as per-technician profiles; ``dispatch.routing._pyvrp.solve_day``);
+  "lunch spots", skills as per-technician profiles; ``dispatch.routing._pyvrp_day.solve_day``);
 * ``vroom``: VROOM with native breaks/skills/windows, exploration 5, nb_threads=2,
   timeout 30 s (it stops by itself much earlier).
 
@@ -47,13 +47,9 @@ import _peers  # noqa: E402
 
 from dispatch.geo.point import GeoPoint  # noqa: E402
 from dispatch.geo.region import build_region  # noqa: E402
-from dispatch.routing import _ortools, _pyvrp  # noqa: E402
-from dispatch.routing.core import (  # noqa: E402
-    _to_engine,
-    plan_from_routes,
-    solve,
-)
+from dispatch.routing import _ortools, _pyvrp_day, plan_from_routes, solve  # noqa: E402
 from dispatch.routing.demo import generate_day  # noqa: E402
+from dispatch.routing.translate import to_engine  # noqa: E402
 from dispatch.settings import load_settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -135,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     for n_tech, n_vis, seed in DAYS[: args.days]:
         problem = generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=seed)
         problem.validate()
-        model = _to_engine(problem)
+        model = to_engine(problem)
         row = {"technicians": n_tech, "visits": n_vis, "seed": seed, "day": problem.day.isoformat()}
         t0 = time.perf_counter()
         plan = solve(problem, time_limit=args.product_budget, seed=args.seed)
@@ -161,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         res = _ortools.solve(model.inst, time_limit=args.budget)
         row["ortools_30s"] = _row(plan_from_routes(problem, _routes(model, res), engine="ortools"), time.perf_counter() - t0)
         t0 = time.perf_counter()
-        res = _pyvrp.solve_day(model.inst, time_limit=args.budget, seed=1)
+        res = _pyvrp_day.solve_day(model.inst, time_limit=args.budget, seed=1)
         row["pyvrp_30s"] = _row(plan_from_routes(problem, _routes(model, res), engine="pyvrp"), time.perf_counter() - t0)
         t0 = time.perf_counter()
         res = _peers.vroom_engine(model.inst, budget=args.budget)

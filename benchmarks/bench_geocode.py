@@ -102,10 +102,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    from dispatch.geo.geocode import AddressIndex, geocode, geocode_many
+    from dispatch.geo.address_index import AddressIndex
+    from dispatch.geo.geocode import geocode, geocode_many
     from dispatch.geo.point import GeoPoint
     from dispatch.geo.region import build_region
-    from dispatch.geo.service_area import check_point, check_points, service_area_geojson
+    from dispatch.geo.service_area import check_point, check_points
+    from dispatch.geo.service_area_geojson import service_area_geojson
     from dispatch.settings import load_settings
 
     res: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},

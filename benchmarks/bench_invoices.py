@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "results" / "invoices.json"
 
+from dispatch import records as st  # noqa: E402
 from dispatch.billing import invoices as iv  # noqa: E402
-from dispatch.records import storage as st  # noqa: E402
 from dispatch.settings import load_settings  # noqa: E402
 
 COVERAGE = {"zone": "core", "lat": 45.74, "lon": -73.61, "road_km": 3.0,

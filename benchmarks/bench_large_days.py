@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_days import mascouche_region  # noqa: E402
 
-from dispatch.routing.core import solve  # noqa: E402
+from dispatch.routing import solve  # noqa: E402
 from dispatch.routing.demo import generate_day  # noqa: E402
 
 DAYS = [(8, 100, 5), (12, 150, 5), (20, 300, 5)]

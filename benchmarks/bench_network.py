@@ -109,8 +109,8 @@ def main() -> None:
     os.environ["OPMS_DATA_DIR"] = str(tmp)
     from scipy.sparse.csgraph import dijkstra
 
-    from dispatch.geo.network import _unpack
     from dispatch.geo.region import load_region
+    from dispatch.geo.shortest_paths import unpack as _unpack
 
     region = load_region("vancouver")
     net = region.network

@@ -3,7 +3,7 @@ the best of the three peers saved by the last full ``bench_days.py`` run (seed 1
 
 The target asks the product at 1 s to reach, on every day, the best objective any of
 OR-Tools, PyVRP and VROOM found in 30 s (in practice PyVRP, seed 1). This re-runs that very
-peer (``dispatch.routing._pyvrp.solve_day``, same model, same budget) with seeds 2, 3, ... and
+peer (``dispatch.routing._pyvrp_day.solve_day``, same model, same budget) with seeds 2, 3, ... and
 counts the days on which *it* reaches the saved best: the spread between seeds of the
 strongest solver given 30 times the product's budget.
 
@@ -27,12 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_days import DAYS, _routes, mascouche_region  # noqa: E402
 
-from dispatch.routing import _pyvrp  # noqa: E402
-from dispatch.routing.core import (  # noqa: E402
-    _to_engine,
-    plan_from_routes,
-)
+from dispatch.routing import _pyvrp_day, plan_from_routes  # noqa: E402
 from dispatch.routing.demo import generate_day  # noqa: E402
+from dispatch.routing.translate import to_engine  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,12 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for n_tech, n_vis, day_seed in DAYS:
         problem = generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=day_seed)
-        model = _to_engine(problem)
+        model = to_engine(problem)
         best = saved[(n_tech, n_vis, day_seed)]["best_peer_objective"]
         row = {"technicians": n_tech, "visits": n_vis, "seed": day_seed, "best_peer_objective": best, "pyvrp": {}}
         for s in seeds:
             t0 = time.perf_counter()
-            res = _pyvrp.solve_day(model.inst, time_limit=args.budget, seed=s)
+            res = _pyvrp_day.solve_day(model.inst, time_limit=args.budget, seed=s)
             plan = plan_from_routes(problem, _routes(model, res), engine="pyvrp")
             row["pyvrp"][str(s)] = {
                 "objective": plan.objective,

@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dispatch.routing.feasibility import check_vrptw  # noqa: E402
-from dispatch.routing.vrptw import gap_pct, read_bks, read_vrptw, route_cost, solve_vrptw  # noqa: E402
+from dispatch.routing.vrptw import solve_vrptw  # noqa: E402
+from dispatch.routing.vrptw_instance import gap_pct, read_bks, read_vrptw, route_cost  # noqa: E402
 
 SHARED = Path(os.environ.get("OPMS_SHARED_DIR", ROOT.parent / "shared")) / "data"
 SETS = {

@@ -3,7 +3,7 @@ column generation's pricing problem).
 
 For every technician of the eight days of ``bench_days.py``, a labelling pass enumerates
 every elementary route that respects the windows, the shift end and the lunch (the same
-rules as :func:`dispatch.routing.core._simulate`), keeping per (visits, last visit, lunch taken)
+rules as :func:`dispatch.routing.schedule._simulate`), keeping per (visits, last visit, lunch taken)
 only the labels not dominated in time and travel. It prints the number of distinct visit
 sets (columns a set-partitioning model would need), the labels created and the seconds.
 A technician whose labels pass ``--cap`` is reported as ``>cap``.
@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bench_days import DAYS, mascouche_region  # noqa: E402
 
 from dispatch.routing._engine import EngineInput  # noqa: E402
-from dispatch.routing.core import _to_engine  # noqa: E402
 from dispatch.routing.demo import generate_day  # noqa: E402
+from dispatch.routing.translate import to_engine  # noqa: E402
 
 
 def enumerate_routes(inst: EngineInput, v: int, *, cap: int) -> tuple[int | None, int]:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     region = mascouche_region("enum-routes-")
     for n_tech, n_vis, seed in DAYS[: args.days]:
-        inst = _to_engine(generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=seed)).inst
+        inst = to_engine(generate_day(region, n_technicians=n_tech, n_visits=n_vis, seed=seed)).inst
         t0 = time.perf_counter()
         cells = []
         for v in range(len(inst.vehicles)):

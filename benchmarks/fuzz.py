@@ -140,7 +140,7 @@ def t_money(amount, method, reference):
 
 
 def t_solver(visits, shift, cell):
-    from dispatch.routing.core import DispatchProblem, solve
+    from dispatch.routing import DispatchProblem, solve
     from dispatch.routing.feasibility import check_plan
 
     n = 5

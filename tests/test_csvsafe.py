@@ -76,7 +76,7 @@ def test_neutralised_cells_survive_a_csv_round_trip(tmp_path):
 def test_batch_csv_writer_neutralises_echoed_cells(tmp_path):
     """geocode/coverage --csv output: an address or header holding a formula is written as text,
     coordinates stay numbers."""
-    from dispatch.geo.geocode import read_csv_rows, write_csv_rows
+    from dispatch.geo.geocode_csv import read_csv_rows, write_csv_rows
 
     out = tmp_path / "out.csv"
     rows = [{"=id": "1", "address": '=HYPERLINK("http://evil.example","x")', "lat": "45.7", "lon": "-73.6"}]

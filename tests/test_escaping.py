@@ -2,7 +2,7 @@
 
 Already covered elsewhere (not repeated here): invoice name with ``<script>``
 (tests/test_documents.py), day sheet customer ``<script>`` (tests/test_exports.py), map popups
-with ``<img onerror>`` and template-literal breakouts (tests/test_maps.py::
+with ``<img onerror>`` and template-literal breakouts (tests/maps/test_maps.py::
 test_customer_text_in_popups_is_escaped, test_esc_neutralises_html_and_template_literal_breakouts),
 CSV cells (tests/test_csvsafe.py). This file adds every payload in every customer field.
 """
@@ -18,9 +18,9 @@ from icalendar import Calendar
 
 from dispatch.billing import documents as dc
 from dispatch.billing import invoices as iv
-from dispatch.geo.geocode import write_csv_rows
+from dispatch.geo.geocode_csv import write_csv_rows
 from dispatch.office.daysheet import SheetStop, day_ics, day_sheet_html
-from dispatch.records.storage import TZ
+from dispatch.records import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed
 
 pytest_plugins = ["tests.storage_support"]

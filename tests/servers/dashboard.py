@@ -84,10 +84,10 @@ def prepare_data_dir(
             MASCOUCHE_OSM, name="mascouche", shop=GeoPoint(*MASCOUCHE_SHOP), settings=settings
         )
     if demo_day is not None:
+        from dispatch import records
         from dispatch.office import planning
-        from dispatch.records import storage
 
-        db = storage.open_database(settings=settings)
+        db = records.open_database(settings=settings)
         try:
             planning.load_demo(
                 region, settings=settings, db=db, day=demo_day, n_technicians=n_technicians,
@@ -109,17 +109,17 @@ def add_staff(data_dir: Path) -> dict[str, str]:
     when technicians exist (demo data), ``tech1`` linked to the first technician; all use
     :data:`STAFF_PASSWORD`.
     """
+    from dispatch import records
     from dispatch.office import auth
-    from dispatch.records import storage
     from dispatch.settings import load_settings
 
     settings = load_settings(data_dir=data_dir, env={})
-    db = storage.open_database(settings=settings)
+    db = records.open_database(settings=settings)
     try:
         names = {"admin": "admin", "dispatcher": "repartition", "billing": "facturation"}
         for role, name in names.items():
             auth.add_user(db, name, STAFF_PASSWORD, role=role, actor="test")
-        techs = storage.technicians(db)
+        techs = records.technicians(db)
         if techs:
             auth.add_user(db, "tech1", STAFF_PASSWORD, role="technician",
                           technician_id=techs[0].id, actor="test")
