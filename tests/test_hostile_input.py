@@ -460,7 +460,7 @@ def _travel(amount):
 
 
 def _check_bill(bill) -> None:
-    from dispatch.billing.rules import CENT
+    from dispatch.money import CENT
 
     values = [bill.subtotal, bill.gst, bill.qst, bill.total, *(ln.amount for ln in bill.lines)]
     assert all(isinstance(v, Decimal) for v in values), "money must never be a float"
@@ -504,7 +504,8 @@ def settings_billing():
        reference=hostile_text)
 def test_payment_and_money_survive_any_amount(amount, method, reference):
     """money() / check_payment(): a Decimal to the cent (> 0 for a payment) or InvalidInput."""
-    from dispatch.billing.rules import CENT, check_payment, money
+    from dispatch.billing.rules import check_payment
+    from dispatch.money import CENT, money
 
     d, _ = _dispatch_error_only(money, amount)
     if d is not None:

@@ -12,7 +12,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from dispatch import i18n
+from dispatch.billing.rules import PaymentMethod, method_label
 from dispatch.errors import DispatchError, InvalidInput
+from dispatch.office.calls import outcome_label
+from dispatch.records.lifecycle import State, state_label
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("dispatch", "views", "maps")
@@ -128,5 +131,17 @@ def test_active_language_follows_the_setting(monkeypatch: pytest.MonkeyPatch) ->
     i18n.set_language("fr_CA")
     try:
         assert err.localized() != str(err)
+    finally:
+        i18n.set_language(None)
+
+
+def test_state_payment_and_call_labels_follow_the_language() -> None:
+    i18n.set_language("fr_CA")
+    try:
+        assert (state_label(State.REQUESTED), method_label(PaymentMethod.CASH)) == ("Demande reçue", "Comptant")
+        assert outcome_label("message_left") == "Message laissé"
+        i18n.set_language("en")
+        assert (state_label("requested"), method_label("cash")) == ("Request received", "Cash")
+        assert outcome_label("message_left") == "Message left"
     finally:
         i18n.set_language(None)

@@ -61,7 +61,7 @@ if inv.kind == "invoice" and inv.balance > 0:
     with st.form("payment_form"):
         a, b, c = st.columns(3)
         method = a.selectbox(_("Method"), list(billing_desk.PAYMENT_LABELS),
-                             format_func=billing_desk.PAYMENT_LABELS.get)
+                             format_func=billing_desk.method_label)
         amount = b.text_input(_("Amount ($)"), value=str(inv.balance).replace(".", ","))
         ref = c.text_input(_("Reference"))
         if st.form_submit_button(_("Record the payment")):

@@ -220,7 +220,7 @@ with tab_contact:
             d = c1.date_input(_("Day"), value=item.desired_date or today + timedelta(days=1),
                               key=f"c_day_{item.request_id}", format="YYYY-MM-DD")
             h = c2.selectbox(_("Window"), list(booking.CALL_WINDOWS), key=f"c_win_{item.request_id}")
-            outcome = c3.selectbox(_("Outcome"), list(calls.OUTCOMES), format_func=calls.OUTCOMES.get,
+            outcome = c3.selectbox(_("Outcome"), list(calls.OUTCOMES), format_func=calls.outcome_label,
                                    key=f"c_out_{item.request_id}")
             if st.button(_("Record the call"), key=f"c_save_{item.request_id}"):
                 try:
@@ -242,7 +242,7 @@ with tab_confirm:
         c1.write(f"**{_common.md(item.name)}** — {_common.md(item.address)}  \n"
                  f"{_common.hhmm(item.window_start)} – {_common.hhmm(item.window_end)} · "
                  f"{_common.md(item.phone)}")
-        outcome = c2.selectbox(_("Outcome"), ["reached", "message_left"], format_func=calls.OUTCOMES.get,
+        outcome = c2.selectbox(_("Outcome"), ["reached", "message_left"], format_func=calls.outcome_label,
                                key=f"cf_out_{item.appointment_id}", label_visibility="collapsed")
         if c3.button(_("Note"), key=f"cf_save_{item.appointment_id}"):
             calls.record_call(db, item.request_id, outcome, kind="confirmation",

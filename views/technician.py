@@ -85,7 +85,7 @@ def _invoices(rid: int) -> None:
                            mime="application/pdf", key=f"pdf_{inv.number}")
         if inv.balance > 0:
             method = st.selectbox(_("Payment method"), list(billing_desk.PAYMENT_LABELS),
-                                  format_func=billing_desk.PAYMENT_LABELS.get, key=f"pay_m_{inv.number}")
+                                  format_func=billing_desk.method_label, key=f"pay_m_{inv.number}")
             ref = st.text_input(_("Reference (except cash)"), key=f"pay_r_{inv.number}")
             if st.button(_("Collect {amount}").format(amount=_common.money(inv.balance)), key=f"pay_{inv.number}"):
                 try:

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 from babel.dates import format_date
 from fpdf import FPDF
 
-from dispatch.billing.fees import format_money
 from dispatch.billing.invoices import Invoice, get_invoice
 from dispatch.i18n import N_, _, active_language
+from dispatch.money import format_money
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dispatch.errors import InvalidInput
 from dispatch.i18n import N_, _
+from dispatch.money import CENT, format_money
 
 if TYPE_CHECKING:
     from dispatch.settings import TariffSettings
@@ -34,22 +35,7 @@ ZONE_LABELS: dict[str, str] = {
     "outside": N_("outside the zone"),
 }
 
-_CENT = Decimal("0.01")
 _TENTH = Decimal("0.1")
-_NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
-
-
-def format_money(amount: Decimal) -> str:
-    """Format a CAD amount the Québec French way: ``1 234,50 $``."""
-    q = Decimal(amount).quantize(_CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if q < 0 else ""
-    whole, _dot, cents = f"{abs(q):.2f}".partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{sign}{_NNBSP.join(groups)},{cents} $"
 
 
 def format_km(km: float | Decimal) -> str:
@@ -172,7 +158,7 @@ def travel_fee(
         return TravelFee(None, zone, road_km, origin, text, True)
 
     if zone == "core":
-        amount = Decimal(tariff.core_flat).quantize(_CENT, rounding=ROUND_HALF_UP)
+        amount = Decimal(tariff.core_flat).quantize(CENT, rounding=ROUND_HALF_UP)
         text = _("{travel}, {zone}: flat fee {amount}").format(
             travel=dist, zone=label, amount=format_money(amount)
         )
@@ -182,11 +168,11 @@ def travel_fee(
     if road_km is None:
         text = _("{travel}, {zone}: on quote (no known road path)").format(travel=dist, zone=label)
         return TravelFee(None, zone, road_km, origin, text, True)
-    flat = Decimal(tariff.extended_flat).quantize(_CENT, rounding=ROUND_HALF_UP)
+    flat = Decimal(tariff.extended_flat).quantize(CENT, rounding=ROUND_HALF_UP)
     rate = Decimal(tariff.extended_per_km)
     beyond = max(Decimal(0), Decimal(str(road_km)) - Decimal(str(core_km)))
     beyond = beyond.quantize(_TENTH, rounding=ROUND_HALF_UP)
-    amount = (flat + beyond * rate).quantize(_CENT, rounding=ROUND_HALF_UP)
+    amount = (flat + beyond * rate).quantize(CENT, rounding=ROUND_HALF_UP)
     text = _("{travel}, {zone}: {flat} + {km} × {rate} = {amount}").format(
         travel=dist, zone=label, flat=format_money(flat), km=format_km(beyond), rate=format_money(rate),
         amount=format_money(amount),
@@ -194,4 +180,4 @@ def travel_fee(
     return TravelFee(amount, zone, road_km, origin, text, False)
 
 
-__all__ = ["ZONE_LABELS", "TravelFee", "format_km", "format_money", "travel_fee"]
+__all__ = ["ZONE_LABELS", "TravelFee", "format_km", "travel_fee"]

@@ -31,10 +31,11 @@ from babel.dates import format_date
 from sqlalchemy.orm import Session
 
 from dispatch.billing import rules as bl
-from dispatch.billing.fees import TravelFee, format_money
+from dispatch.billing.fees import TravelFee
 from dispatch.billing.numbering import format_number, next_number
 from dispatch.errors import InvalidInput, InvalidTransition, NotFound
 from dispatch.i18n import N_, _, active_language
+from dispatch.money import ZERO, format_money
 from dispatch.records import (
     AddressRow,
     CustomerRow,
@@ -48,7 +49,7 @@ from dispatch.records import (
     now,
 )
 from dispatch.records.guards import _aware, _get, _set_state
-from dispatch.records.lifecycle import BILLABLE, LABELS, State
+from dispatch.records.lifecycle import BILLABLE, State, state_label
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -178,7 +179,8 @@ class Invoice:
 # --------------------------------------------------------------------------------------------
 
 
-def _invoice(s: Session, row: InvoiceRow) -> Invoice:
+def invoice_from_row(s: Session, row: InvoiceRow) -> Invoice:
+    """The stored invoice ``row`` as an :class:`Invoice`, with its lines, credits and payments."""
     lines = tuple(
         bl.Line(r.kind, r.label, r.amount, r.detail)
         for r in s.scalars(
@@ -192,7 +194,7 @@ def _invoice(s: Session, row: InvoiceRow) -> Invoice:
             p.id,
             row.number,
             p.method,
-            bl.PAYMENT_LABELS[bl.PaymentMethod(p.method)],
+            bl.method_label(p.method),
             p.reference,
             p.amount,
             p.received_at,
@@ -205,12 +207,12 @@ def _invoice(s: Session, row: InvoiceRow) -> Invoice:
     notes = s.scalars(
         sa.select(InvoiceRow).where(InvoiceRow.credited_invoice_id == row.id).order_by(InvoiceRow.id)
     ).all()
-    credited = sum((n.total for n in notes), bl.ZERO)
-    paid = sum((p.amount for p in pays), bl.ZERO)
+    credited = sum((n.total for n in notes), ZERO)
+    paid = sum((p.amount for p in pays), ZERO)
     credits_number = None
     if row.credited_invoice_id is not None:
         credits_number = s.get_one(InvoiceRow, row.credited_invoice_id).number
-    balance = bl.ZERO if row.kind == "credit_note" else bl.balance_due(
+    balance = ZERO if row.kind == "credit_note" else bl.balance_due(
         row.total, credited=[credited], paid=[paid]
     )
     return Invoice(
@@ -256,7 +258,7 @@ def _row_by_number(s: Session, number: str) -> InvoiceRow:
 def get_invoice(db: Database, number: str) -> Invoice:
     """The invoice (or credit note) with this number (raise NotFound)."""
     with db.read() as s:
-        return _invoice(s, _row_by_number(s, number))
+        return invoice_from_row(s, _row_by_number(s, number))
 
 
 def list_invoices(
@@ -276,7 +278,7 @@ def list_invoices(
             q = q.where(InvoiceRow.request_id == request_id)
         if kind is not None:
             q = q.where(InvoiceRow.kind == kind)
-        out = [_invoice(s, r) for r in s.scalars(q)]
+        out = [invoice_from_row(s, r) for r in s.scalars(q)]
     if unpaid_only:
         out = [i for i in out if i.kind == "invoice" and i.balance > 0]
     return out
@@ -298,7 +300,7 @@ def list_payments(
             q = q.where(PaymentRow.received_at < _aware(until, "until"))
         return [
             Payment(
-                p.id, number, p.method, bl.PAYMENT_LABELS[bl.PaymentMethod(p.method)], p.reference,
+                p.id, number, p.method, bl.method_label(p.method), p.reference,
                 p.amount, p.received_at, p.recorded_by,
             )
             for p, number in s.execute(q).all()
@@ -387,7 +389,7 @@ def _summary(visits: list[VisitRow], state: str) -> str:
         if v.tested_with:
             pieces.append(_("equipment tested in the presence of {name}").format(name=v.tested_with))
         parts.append(", ".join(pieces))
-    parts.append(LABELS[State(state)])
+    parts.append(state_label(state))
     return " ; ".join(parts)
 
 
@@ -416,7 +418,7 @@ def _bill_for(
             "Request {id} is {state} (« {label} »): an invoice is issued only "
             "once the visit has an outcome ({billable}) or for a late cancellation with a fee."
         )
-        raise InvalidTransition(msg, id=req.id, state=state.value, label=LABELS[state], billable=billable)
+        raise InvalidTransition(msg, id=req.id, state=state.value, label=state_label(state), billable=billable)
     first = next((v for v in visits if v.kind in {"visit", "remote"}), None)
     remote = first is not None and first.kind == "remote"
     minutes = (first.diagnostic_min or 0) if first is not None else 0
@@ -500,7 +502,7 @@ def issue_invoice(
             actor=actor,
         )
         s.flush()
-        return _invoice(s, row)
+        return invoice_from_row(s, row)
 
 
 def issue_credit_note(
@@ -526,7 +528,7 @@ def issue_credit_note(
         if inv_row.kind != "invoice":
             msg = N_("{number} is a credit note; only an invoice can be credited.")
             raise InvalidInput(msg, number=number)
-        inv = _invoice(s, inv_row)
+        inv = invoice_from_row(s, inv_row)
         lines = bl.credit_lines(inv.lines, amount, reason)
         b = settings.billing
         bill = bl.total_of(lines, gst_rate=b.gst_rate, qst_rate=b.qst_rate, outcome="credit")
@@ -553,7 +555,7 @@ def issue_credit_note(
         )
         audit(s, actor, "credit", "invoice", inv_row.id, credit_note=row.number, refund_due=bill.total > room)
         s.flush()
-        return _invoice(s, row)
+        return invoice_from_row(s, row)
 
 
 def record_payment(
@@ -578,7 +580,7 @@ def record_payment(
         if row.kind != "invoice":
             msg = N_("{number} is a credit note; record the payment on the invoice.")
             raise InvalidInput(msg, number=number)
-        inv = _invoice(s, row)
+        inv = invoice_from_row(s, row)
         if amt > inv.balance:
             msg = N_("Payment of {amount} exceeds the balance due of invoice {number} ({balance}).")
             raise InvalidInput(msg, amount=amt, number=number, balance=inv.balance)
@@ -589,7 +591,7 @@ def record_payment(
         s.add(pay)
         s.flush()
         audit(s, actor, "payment", "invoice", row.id, method=m.value, amount=amt)
-        inv = _invoice(s, row)
+        inv = invoice_from_row(s, row)
         if inv.balance == 0 and row.request_id is not None:
             req = s.get_one(RequestRow, row.request_id)
             if req.state == State.INVOICED.value:
@@ -602,6 +604,7 @@ __all__ = [
     "Invoice",
     "Payment",
     "get_invoice",
+    "invoice_from_row",
     "issue_credit_note",
     "issue_invoice",
     "list_invoices",

@@ -37,27 +37,28 @@ docs/billing.md for worked examples):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from dispatch.billing.fees import format_money
 from dispatch.errors import InvalidInput
 from dispatch.i18n import N_, _
+from dispatch.money import (
+    CENT,
+    MAX_AMOUNT,
+    ZERO,
+    check_bound,
+    format_money,
+    money,
+    parse_amount,
+    shown,
+)
 
 if TYPE_CHECKING:
     from dispatch.billing.fees import TravelFee
     from dispatch.settings import BillingSettings
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-#: Every amount (typed, line, subtotal, total) must be less than this in absolute value (CAD).
-MAX_AMOUNT = Decimal("10000000")
-
 
 class Outcome(StrEnum):
     """What the customer decided after the diagnostic (the quote command's ``--outcome``)."""
@@ -79,116 +80,38 @@ class PaymentMethod(StrEnum):
     SQUARE = "square"
 
 
-#: French labels of the payment methods (invoice, dashboard).
+#: Labels of the payment methods (invoice, dashboard), English msgids: read them with
+#: :func:`method_label`.
 PAYMENT_LABELS: dict[PaymentMethod, str] = {
-    PaymentMethod.CASH: "Comptant",
-    PaymentMethod.CHEQUE: "Chèque",
-    PaymentMethod.BANK_TRANSFER: "Virement bancaire",
-    PaymentMethod.INTERAC: "Virement Interac",
-    PaymentMethod.PAYPAL: "PayPal",
-    PaymentMethod.SQUARE: "Square",
+    PaymentMethod.CASH: N_("Cash"),
+    PaymentMethod.CHEQUE: N_("Cheque"),
+    PaymentMethod.BANK_TRANSFER: N_("Bank transfer"),
+    PaymentMethod.INTERAC: N_("Interac e-Transfer"),
+    PaymentMethod.PAYPAL: N_("PayPal"),
+    PaymentMethod.SQUARE: N_("Square"),
 }
 
 #: What the reference of each method is (every method but cash needs one).
 REFERENCE_OF: dict[PaymentMethod, str] = {
     PaymentMethod.CASH: "",
-    PaymentMethod.CHEQUE: "numéro du chèque",
-    PaymentMethod.BANK_TRANSFER: "numéro de confirmation du virement",
-    PaymentMethod.INTERAC: "numéro de référence Interac",
-    PaymentMethod.PAYPAL: "numéro de transaction PayPal",
-    PaymentMethod.SQUARE: "numéro de reçu Square",
+    PaymentMethod.CHEQUE: N_("cheque number"),
+    PaymentMethod.BANK_TRANSFER: N_("transfer confirmation number"),
+    PaymentMethod.INTERAC: N_("Interac reference number"),
+    PaymentMethod.PAYPAL: N_("PayPal transaction number"),
+    PaymentMethod.SQUARE: N_("Square receipt number"),
 }
 
 
-def _shown(value: object, limit: int = 40) -> str:
-    """``value`` as printable text for a message: control characters escaped, long text cut."""
-    text = str(value).strip()
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _check_bound(d: Decimal, shown: str, what: str | None = None) -> None:
-    """Refuse an amount of ``MAX_AMOUNT`` or more (absolute value), before any rounding.
-
-    ``what`` names a computed amount (already translated); ``None`` is an amount typed.
-    """
-    if not d.is_finite() or abs(d) >= MAX_AMOUNT:
-        if what is None:
-            msg = N_(
-                "Amount out of range: \"{shown}\". An amount must be less than {limit} (in absolute "
-                "value); check the number of digits. Write an amount in dollars, for example 125.50."
-            )
-        else:
-            msg = N_(
-                "{what} out of range: \"{shown}\". An amount must be less than {limit} (in absolute "
-                "value); check the number of digits. Check the minutes, the rates and the amounts of "
-                "the lines."
-            )
-        raise InvalidInput(msg, what=what, shown=shown, limit=format_money(MAX_AMOUNT))
-
-
-#: A space (plain, no-break or narrow no-break) between thousands, as Québec writes 1 234,50.
-_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
-
-
-def _plain_number(text: str) -> str:
-    """``"1 234,50 $"`` -> ``"1234.50"``: the amount as Québec writes it, as Decimal reads it."""
-    text = text.strip().removesuffix("$").strip()
-    return _THOUSANDS.sub("", text).replace(",", ".")
-
-
-def parse_amount(value: object) -> Decimal:
-    """An amount as an exact ``Decimal`` (not rounded): finite and less than ``MAX_AMOUNT``.
-
-    Accepts a ``Decimal``, an ``int`` or a string (``"125.50"``, ``"125,50"``, ``" 7 "``,
-    ``"1 234,50 $"``: spaces between thousands and a trailing dollar sign, as Québec writes);
-    refuses ``None``, ``bool`` and ``float`` (never money through binary floating point).
-
-    Raises
-    ------
-    InvalidInput
-        With a French message saying what to write instead.
-    """
-    if isinstance(value, (bool, float)):
-        msg = N_("Money must be a Decimal, an int or a string, never {type} ({value!r}).")
-        raise InvalidInput(msg, type=type(value).__name__, value=value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        msg = N_("Missing amount. Write an amount in dollars, for example 125.50.")
-        raise InvalidInput(msg)
-    if not isinstance(value, (Decimal, int, str)):
-        msg = N_("Invalid amount: \"{shown}\" ({type}). Write an amount in dollars, for example 125.50.")
-        raise InvalidInput(msg, shown=_shown(value), type=type(value).__name__)
-    try:
-        d = Decimal(_plain_number(value)) if isinstance(value, str) else Decimal(value)
-    except (ArithmeticError, ValueError, TypeError) as err:
-        msg = N_("Invalid amount: \"{shown}\". Write an amount in dollars, for example 125.50.")
-        raise InvalidInput(msg, shown=_shown(value)) from err
-    if not d.is_finite():
-        msg = N_(
-            "Invalid amount: \"{shown}\" is not a finite number. Write an amount in dollars, for "
-            "example 125.50."
-        )
-        raise InvalidInput(msg, shown=_shown(value))
-    _check_bound(d, _shown(value))
-    return d
-
-
-def money(value: object) -> Decimal:
-    """Convert to ``Decimal`` exactly (never through float) and round half-up to the cent.
-
-    ``value`` is read by :func:`parse_amount` (bounded by ``MAX_AMOUNT``; ``InvalidInput``
-    with a French message otherwise). ``-0.00`` becomes ``0.00``.
-    """
-    d = parse_amount(value).quantize(CENT, rounding=ROUND_HALF_UP)
-    _check_bound(d, _shown(value))  # 9 999 999,995 rounds up to the bound
-    return d if d else ZERO
+def method_label(method: PaymentMethod | str) -> str:
+    """The label of a payment method in the active language (``"Comptant"`` in French)."""
+    return _(PAYMENT_LABELS[PaymentMethod(method)])
 
 
 def _to_cent(d: Decimal, what: str) -> Decimal:
     """Round a computed amount half-up to the cent, refusing one outside ``MAX_AMOUNT``."""
-    _check_bound(d, str(d), what)
+    check_bound(d, str(d), what)
     q = d.quantize(CENT, rounding=ROUND_HALF_UP)
-    _check_bound(q, str(q), what)
+    check_bound(q, str(q), what)
     return q
 
 
@@ -205,8 +128,8 @@ class Line:
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
             msg = N_("Line {label!r}: amount must be a finite Decimal, got {amount!r}.")
             raise InvalidInput(msg, label=self.label, amount=self.amount)
-        what = _("Amount of the line \"{label}\"").format(label=_shown(self.label))
-        _check_bound(self.amount, str(self.amount), what)
+        what = _("Amount of the line \"{label}\"").format(label=shown(self.label))
+        check_bound(self.amount, str(self.amount), what)
         if self.amount != self.amount.quantize(CENT):
             msg = N_("Line {label!r}: amount must be a Decimal rounded to the cent, got {amount!r}.")
             raise InvalidInput(msg, label=self.label, amount=self.amount)
@@ -294,10 +217,10 @@ def total_of(
     """Sum lines into a :class:`Bill` with GST and QST."""
     lines = tuple(lines)
     subtotal = sum((ln.amount for ln in lines), ZERO)
-    _check_bound(subtotal, format_money(subtotal), _("Subtotal"))
+    check_bound(subtotal, format_money(subtotal), _("Subtotal"))
     gst, qst = taxes(subtotal, gst_rate=gst_rate, qst_rate=qst_rate)
     total = subtotal + gst + qst
-    _check_bound(total, format_money(total), _("Total"))
+    check_bound(total, format_money(total), _("Total"))
     return Bill(lines, subtotal, gst, qst, total, outcome, diagnostic_min, billed_min)
 
 
@@ -315,7 +238,7 @@ def _repair_pair(item: object) -> tuple[object, object]:
         "Invalid repair line: \"{item}\". Each line has a label and an amount, for example "
         '("SSD replacement", 149.50) or {{"label": "SSD replacement", "amount": "149.50"}}.'
     )
-    raise InvalidInput(msg, item=_shown(item))
+    raise InvalidInput(msg, item=shown(item))
 
 
 def repair_lines(items: Sequence[object]) -> list[Line]:
@@ -340,7 +263,7 @@ def repair_lines(items: Sequence[object]) -> list[Line]:
             d = parse_amount(str(amount) if isinstance(amount, float) else amount)
         except InvalidInput as err:
             msg = N_("Repair line \"{label}\": {reason}")
-            raise InvalidInput(msg, label=_shown(label), reason=err.localized()) from err
+            raise InvalidInput(msg, label=shown(label), reason=err.localized()) from err
         if d != d.quantize(CENT):
             msg = N_("Repair line {label!r}: amount {amount} has more than two decimals.")
             raise InvalidInput(msg, label=label, amount=amount)
@@ -349,7 +272,7 @@ def repair_lines(items: Sequence[object]) -> list[Line]:
                 "Repair line \"{label}\": negative amount ({amount}). A repair is billed with a "
                 "positive amount; a refund is made with a credit note."
             )
-            raise InvalidInput(msg, label=_shown(label), amount=_shown(amount))
+            raise InvalidInput(msg, label=shown(label), amount=shown(amount))
         out.append(Line("repair", str(label).strip(), money(d)))
     return out
 
@@ -500,7 +423,7 @@ def check_payment(method: PaymentMethod | str, amount: object, reference: str) -
     ref = (reference or "").strip()
     if m is not PaymentMethod.CASH and not ref:
         msg = N_("A payment by {method} needs its reference ({reference}).")
-        raise InvalidInput(msg, method=PAYMENT_LABELS[m], reference=REFERENCE_OF[m])
+        raise InvalidInput(msg, method=method_label(m), reference=_(REFERENCE_OF[m]))
     return m, amt, ref
 
 
@@ -545,7 +468,7 @@ def interac_reference(number: str) -> str:
             "Invalid invoice number for an Interac reference: \"{number}\". Use only letters A-Z, "
             "digits 0-9 and dashes, for example F2026-00012."
         )
-        raise InvalidInput(msg, number=_shown(number))
+        raise InvalidInput(msg, number=shown(number))
     compact = "".join(ch for ch in text if _is_ascii_alnum(ch))
     check = 98 - (_mod97(compact) * 100 % 97)
     return f"{compact}-{check:02d}"
@@ -582,6 +505,7 @@ __all__ = [
     "credit_lines",
     "diagnostic_price",
     "interac_reference",
+    "method_label",
     "money",
     "parse_amount",
     "parse_method",

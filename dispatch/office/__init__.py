@@ -1,1 +1,1 @@
-"""The office's work: intake of requests, call lists, planning stored days, staff access."""
+"""The office's work: intake of requests, call lists, planning stored days, staff access, Law 25."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dispatch.billing import invoices as invoice_book
 from dispatch.billing.documents import invoice_documents
-from dispatch.billing.rules import PAYMENT_LABELS, parse_amount
+from dispatch.billing.rules import PAYMENT_LABELS, method_label, parse_amount
 from dispatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ __all__ = [
     "invoice_board",
     "invoice_files",
     "issue_invoice",
+    "method_label",
     "record_payment",
     "request_invoices",
 ]

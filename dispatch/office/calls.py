@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import records as st
 from dispatch.errors import InvalidInput
-from dispatch.i18n import N_
+from dispatch.i18n import N_, _
 from dispatch.records import (
     AddressRow,
     AppointmentRow,
@@ -38,13 +38,19 @@ from dispatch.records.lifecycle import State
 if TYPE_CHECKING:
     from dispatch.settings import Settings
 
-#: Call outcomes and their French labels.
+#: Call outcomes and their labels (English msgids: read them with :func:`outcome_label`).
 OUTCOMES: dict[str, str] = {
-    "reached": "Joint",
-    "message_left": "Message laissé",
-    "rescheduled": "Rendez-vous déplacé",
-    "cancelled": "Annulé par le client",
+    "reached": N_("Reached"),
+    "message_left": N_("Message left"),
+    "rescheduled": N_("Appointment moved"),
+    "cancelled": N_("Cancelled by the customer"),
 }
+
+
+def outcome_label(outcome: str) -> str:
+    """The label of a call outcome in the active language (``"Joint"`` in French)."""
+    return _(OUTCOMES[outcome])
+
 #: Kinds of calls.
 KINDS = ("contact", "confirmation")
 
@@ -113,7 +119,7 @@ class CallRecord:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "request_id": self.request_id, "appointment_id": self.appointment_id,
-            "kind": self.kind, "outcome": self.outcome, "outcome_label": OUTCOMES[self.outcome],
+            "kind": self.kind, "outcome": self.outcome, "outcome_label": outcome_label(self.outcome),
             "note": self.note, "at": self.at.isoformat(), "actor": self.actor,
         }  # fmt: skip
 
@@ -302,6 +308,7 @@ __all__ = [
     "CallRecord",
     "calls_of",
     "confirmation_calls",
+    "outcome_label",
     "record_call",
     "requests_to_contact",
 ]

@@ -23,7 +23,7 @@ from dispatch.errors import DispatchError, InvalidInput, RegionNotFound, Unreach
 from dispatch.geo import GeoPoint, check_point, list_regions
 from dispatch.i18n import N_, _
 from dispatch.office.intake import coverage_record
-from dispatch.records.lifecycle import LABELS, parse_state
+from dispatch.records import lifecycle
 from dispatch.routing import DispatchProblem, reoptimize, solve
 from dispatch.routing.demo import generate_requests
 from dispatch.settings import TZ, Settings
@@ -373,9 +373,9 @@ def day_agenda(db: Database, day: date) -> DayAgenda:
 
 
 def state_label(state: str) -> str:
-    """The French label of a request state (the state itself when unknown)."""
+    """The label of a request state in the active language (the state itself when unknown)."""
     try:
-        return LABELS[parse_state(state)]
+        return lifecycle.state_label(lifecycle.parse_state(state))
     except DispatchError:
         return state
 

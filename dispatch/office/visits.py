@@ -18,7 +18,7 @@ from dispatch import records
 from dispatch.billing.rules import parse_amount
 from dispatch.office.auth import can_see_appointment
 from dispatch.office.planning import DayPlan, technician_day, technician_id
-from dispatch.records.lifecycle import LABELS, State
+from dispatch.records.lifecycle import State, state_label
 from dispatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class VisitStep:
 def visit_step(db: Database, request_id: int) -> VisitStep:
     """The current step of the visit of request ``request_id``."""
     state = State(records.get_request(db, request_id).state)
-    return VisitStep(state, LABELS[state])
+    return VisitStep(state, state_label(state))
 
 
 def record_arrival(db: Database, request_id: int, *, actor: str) -> None:

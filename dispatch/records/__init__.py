@@ -1,4 +1,4 @@
-"""Records: the database schema and repositories, the intervention lifecycle, backups and Law 25.
+"""Records: the database schema and repositories, the intervention lifecycle, backups.
 
 One database holds customers, their addresses (with the geocode result and the coverage found
 at intake), intervention requests, technicians, appointments, visits, invoices with their lines
@@ -16,8 +16,10 @@ and payments, call outcomes, staff accounts and an audit log. Modules, one idea 
 * :mod:`~dispatch.records.visits`: the visit workflow (arrival, diagnosis, outcome, return,
   remote sessions);
 * :mod:`~dispatch.records.lifecycle`: the states of a request and the allowed transitions;
-* :mod:`~dispatch.records.privacy` (Law 25 export and erasure),
-  :mod:`~dispatch.records.backup` (backups and restore), :mod:`~dispatch.records.migrations`.
+* :mod:`~dispatch.records.backup` (backups and restore), :mod:`~dispatch.records.migrations`.
+
+Law 25 (export, erasure, retention purge) reads invoices too, so it is an office use case:
+:mod:`dispatch.office.privacy`.
 
 The names below are re-exported here for code outside this package::
 

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dispatch.errors import InvalidInput, InvalidTransition
-from dispatch.i18n import N_
+from dispatch.i18n import N_, _
 
 
 class State(StrEnum):
@@ -87,28 +87,33 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.CANCELLED: frozenset(),
 }
 
-#: French labels of the states (dashboard, documents).
+#: Labels of the states (dashboard, documents), English msgids: read them with :func:`state_label`.
 LABELS: dict[State, str] = {
-    S.REQUESTED: "Demande reçue",
-    S.CONTACTED: "Client joint, rendez-vous fixé",
-    S.CONFIRMED: "Rendez-vous confirmé",
-    S.ON_SITE: "Technicien sur place",
-    S.POLICY_SIGNED: "Politique signée",
-    S.DIAGNOSED: "Diagnostic fait",
-    S.REPAIRED_ON_SITE: "Réparé sur place",
-    S.IN_WORKSHOP: "Équipement à l'atelier",
-    S.WORKSHOP_REFUSED: "Atelier refusé",
-    S.ESTIMATE_REFUSED: "Estimation refusée",
-    S.REPAIRED_IN_WORKSHOP: "Réparé à l'atelier",
-    S.RETURN_SCHEDULED: "Visite de retour fixée",
-    S.RETURNED: "Équipement rapporté et testé",
-    S.REMOTE_SESSION: "Session à distance",
-    S.REMOTE_COMPLETED: "Session à distance terminée",
-    S.REMOTE_INTERRUPTED: "Session à distance interrompue par le client",
-    S.INVOICED: "Facturé",
-    S.PAID: "Payé",
-    S.CANCELLED: "Annulé",
+    S.REQUESTED: N_("Request received"),
+    S.CONTACTED: N_("Customer reached, appointment set"),
+    S.CONFIRMED: N_("Appointment confirmed"),
+    S.ON_SITE: N_("Technician on site"),
+    S.POLICY_SIGNED: N_("Policy signed"),
+    S.DIAGNOSED: N_("Diagnostic done"),
+    S.REPAIRED_ON_SITE: N_("Repaired on site"),
+    S.IN_WORKSHOP: N_("Device in the workshop"),
+    S.WORKSHOP_REFUSED: N_("Workshop refused"),
+    S.ESTIMATE_REFUSED: N_("Estimate refused"),
+    S.REPAIRED_IN_WORKSHOP: N_("Repaired in the workshop"),
+    S.RETURN_SCHEDULED: N_("Return visit set"),
+    S.RETURNED: N_("Device returned and tested"),
+    S.REMOTE_SESSION: N_("Remote session"),
+    S.REMOTE_COMPLETED: N_("Remote session completed"),
+    S.REMOTE_INTERRUPTED: N_("Remote session interrupted by the customer"),
+    S.INVOICED: N_("Invoiced"),
+    S.PAID: N_("Paid in full"),
+    S.CANCELLED: N_("Cancelled"),
 }
+
+
+def state_label(state: State | str) -> str:
+    """The label of ``state`` in the active language (``"Demande reçue"`` in French)."""
+    return _(LABELS[State(state)])
 
 #: States from which an invoice can be issued, and the billing outcome each one means.
 BILLABLE: dict[State, str] = {
@@ -161,8 +166,8 @@ def check_transition(current: str | State, target: str | State) -> State:
                 "states are: none (final state)."
             )
         raise InvalidTransition(
-            msg, current=cur.value, target=tgt.value, current_label=LABELS[cur],
-            target_label=LABELS[tgt], allowed=", ".join(sorted(s.value for s in allowed)),
+            msg, current=cur.value, target=tgt.value, current_label=state_label(cur),
+            target_label=state_label(tgt), allowed=", ".join(sorted(s.value for s in allowed)),
         )  # fmt: skip
     return tgt
 
@@ -203,4 +208,5 @@ __all__ = [
     "cancellation_timing",
     "check_transition",
     "parse_state",
+    "state_label",
 ]

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import sqlalchemy as sa
 
-from dispatch.billing.rules import CENT
 from dispatch.errors import InvalidInput, InvalidTransition
 from dispatch.i18n import N_
+from dispatch.money import CENT
 from dispatch.records.audit_trail import _jsonable, audit
 from dispatch.records.customers import _find_customer
 from dispatch.records.database import Database, now
@@ -162,7 +162,7 @@ def request_by_message_id(db: Database, message_id: str) -> InterventionRequest 
     """The request created from the e-mail with this Message-ID, if any.
 
     Requests of erased customers keep only a hash of the Message-ID
-    (:func:`dispatch.records.privacy.hash_message_id`); they are found too, so an erased request is
+    (:func:`dispatch.office.privacy.hash_message_id`); they are found too, so an erased request is
     never taken in again.
     """
     hashed = "sha256:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from dispatch.billing import rules
 from dispatch.errors import InvalidInput, InvalidTransition
 from dispatch.i18n import N_
+from dispatch.money import parse_amount
 from dispatch.records.audit_trail import audit
 from dispatch.records.database import Database, now
 from dispatch.records.guards import _aware, _get, _set_state
@@ -104,10 +105,10 @@ def record_diagnosis(
     """Diagnostic done: its minutes and the estimate given (``policy_signed -> diagnosed``).
 
     ``estimate`` is a ``Decimal``, an ``int`` or text as typed (``"180,00"`` or ``"180.00"``),
-    read by :func:`dispatch.billing.rules.parse_amount` (``InvalidInput``, in French, otherwise).
+    read by :func:`dispatch.money.parse_amount` (``InvalidInput``, in French, otherwise).
     """
     minutes = _minutes(minutes)
-    amount = None if estimate is None else rules.parse_amount(estimate)
+    amount = None if estimate is None else parse_amount(estimate)
     with db.write() as s:
         req = _get(s, RequestRow, request_id, "request")
         _set_state(s, req, State.DIAGNOSED, actor, minutes=minutes)

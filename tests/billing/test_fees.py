@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from dispatch.billing.fees import TravelFee, format_km, format_money, travel_fee
+from dispatch.billing.fees import TravelFee, format_km, travel_fee
 from dispatch.errors import InvalidInput
+from dispatch.money import format_money
 from dispatch.settings import TariffSettings
 
 TARIFF = TariffSettings()

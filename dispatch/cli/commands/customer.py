@@ -52,11 +52,11 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
 
 
 def _export(args: Namespace, settings: Settings) -> dict[str, object]:
-    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.records.privacy imports in 0.26 s)
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.privacy imports in 0.26 s)
     import json
 
     from dispatch.cli.main import dumps
-    from dispatch.records.privacy import export_customer
+    from dispatch.office.privacy import export_customer
 
     with database(settings) as db:
         data = export_customer(db, args.customer_id, actor=actor(args))
@@ -68,8 +68,8 @@ def _export(args: Namespace, settings: Settings) -> dict[str, object]:
 
 
 def _erase(args: Namespace, settings: Settings) -> dict[str, object]:
-    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.records.privacy imports in 0.26 s)
-    from dispatch.records.privacy import erase_customer
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.privacy imports in 0.26 s)
+    from dispatch.office.privacy import erase_customer
 
     if not args.yes:
         msg = N_("Erasing a customer cannot be undone: add --yes to confirm.")
@@ -79,8 +79,8 @@ def _erase(args: Namespace, settings: Settings) -> dict[str, object]:
 
 
 def _purge(args: Namespace, settings: Settings) -> dict[str, object]:
-    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.records.privacy imports in 0.26 s)
-    from dispatch.records.privacy import purge_expired
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.privacy imports in 0.26 s)
+    from dispatch.office.privacy import purge_expired
 
     today = parse_day(args.today) if args.today else None
     with database(settings) as db:

@@ -76,7 +76,7 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
 def _issue(args: Namespace, settings: Settings) -> dict[str, object]:
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.billing.invoices imports in 0.31 s)
     from dispatch.billing.invoices import issue_invoice
-    from dispatch.billing.rules import money
+    from dispatch.money import money
 
     travel = money(args.travel_amount) if args.travel_amount else None
     with database(settings) as db:
@@ -117,7 +117,7 @@ def _pay(args: Namespace, settings: Settings) -> dict[str, object]:
 def _credit(args: Namespace, settings: Settings) -> dict[str, object]:
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.billing.invoices imports in 0.31 s)
     from dispatch.billing.invoices import issue_credit_note
-    from dispatch.billing.rules import money
+    from dispatch.money import money
 
     amount = money(args.amount) if args.amount else None
     with database(settings) as db:

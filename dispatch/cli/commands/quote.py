@@ -64,7 +64,8 @@ def zone_by_road_km(road_km: float, settings: Settings) -> str:
 def run(args: Namespace, settings: Settings) -> dict[str, object]:
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.billing.rules and .fees import in 0.02 s)
     from dispatch.billing import rules as bl
-    from dispatch.billing.fees import TravelFee, format_money, travel_fee
+    from dispatch.billing.fees import TravelFee, travel_fee
+    from dispatch.money import format_money
 
     if args.diagnostic_min < 0:
         msg = N_("--diagnostic-min must be >= 0.")

@@ -10,8 +10,8 @@ import pytest
 from dispatch import records as st
 from dispatch.billing import invoices as iv
 from dispatch.errors import InvalidTransition
+from dispatch.office import privacy as pv
 from dispatch.records import TZ
-from dispatch.records import privacy as pv
 from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
 
 pytest_plugins = ["tests.storage_support"]

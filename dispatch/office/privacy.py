@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
+from dispatch.billing.invoices import invoice_from_row
 from dispatch.errors import InvalidTransition
 from dispatch.i18n import N_
 from dispatch.records.audit_trail import _jsonable, audit
@@ -66,9 +67,6 @@ def _plain(row: Base, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
 
 def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, Any]:
     """Everything held about a customer, JSON-ready (the export is logged)."""
-    # Lazy: billing.invoices imports the records modules; records never imports billing's at load.
-    from dispatch.billing.invoices import _invoice
-
     with db.write() as s:
         cust = _get(s, CustomerRow, customer_id, "customer")
         reqs = s.scalars(
@@ -87,7 +85,7 @@ def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, 
             return [_plain(r) for r in s.scalars(sa.select(cls).where(col.in_(rids)).order_by(cls.id))]
 
         invoices = [
-            _invoice(s, r).to_dict()
+            invoice_from_row(s, r).to_dict()
             for r in s.scalars(
                 sa.select(InvoiceRow).where(InvoiceRow.customer_id == cust.id).order_by(InvoiceRow.id)
             )
