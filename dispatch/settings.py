@@ -23,6 +23,7 @@ Money is written as strings in TOML so that it stays exact (``Decimal``).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 import types
@@ -32,6 +33,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
+
+import tomli_w
+from platformdirs import user_data_dir
 
 from dispatch.errors import InvalidInput
 from dispatch.i18n import N_
@@ -72,8 +76,6 @@ def _default_data_dir() -> Path:
     env = os.environ.get("OPMS_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
     return Path(user_data_dir("opms-dispatch", appauthor=False))
 
 
@@ -312,8 +314,6 @@ def _coerce(value: Any, tp: object, where: str) -> object:
             return tuple(str(v) for v in value)
         if origin is dict:
             if isinstance(value, str):
-                import json
-
                 value = json.loads(value)
             _, vt = typing.get_args(tp)
             return {str(k): _coerce(v, vt, where) for k, v in dict(value).items()}
@@ -415,7 +415,6 @@ def load_settings(
 
 def settings_to_toml(settings: Settings) -> str:
     """Serialise settings to TOML text (what the Settings page saves)."""
-    import tomli_w
 
     def plain(obj: object) -> Any:  # a TOML value
         if dataclasses.is_dataclass(obj):

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dispatch.geo.service_area_geojson import service_area_geojson as compute
 from dispatch.i18n import _, active_language
 from maps.assets import OSM_ATTRIBUTION, inline_assets
 from maps.builders import esc, service_area_map
@@ -32,8 +33,6 @@ def service_area_geojson(region: Region, *, settings: Settings, road: bool = Tru
     The domain computes it (:func:`dispatch.geo.service_area_geojson.service_area_geojson`); this adds
     the OpenStreetMap attribution the data requires.
     """
-    from dispatch.geo.service_area_geojson import service_area_geojson as compute
-
     data = dict(compute(region, settings=settings, road=road))
     props = dict(data.get("properties") or {})
     props.setdefault("region", getattr(region, "name", ""))

@@ -34,9 +34,12 @@ from dispatch.errors import (
     InvalidInput,
     RegionNotFound,
 )
+from dispatch.geo.region import load_region
+from dispatch.geo.service_area import check_address
 from dispatch.i18n import N_
+from dispatch.records import create_request, request_by_message_id
 
-if TYPE_CHECKING:  # the geo modules load numpy and shapely: only when a region is used
+if TYPE_CHECKING:
     from dispatch.geo.built_region import Region
     from dispatch.geo.coverage import Coverage
     from dispatch.records import Database, InterventionRequest
@@ -94,11 +97,7 @@ def locate(address: str, *, region: Region | str, settings: Settings) -> tuple[C
     (Coverage or None, flags)
         The coverage (``None`` when the address cannot be placed) and the office flags.
     """
-    from dispatch.geo.service_area import check_address
-
     if isinstance(region, str):
-        from dispatch.geo.region import load_region
-
         region = load_region(region, settings=settings)
     try:
         cov = check_address(region, address, settings=settings)
@@ -154,8 +153,6 @@ def submit(
     (nothing is stored without it); an e-mail without a clear consent is stored flagged
     ``consentement à confirmer``.
     """
-    from dispatch.records import create_request
-
     if source == "form" and not form.consent:
         msg = N_("Consent to the privacy policy is required to send the request.")
         raise InvalidInput(msg)
@@ -435,15 +432,9 @@ def intake_path(
     Each e-mail is its own transaction: a bad e-mail is reported in ``errors`` and the others
     are still taken in.
     """
-    from dispatch.records import request_by_message_id
-
     if region is None and settings.general.default_region:
-        from dispatch.geo.region import load_region
-
         region = load_region(settings.general.default_region, settings=settings)
     elif isinstance(region, str):
-        from dispatch.geo.region import load_region
-
         region = load_region(region, settings=settings)
     report = IntakeReport()
     for name, raw in iter_messages(path):

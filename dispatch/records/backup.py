@@ -39,10 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from dispatch.errors import InvalidInput, NotFound, StorageError
 from dispatch.i18n import N_, _
 from dispatch.records.database import open_database
+from dispatch.records.migrations import alembic_config
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -192,10 +194,6 @@ def _sqlite_backup(src_path: Path, out: Path) -> BackupResult:
 
 
 def _known_revision(revision: str | None, path: Path) -> None:
-    from alembic.script import ScriptDirectory
-
-    from dispatch.records.migrations import alembic_config
-
     script = ScriptDirectory.from_config(alembic_config())
     known = {s.revision for s in script.walk_revisions()}
     if revision not in known:
