@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,20 +9,13 @@ import pytest
 from dispatch import records
 from dispatch.errors import InvalidInput
 from dispatch.office import billing_desk
-from dispatch.settings import load_settings
-from tests.servers.dashboard import prepare_data_dir
-
-DAY = date(2026, 6, 2)
+from tests.office.demo_data import DAY, open_demo
 
 
 @pytest.fixture()
 def invoiced(tmp_path, mascouche, regions_data_dir):
     """A demo day whose first visit was diagnosed (45 min), refused and invoiced: (settings, db, invoice)."""
-    d = prepare_data_dir(
-        tmp_path / "data", regions_from=regions_data_dir, demo_day=DAY, n_technicians=2, n_visits=4
-    )
-    settings = load_settings(data_dir=d, env={})
-    db = records.open_database(settings=settings)
+    settings, db = open_demo(tmp_path, regions_data_dir, n_technicians=2, n_visits=4)
     rid = records.appointments_for_day(db, DAY)[0].request_id
     records.record_arrival(db, rid, actor="test")
     records.record_policy_signed(db, rid, actor="test")

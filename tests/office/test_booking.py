@@ -10,20 +10,16 @@ from dispatch import records
 from dispatch.errors import DispatchError, InvalidInput
 from dispatch.office import booking, intake, planning
 from dispatch.settings import load_settings
+from tests.office.demo_data import DAY, open_demo
 from tests.servers.dashboard import prepare_data_dir
 
-DAY = date(2026, 6, 2)  # a Tuesday
 ADDRESS = "1015 Avenue Saint-Denis, Mascouche"
 
 
 @pytest.fixture()
 def demo(tmp_path, mascouche, regions_data_dir):
     """The Mascouche region with 8 demo visits on DAY for 3 technicians: (settings, db)."""
-    d = prepare_data_dir(
-        tmp_path / "data", regions_from=regions_data_dir, demo_day=DAY, n_technicians=3, n_visits=8
-    )
-    settings = load_settings(data_dir=d, env={})
-    db = records.open_database(settings=settings)
+    settings, db = open_demo(tmp_path, regions_data_dir)
     yield settings, db
     db.close()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,20 +10,14 @@ from dispatch import records
 from dispatch.errors import InvalidInput
 from dispatch.office import auth, billing_desk, planning, visits
 from dispatch.office.visits import State
-from dispatch.settings import load_settings
-from tests.servers.dashboard import STAFF_PASSWORD, prepare_data_dir
-
-DAY = date(2026, 6, 2)
+from tests.office.demo_data import DAY, open_demo
+from tests.servers.dashboard import STAFF_PASSWORD
 
 
 @pytest.fixture()
 def demo(tmp_path, mascouche, regions_data_dir):
     """The Mascouche region with 8 demo visits on DAY for 3 technicians: (settings, db)."""
-    d = prepare_data_dir(
-        tmp_path / "data", regions_from=regions_data_dir, demo_day=DAY, n_technicians=3, n_visits=8
-    )
-    settings = load_settings(data_dir=d, env={})
-    db = records.open_database(settings=settings)
+    settings, db = open_demo(tmp_path, regions_data_dir)
     yield settings, db
     db.close()
 
