@@ -1,4 +1,4 @@
-"""Geocoding and coverage benchmark on the Mascouche region (issue 3).
+"""Geocoding and coverage benchmark on the Mascouche region.
 
 Measures, in one run, on this machine:
 

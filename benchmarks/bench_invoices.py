@@ -1,4 +1,4 @@
-"""Storage and invoicing benchmark (issue 5), on SQLite and PostgreSQL.
+"""Storage and invoicing benchmark, on SQLite and PostgreSQL.
 
 Measures, in one run, on this machine:
 

@@ -1,4 +1,4 @@
-"""Load test on 127.0.0.1 (issue 7, item 5): coverage checks at a fixed rate, then 20 browsers.
+"""Load test on 127.0.0.1: coverage checks at a fixed rate, then 20 browsers.
 
 Phase 1, domain API: ``--rate`` (default 200) coverage checks per second for ``--seconds``
 (default 60) through :func:`dispatch.geo.service_area.check_address` (Mascouche address texts

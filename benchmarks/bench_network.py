@@ -1,4 +1,4 @@
-"""Road-network benchmark on the Vancouver extract (issue: foundation and regions).
+"""Road-network benchmark on the Vancouver extract.
 
 Measures, in one run, on this machine:
 

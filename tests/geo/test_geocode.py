@@ -57,7 +57,7 @@ def _geod_m(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 
 def _straight_interpolation(train, n):
-    """Baseline of MEASUREMENTS.md: straight line between the nearest same-parity neighbours."""
+    """The simplest baseline: a straight line between the nearest same-parity neighbours."""
     same = [t for t in train if t[0] % 2 == n % 2]
     lo = max(t[0] for t in same if t[0] < n)
     hi = min(t[0] for t in same if t[0] > n)
