@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING
 from babel.dates import format_date
 from fpdf import FPDF
 
-from dispatch.billing.invoices import Invoice, get_invoice
+from dispatch.billing.ledger import Invoice, get_invoice
 from dispatch.i18n import N_, _, active_language
 from dispatch.money import format_money
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from dispatch.billing.invoices import Payment
+    from dispatch.billing.ledger import Payment
     from dispatch.records import Database
     from dispatch.settings import Settings
 

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-from dispatch.billing.invoices import invoice_from_row
+from dispatch.billing.ledger import invoice_from_row
 from dispatch.errors import InvalidTransition
 from dispatch.i18n import N_
 from dispatch.records.audit_trail import _jsonable, audit
