@@ -14,10 +14,17 @@ Measures, in one run, on this machine:
 - coverage of 10,000 random points of the region's box (zone, geodesic and road distance;
   ``check_points``), warm, median of 5 runs, against a per-point loop (``check_point``) and
   geopy's ``geodesic`` one point at a time for the straight-line part alone;
-- the service-area GeoJSON export (circles + road-distance area), cold.
+- the service-area GeoJSON export (circles + road-distance area), cold;
+- accuracy and error radius (``--accuracy``, also part of the full run): leave-one-out over
+  every Mascouche address point found once on its street (its own point left out of the
+  index), and held-out blocks (every number of a street's hundred left out together): share
+  within 25 m and 100 m, answers more than 300 m away with a radius under 300 m, calibration
+  (share whose true point lies inside the stated radius), median error and radius, per
+  precision too (:mod:`dispatch.geo.geocode_accuracy`).
 
-Run: ``.venv/bin/python benchmarks/bench_geocode.py`` (``make bench`` runs every benchmark).
-Writes ``benchmarks/results/geocode.json``.
+Run: ``.venv/bin/python benchmarks/bench_geocode.py`` (``make bench`` runs every benchmark);
+``--accuracy`` runs the accuracy part alone. Writes ``benchmarks/results/geocode.json``
+(``geocode_accuracy.json`` with ``--accuracy``).
 """
 
 from __future__ import annotations
@@ -94,12 +101,51 @@ def _texts(addresses, k: int, seed: int) -> tuple[list[str], dict[str, int]]:
     return texts, mix
 
 
+def accuracy(region) -> dict:
+    """Leave-one-out and held-out blocks: overall figures and per precision."""
+    from dispatch.geo.address_index import AddressIndex
+    from dispatch.geo.geocode_accuracy import held_out_blocks, leave_one_out, summarise
+
+    index = AddressIndex(region.addresses, region.streets, region_name="Mascouche")
+    out: dict = {}
+    for name, run in (("leave_one_out", leave_one_out), ("held_out_blocks", held_out_blocks)):
+        t = time.perf_counter()
+        trials = run(index, region.addresses)
+        figures = summarise(trials)
+        figures["seconds"] = round(time.perf_counter() - t, 2)
+        figures["by_precision"] = {
+            p: summarise([x for x in trials if x.precision == p])
+            for p in ("interpolated", "approximate", "street") if any(x.precision == p for x in trials)
+        }
+        figures["misses_over_300m_with_radius_under_300m"] = [
+            f"{x.number} {x.street}: {x.error_m:.0f} m away, radius {x.radius_m:.0f} m"
+            for x in trials if x.error_m > 300 and x.radius_m < 300
+        ]
+        out[name] = figures
+    return out
+
+
+def _print_accuracy(acc: dict) -> None:
+    for name, f in acc.items():
+        print(f"{name}: {f['answers']} answers, within 25 m {100 * f['within_25m']:.1f} %, within 100 m "
+              f"{100 * f['within_100m']:.1f} %, >300 m with radius <300 m: {f['over_300m_with_radius_under_300m']}, "
+              f"calibration {100 * f['calibration']:.1f} %, median error {f['median_error_m']} m, "
+              f"median radius {f['median_radius_m']} m")
+        for p, g in f["by_precision"].items():
+            print(f"  {p:<12} {g['answers']:5d}  25 m {100 * g['within_25m']:5.1f} %  100 m "
+                  f"{100 * g['within_100m']:5.1f} %  calibration {100 * g['calibration']:5.1f} %  "
+                  f"median radius {g['median_radius_m']} m")
+        for miss in f["misses_over_300m_with_radius_under_300m"]:
+            print(f"  miss: {miss}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addresses", type=int, default=10_000)
     parser.add_argument("--points", type=int, default=10_000)
     parser.add_argument("--online", type=int, default=4, help="requests sent to the Nominatim stand-in")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--accuracy", action="store_true", help="only the accuracy and error-radius part")
     args = parser.parse_args()
 
     from dispatch.geo.address_index import AddressIndex
@@ -118,6 +164,14 @@ def main() -> None:
         region = build_region(OSM, name="mascouche", shop=GeoPoint(*SHOP), settings=settings)
         res["region_build_s"] = round(time.perf_counter() - t, 3)
         a = region.addresses
+        res["accuracy"] = accuracy(region)
+        if args.accuracy:
+            out = OUT.with_name("geocode_accuracy.json")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(res["accuracy"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            _print_accuracy(res["accuracy"])
+            print(f"wrote {out.relative_to(ROOT)}")
+            return
 
         # index
         t = time.perf_counter()
@@ -230,6 +284,7 @@ def main() -> None:
     for name, val in rows:
         print(f"{name:<{width}}  {val}")
     print(f"precision mix: {g['precision']}; zones: {c['zones']}")
+    _print_accuracy(res["accuracy"])
     print(f"wrote {OUT.relative_to(ROOT)}")
 
 

@@ -316,8 +316,10 @@ def coverage_map(
     tile_url: str = "",
     base_url: str = DASHBOARD_BASE_URL,
     height: str | int = "100%",
+    radius_m: float | None = None,
 ) -> folium.Map:
-    """A coverage result: the address, its zone, and the road path from the shop.
+    """A coverage result: the address, its zone, the road path from the shop and the
+    position's error radius.
 
     Parameters
     ----------
@@ -337,6 +339,8 @@ def coverage_map(
         Lines shown in the popup (escaped).
     tile_url, base_url, height
         Display options.
+    radius_m
+        The geocode's error radius (metres): drawn as a dashed circle around the address.
 
     Returns
     -------
@@ -362,6 +366,17 @@ def coverage_map(
             opacity=0.85,
             tooltip=_("Path by road from the shop"),
             class_name="opms-path",
+        ).add_to(m)
+    if radius_m is not None and radius_m > 0:
+        folium.Polygon(
+            geodesic_circle(target, radius_m / 1000.0),
+            color="#444",
+            weight=1.5,
+            fill=True,
+            fill_opacity=0.08,
+            dash_array="4 4",
+            tooltip=_("Position known within about {radius} m").format(radius=f"{radius_m:.0f}"),
+            class_name="opms-radius",
         ).add_to(m)
     shop_marker(shop).add_to(m)
     zone_name = zone_label(zone)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -203,7 +204,26 @@ def _result(raw: dict[str, Any], text: str) -> GeocodeResult:
         (),
         text,
         str((raw.get("address") or {}).get("road", "")),
+        radius_m=_radius(raw, precision),
     )
+
+
+#: Error radius of a Nominatim answer without a bounding box: a house, a street.
+_DEFAULT_RADIUS_M = {"exact": 25.0, "street": 500.0}
+
+
+def _radius(raw: dict[str, Any], precision: str) -> float:
+    """Error radius (metres) of a Nominatim answer: half the diagonal of its bounding box
+    (``boundingbox``: south, north, west, east), at least that of its class."""
+    floor = _DEFAULT_RADIUS_M.get(precision, 500.0)
+    try:
+        south, north, west, east = (float(v) for v in raw["boundingbox"])
+    except (KeyError, TypeError, ValueError):
+        return floor
+    mid = math.radians((south + north) / 2)
+    dy = (north - south) * 111_320.0
+    dx = (east - west) * 111_320.0 * math.cos(mid)
+    return round(max(math.hypot(dx, dy) / 2, floor if precision != "exact" else 15.0), 1)
 
 
 __all__ = ["search"]

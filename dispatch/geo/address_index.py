@@ -11,16 +11,17 @@ from __future__ import annotations
 import math
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from dispatch.geo.address_tables import PROVINCE_NAMES
 from dispatch.geo.addresses import ParsedAddress, parse_address
-from dispatch.geo.civic_numbers import locate_number, street_point
+from dispatch.geo.civic_numbers import locate_number, street_point, street_radius
 from dispatch.geo.geocode_result import GeocodeResult
 from dispatch.geo.indexed_streets import IndexedStreet, index_streets, metres_per_number, plane_for
 from dispatch.geo.street_names import StreetKey, fold, street_key
@@ -105,8 +106,9 @@ class AddressIndex:
 
     # --- measurement --------------------------------------------------------------------------
     @contextmanager
-    def holding_out(self, street: str, number: int) -> Iterator[None]:
-        """Measurement aid: the index as if ``number`` were missing from street ``street``.
+    def holding_out(self, street: str, number: int | Collection[int]) -> Iterator[None]:
+        """Measurement aid: the index as if ``number`` (or several numbers: a held-out block)
+        were missing from street ``street``.
 
         Within the block the address points of that number on that street (compact street
         key) are left out, as when a house is absent from OpenStreetMap, and the answer cache
@@ -116,7 +118,7 @@ class AddressIndex:
         leave-one-out accuracy measurement over thousands of points takes a second or two.
         """
         st = self._streets[street]
-        keep = st.num != number
+        keep = ~np.isin(st.num, [number] if isinstance(number, int) else list(number))
         reduced = replace(
             st, num=st.num[keep], tag=[t for t, k in zip(st.tag, keep.tolist(), strict=True) if k],
             x=st.x[keep], y=st.y[keep], line=st.line[keep], s=st.s[keep], off=st.off[keep],
@@ -276,10 +278,12 @@ class AddressIndex:
         if parsed.number is None:
             x, y = street_point(st, None)
             precision = "street"
+            radius = street_radius(st, x, y)
             warnings.append(_("No civic number: position in the middle of the street."))
         else:
-            x, y, precision, more = locate_number(st, parsed.number, parsed.housenumber)
-            warnings += more
+            placed = locate_number(st, parsed.number, parsed.housenumber)
+            x, y, precision, radius = placed.x, placed.y, placed.precision, placed.radius_m
+            warnings += placed.notes
         if not (math.isfinite(x) and math.isfinite(y)):
             return GeocodeResult(None, None, "none", "", "offline", (st.name,),
                                  _("{street} has neither a geometry nor a known number.").format(street=st.name),
@@ -294,7 +298,7 @@ class AddressIndex:
         tail = ", ".join(p for p in (city, " ".join(p for p in ("QC", postcode) if p)) if p)
         matched = f"{head}, {tail}" if tail else head
         return GeocodeResult(float(lat), float(lon), precision, matched, "offline", (), "",
-                             tuple(warnings), text, st.name, postcode)
+                             tuple(warnings), text, st.name, postcode, radius_m=round(radius, 1))
 
 
 def cand_words_dropped(full: str, cand: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,6 +42,12 @@ class Coverage:
         The geocoding result when an address was given.
     notes
         Remarks (FSA rule applied, custom polygon, no road path...).
+    zones
+        Every zone the place may be in given the geocode's error radius (in ``ZONES`` order);
+        more than one: the zone is to be confirmed.
+    fee_min, fee_max
+        The travel fee's range over the error radius (``None``: on quote); ``fee_max_on_quote``
+        when part of the radius is outside the service area.
     """
 
     zone: str
@@ -51,6 +58,20 @@ class Coverage:
     point: GeoPoint
     geocode: GeocodeResult | None = None
     notes: tuple[str, ...] = field(default=())
+    zones: tuple[str, ...] = field(default=())
+    fee_min: Decimal | None = None
+    fee_max: Decimal | None = None
+    fee_max_on_quote: bool = False
+
+    @property
+    def zone_uncertain(self) -> bool:
+        """True when the geocode's error radius crosses a zone boundary (to be confirmed)."""
+        return len(self.zones) > 1
+
+    @property
+    def radius_m(self) -> float | None:
+        """The error radius of the position (metres), from the geocode; ``None`` for a point given."""
+        return None if self.geocode is None else self.geocode.radius_m
 
     @property
     def covered(self) -> bool:
@@ -60,8 +81,10 @@ class Coverage:
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON: ``zone``, ``straight_km``, ``road_km``, ``drive_min``,
         ``travel_fee`` (string, CAD; ``null`` when on quote), plus the geocode fields when an
-        address was given, and ``lat``, ``lon``, ``travel_fee_explanation``, ``on_quote``,
-        ``notes``."""
+        address was given (with ``radius_m``), and ``lat``, ``lon``, ``travel_fee_explanation``,
+        ``on_quote``, ``zone_uncertain``, ``zones`` (every zone within the error radius),
+        ``travel_fee_min``, ``travel_fee_max`` (the fee's range over the radius; ``null`` max:
+        on quote), ``notes``."""
         out: dict[str, Any] = {
             "zone": self.zone,
             "straight_km": round(self.straight_km, 3),
@@ -75,8 +98,13 @@ class Coverage:
         }
         if self.geocode is not None:
             g = self.geocode.to_dict()
-            for k in ("precision", "matched", "source", "warnings", "notice"):
+            for k in ("precision", "matched", "source", "radius_m", "warnings", "notice"):
                 out[k] = g[k]
+        zones = list(self.zones) or [self.zone]
+        out["zone_uncertain"] = len(zones) > 1
+        out["zones"] = zones
+        out["travel_fee_min"] = None if self.fee_min is None else str(self.fee_min)
+        out["travel_fee_max"] = None if self.fee_max is None or self.fee_max_on_quote else str(self.fee_max)
         out["notes"] = list(self.notes)
         return out
 

@@ -14,11 +14,18 @@ Precision of a result:
     the number is not in the data but lies between known numbers of the same side
     (parity) of the street: estimated along the street geometry (see
     :class:`~dispatch.geo.address_index.AddressIndex`);
+``approximate``
+    the same estimate, when its error radius is over ``APPROXIMATE_OVER_M`` (a long gap
+    between the known numbers, or numbers out of order around it);
 ``street``
     no number, or a number outside the street's known range: the nearest point of the
     street (to the nearest known number), or the middle of the street;
 ``none``
     no street matched with confidence: no position, with the best suggestions.
+
+Every result with a position carries ``radius_m``, its error radius in metres (see
+:mod:`dispatch.geo.civic_numbers` for how it is computed and ``docs/geocoding.md`` for its
+calibration).
 
 A street is matched exactly on its normal form (:func:`dispatch.geo.street_names.street_key`:
 case, accents, abbreviations, saints, ordinals, particles), then by its specific name when
@@ -100,7 +107,7 @@ def geocode(region: Region, text: str, *, settings: Settings, index: AddressInde
     if online is None or online.precision == "none":
         note = _("Nominatim found nothing in the region; offline result used.")
         return replace(result, notice=(result.notice + " " + note).strip())
-    rank = {"exact": 0, "interpolated": 1, "street": 2, "none": 3}
+    rank = {"exact": 0, "interpolated": 1, "approximate": 2, "street": 3, "none": 4}
     if rank[online.precision] > rank[result.precision]:
         return replace(result, notice=_("Offline result more precise than Nominatim's."))
     host = urlparse(g.nominatim_url).netloc or g.nominatim_url

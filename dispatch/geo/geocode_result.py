@@ -12,7 +12,7 @@ from typing import Any
 from dispatch.geo.point import GeoPoint
 from dispatch.i18n import _
 
-PRECISIONS = ("exact", "interpolated", "street", "none")
+PRECISIONS = ("exact", "interpolated", "approximate", "street", "none")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,9 @@ class GeocodeResult:
     lat, lon
         Position (WGS84), ``None`` when ``precision == "none"``.
     precision
-        ``exact``, ``interpolated``, ``street`` or ``none``.
+        ``exact``, ``interpolated``, ``approximate``, ``street`` or ``none``; follows the radius:
+        an interpolation whose radius is large (a long gap between known numbers) is
+        ``approximate``.
     matched
         The normalised address that was found (``123 Rue Principale, Mascouche``).
     source
@@ -41,6 +43,9 @@ class GeocodeResult:
         The matched street as named in the data.
     out_of_province
         The address is in another province: not served, nothing to ask online.
+    radius_m
+        Error radius in metres: the true place lies within this distance of the position for
+        about 95 % of answers (measured, see ``docs/geocoding.md``); ``None`` when not found.
     """
 
     lat: float | None
@@ -55,6 +60,7 @@ class GeocodeResult:
     street: str = ""
     postcode: str = ""
     out_of_province: bool = False
+    radius_m: float | None = None
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -76,13 +82,14 @@ class GeocodeResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON (``lat``, ``lon``, ``precision``, ``matched``, ``source``) plus
-        ``suggestions``, ``notice`` and ``warnings``."""
+        ``radius_m`` (error radius, metres), ``suggestions``, ``notice`` and ``warnings``."""
         return {
             "lat": None if self.lat is None else round(float(self.lat), 7),
             "lon": None if self.lon is None else round(float(self.lon), 7),
             "precision": self.precision,
             "matched": self.matched,
             "source": self.source,
+            "radius_m": None if self.radius_m is None or not self.found else round(float(self.radius_m), 1),
             "suggestions": list(self.suggestions),
             "notice": self.notice,
             "warnings": list(self.warnings),

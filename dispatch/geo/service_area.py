@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dispatch.billing.fees import ZONE_LABELS
 from dispatch.errors import InvalidInput
 from dispatch.geo.coverage import Coverage, CoverageBatch
 from dispatch.geo.geocode import geocode, require
@@ -45,6 +47,7 @@ from dispatch.geo.geocode_result import GeocodeResult
 from dispatch.geo.geodesy import geodesic_m
 from dispatch.geo.point import GeoPoint
 from dispatch.geo.service_zones import (
+    ZONES,
     classify,
     custom_polygon_path,
     fsa_served,
@@ -53,7 +56,13 @@ from dispatch.geo.service_zones import (
 )
 from dispatch.i18n import N_, _
 
+#: Points on the circle of a position's error radius checked for another zone (and on the
+#: circle of half the radius): every 22.5 degrees.
+RING_POINTS = 16
+_M_PER_DEG_LAT = 111_320.0
+
 if TYPE_CHECKING:
+    from dispatch.billing.fees import TravelFee
     from dispatch.geo.built_region import Region
     from dispatch.settings import Settings
 
@@ -185,6 +194,15 @@ def check_point(
         if without != zone:
             notes.append(_("Postal code {postcode} served (service_area.fsa_prefixes).").format(postcode=postcode))
     fee = batch.fee(0, remote=remote)
+    radius = None if _geocode is None else _geocode.radius_m
+    zones, fee_min, fee_max, on_quote = _within_radius(
+        region, point, radius, settings=settings, postcode=postcode, remote=remote, zone=zone, fee=fee,
+    )
+    if len(zones) > 1:
+        notes.append(
+            _("Zone to be confirmed: within the position's error radius ({radius:.0f} m) the place may be "
+              "in the zones {zones}.").format(radius=radius or 0.0, zones=", ".join(_(ZONE_LABELS[z]) for z in zones))
+        )
     return Coverage(
         zone=zone,
         straight_km=float(batch.straight_km[0]),
@@ -194,7 +212,52 @@ def check_point(
         point=point,
         geocode=_geocode,
         notes=tuple(notes),
+        zones=zones,
+        fee_min=fee_min,
+        fee_max=fee_max,
+        fee_max_on_quote=on_quote,
     )
+
+
+def ring_points(point: GeoPoint, radius_m: float, *, n: int = RING_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points on the circle of ``radius_m`` metres around ``point`` (lat, lon arrays)."""
+    theta = np.linspace(0.0, 2.0 * math.pi, n, endpoint=False)
+    dlat = radius_m * np.cos(theta) / _M_PER_DEG_LAT
+    dlon = radius_m * np.sin(theta) / (_M_PER_DEG_LAT * math.cos(math.radians(point.lat)))
+    return point.lat + dlat, point.lon + dlon
+
+
+def _within_radius(
+    region: Region, point: GeoPoint, radius_m: float | None, *, settings: Settings, postcode: str | None,
+    remote: bool, zone: str, fee: TravelFee,
+) -> tuple[tuple[str, ...], Decimal | None, Decimal | None, bool]:
+    """Zones and fee range over the error radius: (zones, fee min, fee max, max on quote).
+
+    The centre and ``RING_POINTS`` points on the circle of the radius (and on the circle of
+    half of it) are checked; a point of the circle without a road route is left out when the
+    centre has one (a field beside the road is not another zone); a point without a road
+    route gives its zone but no fee (its fee is unknown, not on quote).
+    """
+    amounts = [fee.amount]
+    found = {zone}
+    if radius_m is not None and radius_m > 0:
+        la1, lo1 = ring_points(point, radius_m)
+        la2, lo2 = ring_points(point, radius_m / 2)
+        lats, lons = np.concatenate([la1, la2]), np.concatenate([lo1, lo2])
+        ring = check_points(region, lats, lons, settings=settings, postcodes=[postcode] * len(lats))
+        centre_reached = fee.road_km is not None
+        for i in range(len(ring)):
+            reached = not math.isnan(float(ring.road_km[i]))
+            if centre_reached and not reached:
+                continue
+            found.add(str(ring.zone[i]))
+            if reached or str(ring.zone[i]) == "outside":
+                amounts.append(ring.fee(i, remote=remote).amount)
+    zones = tuple(z for z in ZONES if z in found)
+    known = [a for a in amounts if a is not None]
+    low = min(known) if known else None
+    high = max(known) if known else None
+    return zones, low, high, any(a is None for a in amounts)
 
 
 def check_address(region: Region, text: str, *, settings: Settings, remote: bool = False) -> Coverage:
@@ -216,4 +279,4 @@ def check_address(region: Region, text: str, *, settings: Settings, remote: bool
     )
 
 
-__all__ = ["check_address", "check_point", "check_points", "origin_label"]
+__all__ = ["RING_POINTS", "check_address", "check_point", "check_points", "origin_label", "ring_points"]

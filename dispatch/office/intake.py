@@ -110,7 +110,7 @@ def locate(address: str, *, region: Region | str, settings: Settings) -> tuple[C
     if fee is not None and getattr(fee, "amount", 0) is None:
         flags.append(FLAG_ON_QUOTE)
     geo = getattr(cov, "geocode", None)
-    if geo is not None and getattr(geo, "precision", "exact") in {"street", "none"}:
+    if geo is not None and getattr(geo, "precision", "exact") in {"approximate", "street", "none"}:
         flags.append(FLAG_ADDRESS)
     return cov, flags
 

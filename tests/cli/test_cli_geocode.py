@@ -141,7 +141,8 @@ def test_geocode_csv_batch_keeps_columns_adds_results_and_shows_progress(cli, tm
     assert summary["rows"] == 5 and summary["precision"]["none"] == 3
     rows = _read(dst)
     assert [r["id"] for r in rows] == ["1", "2", "3", "4", "5"]
-    assert [r["precision"] for r in rows] == ["exact", "none", "none", "none", "interpolated"]
+    # 3001 ch. St-Henri lies in a 1 km gap between 2887 and 3219: approximate, not interpolated
+    assert [r["precision"] for r in rows] == ["exact", "none", "none", "none", "approximate"]
     assert {"lat", "lon", "matched", "source"} <= set(rows[0])
     assert rows[2]["notice"] and rows[0]["lat"]
     assert "Géocodage" in err and "5/5" in err

@@ -4,8 +4,9 @@ One address::
 
     opms-dispatch geocode "123 rue Principale, Mascouche" --region mascouche --json
 
-prints ``lat``, ``lon``, ``precision`` (``exact`` | ``interpolated`` | ``street``),
-``matched``, ``source`` (+ ``suggestions``, ``notice``, ``warnings``). Exit codes: 2 when the
+prints ``lat``, ``lon``, ``radius_m`` (the error radius in metres: the true place lies within
+it for about 95 % of answers), ``precision`` (``exact`` | ``interpolated`` | ``approximate`` |
+``street``), ``matched``, ``source`` (+ ``suggestions``, ``notice``, ``warnings``). Exit codes: 2 when the
 text is not an address (empty, too long, PO box, postal code alone...), 3 when it cannot be
 placed (precision ``none``: unknown street, another province, wrong city); the message then
 lists suggestions.
@@ -15,7 +16,7 @@ A CSV file::
     opms-dispatch geocode --csv IN.csv --out OUT.csv --region mascouche
 
 IN needs a column ``address`` (other columns are kept); OUT adds ``lat``, ``lon``,
-``precision``, ``matched``, ``source`` and ``notice`` (why a row was not placed). Rows that
+``radius_m``, ``precision``, ``matched``, ``source`` and ``notice`` (why a row was not placed). Rows that
 cannot be placed get precision ``none``: the batch itself exits 0. A progress bar is shown
 on stderr unless ``--quiet``.
 """
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from dispatch.geo.built_region import Region
     from dispatch.settings import Settings
 
-OUT_COLUMNS = ("lat", "lon", "precision", "matched", "source", "notice")
+OUT_COLUMNS = ("lat", "lon", "radius_m", "precision", "matched", "source", "notice")
 
 
 def add_region_argument(p: ArgumentParser) -> None:
@@ -108,6 +109,7 @@ def run_batch(args: Namespace, settings: Settings, region: Region) -> dict[str, 
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.geo.geocode imports in 0.13 s)
     from dispatch.geo.geocode import geocode_many
     from dispatch.geo.geocode_csv import ProgressBar, read_csv_rows, write_csv_rows
+    from dispatch.geo.geocode_result import PRECISIONS
 
     started = time.perf_counter()
     fields, rows = read_csv_rows(args.csv, required=[("address",)])
@@ -118,6 +120,7 @@ def run_batch(args: Namespace, settings: Settings, region: Region) -> dict[str, 
         row.update(
             lat="" if res.lat is None else f"{res.lat:.7f}",
             lon="" if res.lon is None else f"{res.lon:.7f}",
+            radius_m="" if res.radius_m is None or not res.found else f"{res.radius_m:.0f}",
             precision=res.precision,
             matched=res.matched,
             source=res.source,
@@ -128,7 +131,7 @@ def run_batch(args: Namespace, settings: Settings, region: Region) -> dict[str, 
     counts = Counter(r.precision for r in results)
     return {
         "rows": len(rows),
-        "precision": {k: counts.get(k, 0) for k in ("exact", "interpolated", "street", "none")},
+        "precision": {k: counts.get(k, 0) for k in PRECISIONS},
         "out": str(args.out),
         "seconds": round(seconds, 3),
         "per_second": round(len(rows) / seconds, 1) if seconds > 0 else None,
