@@ -226,6 +226,16 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """Backups of the database (``opms-dispatch backup``)."""
+
+    #: Days a file of ``<data_dir>/backups`` (backups, pre-restore copies) is kept: older ones
+    #: are deleted when a backup is made and by ``customer purge`` (Law 25: erased customers
+    #: leave the backups within this delay).
+    keep_days: int = 30
+
+
+@dataclass(frozen=True)
 class RoutingSettings:
     """Dispatch optimisation."""
 
@@ -258,6 +268,7 @@ class Settings:
     geocoding: GeocodingSettings = field(default_factory=GeocodingSettings)
     online: OnlineSettings = field(default_factory=OnlineSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
 

@@ -130,7 +130,7 @@ def invoice_html(inv: Invoice, *, settings: Settings) -> str:
         pay = f'<section class="payment"><p>{credit}</p></section>'
     company = "<br>".join(e(x) for x in _company_lines(settings))
     customer = "<br>".join(
-        e(x) for x in (inv.customer_name, inv.customer_address, inv.customer_phone, inv.customer_email) if x
+        e(x) for x in (inv.customer_name, inv.customer_address) if x
     )
     lang = active_language().replace("_", "-")
     taxes = _("GST: {gst} — QST: {qst}").format(gst=e(inv.gst_number), qst=e(inv.qst_number))
@@ -191,7 +191,7 @@ def invoice_pdf(inv: Invoice, *, settings: Settings) -> bytes:
     text(_("GST: {gst} — QST: {qst}").format(gst=inv.gst_number, qst=inv.qst_number), size=9)
     pdf.ln(4)
     text(_("Customer"), size=11, style="B")
-    for x in (inv.customer_name, inv.customer_address, inv.customer_phone, inv.customer_email):
+    for x in (inv.customer_name, inv.customer_address):
         if x:
             text(x)
     pdf.ln(2)

@@ -107,8 +107,9 @@ def _store(
         issued_at=when,
         customer_name=customer.name if customer is not None else (src.customer_name if src else ""),
         customer_address=address_text,
-        customer_email=customer.email if customer is not None else (src.customer_email if src else ""),
-        customer_phone=customer.phone if customer is not None else (src.customer_phone if src else ""),
+        # tax law needs the name and address only: no e-mail or phone on the kept invoice (Law 25)
+        customer_email="",
+        customer_phone="",
         outcome=bill.outcome,
         subtotal=bill.subtotal,
         gst=bill.gst,

@@ -79,8 +79,6 @@ class Invoice:
     issued_at: datetime
     customer_name: str
     customer_address: str
-    customer_email: str
-    customer_phone: str
     outcome: str
     lines: tuple[bl.Line, ...]
     subtotal: Decimal
@@ -124,8 +122,6 @@ class Invoice:
             "customer": {
                 "name": self.customer_name,
                 "address": self.customer_address,
-                "email": self.customer_email,
-                "phone": self.customer_phone,
             },
             "outcome": self.outcome,
             "lines": [ln.to_dict() for ln in self.lines],
@@ -200,8 +196,6 @@ def invoice_from_row(s: Session, row: InvoiceRow) -> Invoice:
         issued_at=row.issued_at,
         customer_name=row.customer_name,
         customer_address=row.customer_address,
-        customer_email=row.customer_email,
-        customer_phone=row.customer_phone,
         outcome=row.outcome,
         lines=lines,
         subtotal=row.subtotal,

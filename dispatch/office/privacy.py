@@ -8,19 +8,22 @@
   named on appointments) while **keeping the invoices** (with the name and address printed on
   them) for the legal retention period, ``billing.retention_years`` (default 6 years) after
   each invoice's date. The e-mail's Message-ID is kept only as a SHA-256 hash, so a re-run of
-  the intake does not bring the request back.
+  the intake does not bring the request back. The erasure is first written to the erasure
+  journal (:mod:`dispatch.records.erasure`, outside the database and the backups), which
+  ``restore`` replays: a restored backup never brings an erased customer back.
 * :func:`purge_expired`: delete invoices (with their lines, payments and credit notes) whose
-  retention period is over, then erased customers left with no invoice.
+  retention period is over by the DATABASE's date (triggers refuse any earlier deletion), then
+  erased customers left with no invoice, then backups older than ``backup.keep_days``;
+  ``dry_run=True`` lists all that without deleting anything.
 
 Each of these is written to the audit log (who, when, counts), never the personal data itself.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
@@ -29,7 +32,16 @@ from dispatch.billing.ledger import invoice_from_row
 from dispatch.errors import InvalidTransition
 from dispatch.i18n import N_
 from dispatch.records.audit_trail import _jsonable, audit
+from dispatch.records.backup import prune_backups
 from dispatch.records.database import Database, now
+from dispatch.records.erasure import (
+    ERASED_NAME,
+    anonymise,
+    append_journal,
+    entry_for,
+    hash_message_id,
+    journal_path,
+)
 from dispatch.records.guards import _aware, _get
 from dispatch.records.lifecycle import State
 from dispatch.records.schema import (
@@ -46,14 +58,11 @@ from dispatch.records.schema import (
     VisitRow,
 )
 
+if TYPE_CHECKING:
+    from dispatch.settings import Settings
+
 #: States after which a request holds nothing more to do (erasure allowed).
 CLOSED = frozenset({State.PAID.value, State.CANCELLED.value, State.INVOICED.value})
-ERASED_NAME = "Client effacé"
-
-
-def hash_message_id(message_id: str) -> str:
-    """What an erased request keeps of its e-mail's Message-ID."""
-    return "sha256:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()
 
 
 def _plain(row: Base, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -122,6 +131,7 @@ class ErasureReport:
     addresses: int
     invoices_kept: int
     keep_until: date | None
+    journal: str
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,18 +140,25 @@ class ErasureReport:
             "addresses_erased": self.addresses,
             "invoices_kept": self.invoices_kept,
             "invoices_kept_until": self.keep_until.isoformat() if self.keep_until else None,
+            "journal": self.journal,
         }
 
 
 def erase_customer(
-    db: Database, customer_id: int, *, actor: str, at: datetime | None = None
+    db: Database, customer_id: int, *, actor: str, settings: Settings, at: datetime | None = None
 ) -> ErasureReport:
     """Erase a customer's personal data, keeping the invoices for the retention period.
+
+    The erasure is appended to the erasure journal (``<data_dir>/erasure-journal.jsonl``:
+    the customer's id and times only) before it is committed, so that every later restore of
+    a backup erases the customer again.
 
     Raises
     ------
     InvalidTransition
         When a request of the customer is still open (cancel or finish it first).
+    StorageError
+        The journal cannot be written (nothing is erased).
     """
     when = _aware(at, "at") if at is not None else now()
     with db.write() as s:
@@ -154,33 +171,9 @@ def erase_customer(
                 "or finish them before erasing the customer."
             )
             raise InvalidTransition(msg, id=cust.id, requests=", ".join(map(str, open_)))
-        cust.name = f"{ERASED_NAME} #{cust.id}"
-        cust.phone = ""
-        cust.email = ""
-        cust.erased_at = when
-        addrs = s.scalars(sa.select(AddressRow).where(AddressRow.customer_id == cust.id)).all()
-        for a in addrs:
-            a.text = "adresse effacée"
-            a.lat = a.lon = None
-            a.matched = ""
-            a.straight_km = a.road_km = a.drive_min = None
-            a.coverage = None
-            a.fee_explanation = ""
-        rids = [r.id for r in reqs]
-        for r in reqs:
-            r.problem = ""
-            if r.message_id and not r.message_id.startswith("sha256:"):
-                r.message_id = hash_message_id(r.message_id)
-            r.updated_at = when
-        if rids:
-            for appt in s.scalars(sa.select(AppointmentRow).where(AppointmentRow.request_id.in_(rids))):
-                appt.witness = ""
-                appt.notes = ""
-            for v in s.scalars(sa.select(VisitRow).where(VisitRow.request_id.in_(rids))):
-                v.notes = ""
-                v.tested_with = ""
-            for c in s.scalars(sa.select(CallRow).where(CallRow.request_id.in_(rids))):
-                c.note = ""
+        path = journal_path(settings)
+        append_journal(path, entry_for(cust, when))
+        rids, n_addr = anonymise(s, cust, when)
         kept = s.scalars(sa.select(InvoiceRow).where(InvoiceRow.customer_id == cust.id)).all()
         keep_until = max((i.retain_until for i in kept), default=None)
         s.flush()
@@ -188,83 +181,129 @@ def erase_customer(
             s, actor, "erase", "customer", cust.id, requests=len(rids), invoices_kept=len(kept),
             keep_until=keep_until,
         )  # fmt: skip
-        return ErasureReport(cust.id, len(rids), len(addrs), len(kept), keep_until)
+        return ErasureReport(cust.id, len(rids), n_addr, len(kept), keep_until, str(path))
 
 
 @dataclass(frozen=True)
 class PurgeReport:
-    """What a retention purge deleted."""
+    """What a retention purge deleted (or, for a dry run, would delete)."""
 
     invoices: int
     credit_notes: int
     customers: int
     today: date
+    invoice_numbers: tuple[str, ...] = ()
+    credit_note_numbers: tuple[str, ...] = ()
+    customer_ids: tuple[int, ...] = ()
+    backups: tuple[str, ...] = ()
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "today": self.today.isoformat(),
-            "invoices_deleted": self.invoices,
-            "credit_notes_deleted": self.credit_notes,
-            "customers_deleted": self.customers,
+            "dry_run": self.dry_run,
+            "invoices_deleted": 0 if self.dry_run else self.invoices,
+            "credit_notes_deleted": 0 if self.dry_run else self.credit_notes,
+            "customers_deleted": 0 if self.dry_run else self.customers,
+            "invoices": list(self.invoice_numbers),
+            "credit_notes": list(self.credit_note_numbers),
+            "customers": list(self.customer_ids),
+            "backups": list(self.backups),
         }
 
 
-def purge_expired(db: Database, *, actor: str, today: date | None = None) -> PurgeReport:
+def database_date(s: Any) -> date:
+    """The database's current date (``CURRENT_DATE``: what the retention triggers compare)."""
+    value = s.scalar(sa.select(sa.func.current_date()))
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def purge_expired(
+    db: Database, *, actor: str, settings: Settings | None = None, dry_run: bool = False,
+    today: date | None = None,
+) -> PurgeReport:
     """Delete what the retention period no longer requires to keep.
 
     An invoice goes (with its lines, payments and credit notes) once its ``retain_until``
-    date and that of all its credit notes are past. An erased customer left without any
+    date and that of all its credit notes are before the database's current date (the
+    triggers of migration 0004 refuse anything else). An erased customer left without any
     invoice is then deleted with its requests, addresses, appointments, visits and calls.
+    With ``settings``, backups older than ``backup.keep_days`` are deleted too.
+
+    Parameters
+    ----------
+    dry_run
+        List what would be deleted (numbers, customer ids, backup files) and delete nothing.
+    today
+        For tests only: an EARLIER reference date than the database's (a later one changes
+        nothing: the database's date is the limit).
     """
-    day = today or now().date()
     with db.write() as s:
+        day = database_date(s)
+        if today is not None and today < day:
+            day = today
         expired = s.scalars(
-            sa.select(InvoiceRow).where(InvoiceRow.kind == "invoice", InvoiceRow.retain_until < day)
+            sa.select(InvoiceRow)
+            .where(InvoiceRow.kind == "invoice", InvoiceRow.retain_until < day)
+            .order_by(InvoiceRow.id)
         ).all()
-        n_inv = n_cn = 0
+        numbers: list[str] = []
+        notes_numbers: list[str] = []
+        gone: set[int] = set()
         for inv in expired:
             notes = s.scalars(sa.select(InvoiceRow).where(InvoiceRow.credited_invoice_id == inv.id)).all()
             if any(n.retain_until >= day for n in notes):
                 continue
             ids = [inv.id] + [n.id for n in notes]
+            gone.update(ids)
+            numbers.append(inv.number)
+            notes_numbers.extend(n.number for n in notes)
+            if dry_run:
+                continue
             s.execute(sa.delete(PaymentRow).where(PaymentRow.invoice_id.in_(ids)))
             s.execute(sa.delete(InvoiceLineRow).where(InvoiceLineRow.invoice_id.in_(ids)))
             s.execute(sa.delete(InvoiceRow).where(InvoiceRow.id.in_([n.id for n in notes])))
             s.execute(sa.delete(InvoiceRow).where(InvoiceRow.id == inv.id))
-            n_inv += 1
-            n_cn += len(notes)
-        n_cust = 0
-        erased = s.scalars(sa.select(CustomerRow).where(CustomerRow.erased_at.is_not(None))).all()
+        customers: list[int] = []
+        erased = s.scalars(
+            sa.select(CustomerRow).where(CustomerRow.erased_at.is_not(None)).order_by(CustomerRow.id)
+        ).all()
         for cust in erased:
-            left = s.scalar(
-                sa.select(sa.func.count()).select_from(InvoiceRow).where(InvoiceRow.customer_id == cust.id)
-            )
-            if left:
+            left = s.scalars(sa.select(InvoiceRow.id).where(InvoiceRow.customer_id == cust.id)).all()
+            if set(left) - gone:
                 continue
             rids = list(s.scalars(sa.select(RequestRow.id).where(RequestRow.customer_id == cust.id)))
             if rids:
-                orphan = s.scalar(
-                    sa.select(sa.func.count()).select_from(InvoiceRow).where(InvoiceRow.request_id.in_(rids))
-                )
-                if orphan:
+                orphan = s.scalars(sa.select(InvoiceRow.id).where(InvoiceRow.request_id.in_(rids))).all()
+                if set(orphan) - gone:
                     continue
+            customers.append(cust.id)
+            if dry_run:
+                continue
+            if rids:
                 s.execute(sa.delete(CallRow).where(CallRow.request_id.in_(rids)))
                 s.execute(sa.delete(VisitRow).where(VisitRow.request_id.in_(rids)))
                 s.execute(sa.delete(AppointmentRow).where(AppointmentRow.request_id.in_(rids)))
                 s.execute(sa.delete(RequestRow).where(RequestRow.id.in_(rids)))
             s.execute(sa.delete(AddressRow).where(AddressRow.customer_id == cust.id))
             s.execute(sa.delete(CustomerRow).where(CustomerRow.id == cust.id))
-            n_cust += 1
-        audit(
-            s, actor, "purge", "retention", None, today=day, invoices=n_inv, credit_notes=n_cn,
-            customers=n_cust,
+        backups = tuple(prune_backups(settings, dry_run=dry_run)) if settings is not None else ()
+        if not dry_run:
+            audit(
+                s, actor, "purge", "retention", None, today=day, invoices=len(numbers),
+                credit_notes=len(notes_numbers), customers=len(customers), backups=len(backups),
+            )  # fmt: skip
+        return PurgeReport(
+            len(numbers), len(notes_numbers), len(customers), day, tuple(numbers),
+            tuple(notes_numbers), tuple(customers), backups, dry_run,
         )  # fmt: skip
-        return PurgeReport(n_inv, n_cn, n_cust, day)
 
 
 __all__ = [
+    "ERASED_NAME",
     "ErasureReport",
     "PurgeReport",
+    "database_date",
     "erase_customer",
     "export_customer",
     "hash_message_id",

@@ -20,6 +20,15 @@ Restoring:
 
 Passwords of the database URL are passed to ``pg_dump`` / ``pg_restore`` through
 ``PGPASSWORD``, never on the command line.
+
+Law 25 (erasure reaches backups):
+
+* Every restore replays the erasure journal (:mod:`dispatch.records.erasure`) before it
+  returns: each customer erased since the backup was made is erased again, so a restored
+  backup (or ``pre-restore-*`` copy) never brings an erased person back.
+* Backups are kept ``backup.keep_days`` days (default 30): older files of
+  ``<data_dir>/backups`` (``opms-*`` backups and ``pre-restore-*`` copies) are deleted when a
+  backup is made and by ``customer purge`` (:func:`prune_backups`).
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,9 +50,16 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
-from dispatch.errors import InvalidInput, NotFound, StorageError
+from dispatch.errors import DispatchError, InvalidInput, NotFound, StorageError
 from dispatch.i18n import N_, _
 from dispatch.records.database import open_database
+from dispatch.records.erasure import (
+    JOURNAL_NAME,
+    append_journal,
+    journal_path,
+    replay_journal,
+    unjournalled,
+)
 from dispatch.records.migrations import alembic_config
 
 if TYPE_CHECKING:
@@ -53,6 +69,8 @@ if TYPE_CHECKING:
 PG_TIMEOUT_S = 3600
 #: Where Debian installs the PostgreSQL client tools (one directory per major version).
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+#: Files of the backup folder that :func:`prune_backups` may delete (made by backup/restore).
+PRUNABLE = ("opms-*.sqlite3", "opms-*.dump", "pre-restore-*.sqlite3")
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,10 @@ class BackupResult:
     check: str = "ok"
     #: For a restore: the copy of the database taken just before it (SQLite).
     previous: str | None = None
+    #: For a restore: customers of the erasure journal erased again in the restored data.
+    reerased: tuple[int, ...] = ()
+    #: For a backup: old backup files deleted (older than ``backup.keep_days``).
+    pruned: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +102,8 @@ class BackupResult:
             "tables": dict(self.tables),
             "check": self.check,
             "previous": self.previous,
+            "reerased_customers": list(self.reerased),
+            "pruned": list(self.pruned),
         }
 
 
@@ -107,9 +131,54 @@ def _stamp() -> str:
     return datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
 
 
+def _unused(path: Path) -> Path:
+    """``path``, or ``<stem>-2<suffix>``, ``-3``... when taken (never overwrite a copy, e.g. the
+    pre-restore copy being restored again within the same second)."""
+    n = 1
+    candidate = path
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
+
+
 def default_backup_dir(settings: Settings) -> Path:
     """``<data_dir>/backups``."""
     return Path(settings.data_dir) / "backups"
+
+
+def prune_backups(settings: Settings, *, dry_run: bool = False, keep: Path | None = None) -> list[str]:
+    """Delete the files of ``<data_dir>/backups`` older than ``backup.keep_days``; return them.
+
+    Only files made by backup/restore (:data:`PRUNABLE`) are considered, by modification time;
+    ``keep`` (the backup just made) is never deleted. ``dry_run`` lists without deleting.
+    """
+    days = settings.backup.keep_days
+    if days < 1:
+        msg = N_("backup.keep_days must be at least 1 day (it is {days}): no backup was deleted.")
+        raise InvalidInput(msg, days=days)
+    folder = default_backup_dir(settings)
+    if not folder.is_dir():
+        return []
+    cutoff = time.time() - days * 86400
+    keep_path = keep.resolve() if keep is not None else None
+    old = sorted(
+        {f for pattern in PRUNABLE for f in folder.glob(pattern) if f.is_file() and f.stat().st_mtime < cutoff}
+    )
+    out: list[str] = []
+    for f in old:
+        if keep_path is not None and f.resolve() == keep_path:
+            continue
+        if not dry_run:
+            try:
+                f.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                msg = N_("The old backup {path} cannot be deleted ({reason}).")
+                raise StorageError(msg, path=str(f), reason=err.strerror or str(err)) from err
+        out.append(str(f))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,7 +279,7 @@ def _sqlite_restore(backup_file: Path, target: Path, *, keep_dir: Path) -> Backu
     _known_revision(revision, backup_file)
     previous = None
     if target.is_file():
-        previous = keep_dir / f"pre-restore-{_stamp()}.sqlite3"
+        previous = _unused(keep_dir / f"pre-restore-{_stamp()}.sqlite3")
         _sqlite_backup(target, previous)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -380,11 +449,33 @@ def backup_database(
         if src == out:
             msg = N_("The backup file cannot be the database itself: choose another --out.")
             raise InvalidInput(msg)
-        return _sqlite_backup(src, out)
-    if pg:
-        return _pg_backup(u, out, timeout_s=timeout_s)
-    msg = N_("Backups support SQLite and PostgreSQL, not {backend}.")
-    raise InvalidInput(msg, backend=u.get_backend_name())
+        made = _sqlite_backup(src, out)
+    elif pg:
+        made = _pg_backup(u, out, timeout_s=timeout_s)
+    else:
+        msg = N_("Backups support SQLite and PostgreSQL, not {backend}.")
+        raise InvalidInput(msg, backend=u.get_backend_name())
+    if settings is None:
+        return made
+    return replace(made, pruned=tuple(prune_backups(settings, keep=out)))
+
+
+def _sync_from_live(u: sa.URL, journal: Path) -> None:
+    """Journal the erasures the live database holds before it is replaced.
+
+    Reading is best effort (a damaged live database, the usual reason to restore, is skipped);
+    a journal that cannot be written stops the restore (StorageError) before anything changes.
+    """
+    try:
+        live = open_database(u.render_as_string(hide_password=False), migrate=False)
+        try:
+            missing = unjournalled(live, journal)
+        finally:
+            live.close()
+    except (DispatchError, sa.exc.SQLAlchemyError):
+        return
+    for entry in missing:
+        append_journal(journal, entry)
 
 
 def restore_database(
@@ -394,7 +485,9 @@ def restore_database(
     """Replace the database (``url`` or ``settings.database_url``) by ``backup_file``.
 
     The backup is verified before anything is touched; the replacement is one transaction;
-    the schema is then upgraded to the newest revision. Stop the dashboard while restoring:
+    the schema is then upgraded to the newest revision, and every customer of the erasure
+    journal (``<data_dir>/erasure-journal.jsonl``; next to the SQLite file without settings)
+    is erased again before returning. Stop the dashboard while restoring:
     sessions open during the restore may show stale pages until reloaded.
 
     Raises
@@ -406,20 +499,38 @@ def restore_database(
     """
     u = _url(settings, url)
     path = Path(backup_file).expanduser().resolve()
+    journal = journal_path(settings) if settings is not None else None
+    if journal is None and u.get_backend_name() == "sqlite":
+        journal = _sqlite_path(u).resolve().parent / JOURNAL_NAME
     if u.get_backend_name() == "sqlite":
         target = _sqlite_path(u).resolve()
         if target == path:
             msg = N_("The backup file is the database itself: nothing to restore.")
             raise InvalidInput(msg)
+        if journal is not None and target.is_file():
+            _sync_from_live(u, journal)
         keep = default_backup_dir(settings) if settings is not None else target.parent / "backups"
         result = _sqlite_restore(path, target, keep_dir=keep)
     elif u.get_backend_name() == "postgresql":
+        if journal is not None and _pg_revision(u) is not None:
+            _sync_from_live(u, journal)
         result = _pg_restore(path, u, timeout_s=timeout_s)
     else:
         msg = N_("Restore supports SQLite and PostgreSQL, not {backend}.")
         raise InvalidInput(msg, backend=u.get_backend_name())
-    open_database(u.render_as_string(hide_password=False)).close()  # upgrade an older backup
-    return result
+    db = open_database(u.render_as_string(hide_password=False))  # upgrades an older backup
+    try:
+        reerased = replay_journal(db, journal) if journal is not None else ()
+    finally:
+        db.close()
+    return replace(result, reerased=reerased)
 
 
-__all__ = ["BackupResult", "backup_database", "default_backup_dir", "find_pg_tool", "restore_database"]
+__all__ = [
+    "BackupResult",
+    "backup_database",
+    "default_backup_dir",
+    "find_pg_tool",
+    "prune_backups",
+    "restore_database",
+]

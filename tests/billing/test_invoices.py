@@ -260,3 +260,98 @@ def test_workshop_repair_invoice_bills_repairs_and_return_travel(db, settings):
     # 362.50; GST 18.125 -> 18.13; QST 36.159375 -> 36.16; total 416.79
     assert (inv.subtotal, inv.gst, inv.qst, inv.total) == (D("362.50"), D("18.13"), D("36.16"), D("416.79"))
     assert "en présence de Paul (fils)" in inv.visit_summary
+
+
+# --------------------------------------------------------------------------------------------
+# Retention: an invoice cannot disappear (issue 18)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", ["invoices", "invoice_lines", "payments"])
+def test_raw_delete_of_an_invoice_within_retention_is_refused(db, settings, table):
+    """A plain SQL DELETE on an invoice, its lines or its payments within retention is refused by
+    the database itself, with a clear message; nothing is deleted."""
+    req = diagnosed(db, coverage=CORE_COVERAGE)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="lea", at=ISSUED)
+    iv.record_payment(db, inv.number, method="cash", amount=inv.total, actor="lea", received_at=ISSUED)
+    with pytest.raises(ConflictError, match="cannot be deleted before the end of its retention period"), db.write() as s:
+        s.execute(sa.text(f"DELETE FROM {table}"))
+    kept = iv.get_invoice(db, inv.number)
+    assert (len(kept.lines), len(kept.payments), kept.total) == (len(inv.lines), 1, inv.total)
+
+
+def test_raw_delete_of_an_invoice_past_retention_is_allowed(db, settings):
+    """Issued 8 years ago (kept 6): the database lets its payments, lines and row go."""
+    req = diagnosed(db, coverage=CORE_COVERAGE)
+    old = datetime(ISSUED.year - 8, 3, 1, 10, tzinfo=TZ)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="lea", at=old)
+    with db.write() as s:
+        for table in ("payments", "invoice_lines", "invoices"):
+            s.execute(sa.text(f"DELETE FROM {table}"))
+    assert iv.list_invoices(db) == [] and inv.retain_until < datetime.now(TZ).date()
+
+
+def test_invoice_keeps_no_email_or_phone_of_the_customer(db, settings):
+    """Tax law needs the name, address and amounts: the e-mail and phone are neither stored
+    nor printed on the invoice."""
+    from dispatch.billing import documents
+
+    req = diagnosed(db, coverage=CORE_COVERAGE, email="marie@example.com", phone="450 555-1234")
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="lea", at=ISSUED)
+    with db.write() as s:
+        row = s.scalars(sa.select(st.InvoiceRow)).one()
+        assert (row.customer_email, row.customer_phone) == ("", "")
+    page = documents.invoice_html(inv, settings=settings)
+    assert "marie@example.com" not in page and "555-1234" not in page and "Marie Tremblay" in page
+    assert set(inv.to_dict()["customer"]) == {"name", "address"}
+
+
+@pytest.fixture(params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path):
+    """URL of a new, EMPTY database (no schema), SQLite or PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    import uuid
+
+    from tests.storage_support import _admin_engine, pg_url_or_skip
+
+    url = pg_url_or_skip()
+    name = f"opms_m_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine(url)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def test_upgrade_empties_the_email_and_phone_of_existing_invoices_and_keeps_them_immutable(empty_url):
+    """An invoice stored before 0004 with the customer's e-mail and phone: the upgrade empties
+    them (and only them); afterwards the invoice is still immutable and cannot be deleted."""
+    from dispatch.records.migrations import run_upgrade
+
+    old = st.open_database(empty_url, migrate=False)
+    run_upgrade(old.engine, "0003")
+    with old.write() as s:
+        s.add(st.InvoiceRow(
+            number="F2026-00001", kind="invoice", issued_at=ISSUED, customer_name="Marie Tremblay",
+            customer_address="1 rue X, Mascouche", customer_email="marie@example.com",
+            customer_phone="450 555-1234", subtotal=D("10.00"), gst=D("0.50"), qst=D("1.00"),
+            total=D("11.50"), retain_until=ISSUED.date().replace(year=2032),
+        ))  # fmt: skip
+    old.close()
+    db = st.open_database(empty_url)
+    try:
+        inv = iv.get_invoice(db, "F2026-00001")
+        assert (inv.customer_name, inv.customer_address, inv.total) == ("Marie Tremblay", "1 rue X, Mascouche", D("11.50"))
+        with db.write() as s:
+            row = s.scalars(sa.select(st.InvoiceRow)).one()
+            assert (row.customer_email, row.customer_phone) == ("", "")
+        with pytest.raises(ConflictError), db.write() as s:
+            s.execute(sa.text("UPDATE invoices SET total = 0"))
+        with pytest.raises(ConflictError, match="retention"), db.write() as s:
+            s.execute(sa.text("DELETE FROM invoices"))
+    finally:
+        db.close()

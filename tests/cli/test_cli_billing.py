@@ -125,8 +125,13 @@ def test_request_to_paid_invoice_through_the_commands(capsys, db, monkeypatch, m
     assert code == 2 and "--yes" in err
     _, out, _ = run(capsys, "customer", "erase", str(cid), "--yes", *dd, "--json")
     assert out["invoices_kept"] == 1
-    _, out, _ = run(capsys, "customer", "purge", "--today", "2040-01-01", *dd, "--json")
-    assert (out["invoices_deleted"], out["customers_deleted"]) == (1, 1)
+    code, _, err = run(capsys, "customer", "purge", "--today", "2040-01-01", *dd, "--json")
+    assert code == 2  # no test clock on the command line: purge takes the real date
+    _, out, _ = run(capsys, "customer", "purge", "--dry-run", *dd, "--json")
+    assert out["dry_run"] and out["invoices"] == [] and out["customers"] == []
+    _, out, _ = run(capsys, "customer", "purge", *dd, "--json")
+    assert (out["invoices_deleted"], out["customers_deleted"]) == (0, 0)  # within retention
+    assert run(capsys, "invoice", "show", num, *dd, "--json")[0] == 0
 
 
 @pytest.mark.parametrize("argv", [["invoice", "show", "F2026-99999"], ["customer", "export", "999"]])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from dispatch import records as st
 from dispatch.billing import invoices as iv
 from dispatch.errors import InvalidTransition
 from dispatch.office import privacy as pv
-from dispatch.records import TZ
+from dispatch.records import TZ, erasure
 from tests.storage_data import CORE_COVERAGE, diagnosed, make_request
 
 pytest_plugins = ["tests.storage_support"]
@@ -48,7 +49,7 @@ def test_export_holds_everything_about_the_customer_as_json(db, settings):
 def test_erasure_removes_personal_data_but_keeps_invoices_six_years(db, settings):
     """Name, contact, address, problem and notes go; the invoice stays, kept until 2032-12-03."""
     req, inv = paid_customer(db, settings)
-    report = pv.erase_customer(db, req.customer_id, actor="dpo")
+    report = pv.erase_customer(db, req.customer_id, actor="dpo", settings=settings)
     assert (report.invoices_kept, report.keep_until) == (1, date(2032, 12, 3))
     got = st.get_request(db, req.id)
     assert got.customer.name.startswith("Client effacé") and got.customer.email == got.customer.phone == ""
@@ -64,34 +65,73 @@ def test_erasure_removes_personal_data_but_keeps_invoices_six_years(db, settings
 def test_erased_email_request_is_not_taken_in_again(db, settings):
     """After erasure only a hash of the Message-ID remains, still blocking a second intake."""
     req, _ = paid_customer(db, settings)
-    pv.erase_customer(db, req.customer_id, actor="dpo")
+    pv.erase_customer(db, req.customer_id, actor="dpo", settings=settings)
     assert st.request_by_message_id(db, "<m1@site>").id == req.id
 
 
-def test_erasure_with_an_open_request_is_refused(db):
+def test_erasure_with_an_open_request_is_refused(db, settings):
     """A customer with a request still to be done must have it cancelled or finished first."""
     req = make_request(db)
     with pytest.raises(InvalidTransition, match="open requests"):
-        pv.erase_customer(db, req.customer_id, actor="dpo")
+        pv.erase_customer(db, req.customer_id, actor="dpo", settings=settings)
     assert st.get_customer(db, req.customer_id).erased_at is None
 
 
-def test_purge_keeps_invoices_until_retention_ends_then_deletes_everything(db, settings):
-    """On 2032-12-03 nothing goes; on 2032-12-04 the invoice, payment and erased customer go."""
+def old_paid_customer(db, settings, years_ago=8, **kw):
+    """A customer with one paid invoice issued ``years_ago`` years back (retention over at 6)."""
+    req = diagnosed(db, coverage=CORE_COVERAGE, **kw)
+    at = datetime(datetime.now(TZ).year - years_ago, 3, 1, 10, tzinfo=TZ)
+    inv = iv.issue_invoice(db, req.id, settings=settings, actor="lea", at=at)
+    iv.record_payment(db, inv.number, method="cash", amount=inv.total, actor="lea", received_at=at)
+    return req, inv
+
+
+def test_purge_never_deletes_an_invoice_within_retention(db, settings):
+    """An invoice of 2026 is within its 6 years: purge deletes nothing, even with a test clock
+    far in the future (the database's own date decides), and the erased customer stays."""
     req, inv = paid_customer(db, settings)
-    pv.erase_customer(db, req.customer_id, actor="dpo")
-    early = pv.purge_expired(db, actor="cron", today=date(2032, 12, 3))
-    assert (early.invoices, early.customers) == (0, 0)
-    assert iv.get_invoice(db, inv.number).number == inv.number
-    late = pv.purge_expired(db, actor="cron", today=date(2032, 12, 4))
-    assert (late.invoices, late.customers) == (1, 1)
+    pv.erase_customer(db, req.customer_id, actor="dpo", settings=settings)
+    report = pv.purge_expired(db, actor="cron", today=date(2040, 1, 1))
+    assert (report.invoices, report.credit_notes, report.customers) == (0, 0, 0)
+    assert iv.get_invoice(db, inv.number).balance == 0
+    assert st.get_customer(db, req.customer_id).erased_at is not None
+
+
+def test_purge_deletes_an_invoice_past_retention_and_the_erased_customer(db, settings):
+    """Issued 8 years ago: the invoice, its payment and the erased customer go; logged."""
+    req, inv = old_paid_customer(db, settings)
+    pv.erase_customer(db, req.customer_id, actor="dpo", settings=settings)
+    report = pv.purge_expired(db, actor="cron")
+    assert (report.invoices, report.customers, report.invoice_numbers) == (1, 1, (inv.number,))
     assert iv.list_invoices(db) == [] and st.list_requests(db) == []
     assert st.audit_log(db, entity="retention")[0].details["invoices"] == 1
 
 
+def test_purge_dry_run_lists_without_deleting(db, settings):
+    """The dry run names the invoices and customers that would go, and deletes nothing."""
+    req, inv = old_paid_customer(db, settings)
+    pv.erase_customer(db, req.customer_id, actor="dpo", settings=settings)
+    plan = pv.purge_expired(db, actor="cron", dry_run=True)
+    assert plan.dry_run and plan.invoice_numbers == (inv.number,) and plan.customer_ids == (req.customer_id,)
+    assert plan.to_dict()["invoices"] == [inv.number]
+    assert iv.get_invoice(db, inv.number).number == inv.number
+    assert st.get_customer(db, req.customer_id).erased_at is not None
+
+
 def test_purge_keeps_customers_that_were_not_erased(db, settings):
     """Past retention the old invoice goes, but a customer who never asked for erasure stays."""
-    req, _ = paid_customer(db, settings)
-    report = pv.purge_expired(db, actor="cron", today=date(2033, 1, 1))
+    req, _ = old_paid_customer(db, settings)
+    report = pv.purge_expired(db, actor="cron")
     assert (report.invoices, report.customers) == (1, 0)
     assert st.get_customer(db, req.customer_id).name == "Marie Tremblay"
+
+
+def test_erasure_is_journalled_outside_the_database_without_personal_data(db, settings):
+    """The erasure journal (data directory, owner-only) holds the customer's id and times only."""
+    req, _ = paid_customer(db, settings)
+    pv.erase_customer(db, req.customer_id, actor="dpo", settings=settings)
+    path = erasure.journal_path(settings)
+    assert path.parent == settings.data_dir and os.stat(path).st_mode & 0o077 == 0
+    text = path.read_text(encoding="utf-8")
+    assert "Marie" not in text and "marie@example.com" not in text and "555" not in text
+    assert [e.customer_id for e in erasure.read_journal(path)] == [req.customer_id]

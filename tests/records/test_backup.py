@@ -223,3 +223,100 @@ def test_backup_and_restore_commands(db, settings, capsys, monkeypatch, tmp_path
     assert main(["restore", str(out), "--yes", "--json"]) == 0
     capsys.readouterr()
     assert len(tables(_url(db))["requests"]) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Law 25: erasure reaches backups (erasure journal replayed on restore, backups kept keep_days)
+# --------------------------------------------------------------------------------------------
+
+
+def _erased_customer(db, customer_id: int):
+    cust = st.get_customer(db, customer_id)
+    return cust.name.startswith("Client effacé") and cust.email == cust.phone == "" and cust.erased_at is not None
+
+
+def test_restore_never_brings_back_an_erased_customer(db, settings, tmp_path):
+    """Fault test: backup -> erase -> restore the backup -> the person is still erased (name,
+    phone, e-mail and problem gone), the invoice is still there, and the others are restored."""
+    from dispatch.office import privacy as pv
+
+    populate(db, settings)
+    inv = iv.list_invoices(db)[0]
+    made = bk.backup_database(url=_url(db), out=tmp_path / "before-erasure.backup", settings=settings)
+    pv.erase_customer(db, inv.customer_id, actor="dpo", settings=settings)
+    restored = bk.restore_database(made.path, url=_url(db), settings=settings)
+    assert restored.reerased == (inv.customer_id,)
+    assert _erased_customer(db, inv.customer_id)
+    rows = tables(_url(db))
+    assert "Jean Roy" not in repr(rows["customers"])  # the invoice keeps the name (tax law)
+    assert "jean@example.com" not in repr(rows) and "450 555-9999" not in repr(rows)
+    assert iv.get_invoice(db, inv.number).total == inv.total
+    assert st.get_request(db, 1).customer.name == "Marie Tremblay"  # not erased: restored as it was
+
+
+def test_restoring_a_pre_restore_copy_keeps_an_erased_customer_erased(tmp_path, settings):
+    """The copy taken before a restore (pre-restore-*.sqlite3) also holds the person: restoring
+    it after the erasure re-erases them before returning."""
+    from dispatch.office import privacy as pv
+
+    url = settings.database_url
+    db = st.open_database(url)
+    try:
+        populate(db, settings)
+        inv = iv.list_invoices(db)[0]
+        first = bk.backup_database(settings=settings)
+        again = bk.restore_database(first.path, settings=settings)  # keeps a pre-restore copy
+        assert again.previous and "pre-restore-" in again.previous
+        pv.erase_customer(db, inv.customer_id, actor="dpo", settings=settings)
+        back = bk.restore_database(again.previous, settings=settings)
+        assert back.reerased == (inv.customer_id,) and _erased_customer(db, inv.customer_id)
+        with sqlite3.connect(settings.data_dir / "opms.sqlite3") as conn:
+            assert conn.execute("SELECT count(*) FROM customers WHERE email = 'jean@example.com'").fetchone() == (0,)
+    finally:
+        db.close()
+
+
+def test_backups_older_than_keep_days_are_deleted_when_a_backup_is_made(tmp_path, settings):
+    """[backup] keep_days (default 30): a new backup deletes the older files of backups/
+    (backups and pre-restore copies), keeps recent ones and other files."""
+    db = st.open_database(settings.database_url)
+    db.close()
+    folder = bk.default_backup_dir(settings)
+    folder.mkdir(parents=True)
+    old = [folder / "opms-20200101-120000.sqlite3", folder / "pre-restore-20200101-120000.sqlite3",
+           folder / "opms-20200102-120000.dump"]
+    recent = folder / f"opms-{datetime.now(TZ):%Y%m%d-%H%M%S}-x.sqlite3"
+    other = folder / "notes.txt"
+    for f in [*old, recent, other]:
+        f.write_bytes(b"x")
+    long_ago = time.time() - 40 * 86400
+    for f in old:
+        os.utime(f, (long_ago, long_ago))
+    assert settings.backup.keep_days == 30
+    made = bk.backup_database(settings=settings)
+    assert sorted(made.pruned) == sorted(str(f) for f in old)
+    assert not any(f.exists() for f in old) and recent.exists() and other.exists()
+    assert bk.Path(made.path).exists()
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(recent, (two_days_ago, two_days_ago))
+    shorter = settings.with_section("backup", keep_days=1)
+    assert bk.prune_backups(shorter, dry_run=True) == [str(recent)] and recent.exists()
+    with pytest.raises(InvalidInput, match="keep_days"):
+        bk.prune_backups(settings.with_section("backup", keep_days=0))
+    assert recent.exists()
+
+
+def test_restore_re_erases_from_the_live_database_when_the_journal_was_lost(db, settings, tmp_path):
+    """The journal file deleted after an erasure: restore first journals the erasures the live
+    database holds, then replays them, so the backup still does not bring the person back."""
+    from dispatch.office import privacy as pv
+    from dispatch.records import erasure
+
+    populate(db, settings)
+    inv = iv.list_invoices(db)[0]
+    made = bk.backup_database(url=_url(db), out=tmp_path / "b.backup", settings=settings)
+    pv.erase_customer(db, inv.customer_id, actor="dpo", settings=settings)
+    erasure.journal_path(settings).unlink()
+    restored = bk.restore_database(made.path, url=_url(db), settings=settings)
+    assert restored.reerased == (inv.customer_id,) and _erased_customer(db, inv.customer_id)
+    assert [e.customer_id for e in erasure.read_journal(erasure.journal_path(settings))] == [inv.customer_id]

@@ -6,6 +6,10 @@
 SQLite: consistent online copy (the dashboard may keep working), integrity-checked. PostgreSQL:
 ``pg_dump -Fc`` / ``pg_restore --clean --if-exists`` (client tools on PATH or in
 /usr/lib/postgresql/*/bin). Restore replaces the whole database: stop the dashboard first.
+
+Law 25: ``backup`` deletes the files of ``<data_dir>/backups`` older than ``backup.keep_days``
+(30); ``restore`` erases again every customer of the erasure journal before it returns
+(``reerased_customers`` in its JSON), so a backup never brings an erased person back.
 """
 
 from __future__ import annotations

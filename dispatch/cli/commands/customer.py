@@ -2,9 +2,11 @@
 
     opms-dispatch customer export ID [--out FILE.json] --json
     opms-dispatch customer erase ID --yes --json
-    opms-dispatch customer purge [--today YYYY-MM-DD] --json
+    opms-dispatch customer purge [--dry-run] --json
 
-Each is written to the audit log.
+Each is written to the audit log. ``purge`` uses the real date (the database's: its triggers
+refuse to delete an invoice within retention) and also deletes backups older than
+``backup.keep_days``; ``--dry-run`` lists all that first without deleting anything.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dispatch.cli.commands._db import actor, database, parse_day
+from dispatch.cli.commands._db import actor, database
 from dispatch.cli.streams import stderr
 from dispatch.errors import InvalidInput
 from dispatch.i18n import N_
@@ -40,7 +42,7 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
     r.set_defaults(func=_erase)
 
     g = sub.add_parser("purge", parents=[common], help="delete what the retention period no longer requires")
-    g.add_argument("--today", help="reference date (default today)")
+    g.add_argument("--dry-run", action="store_true", help="list what would be deleted (JSON), delete nothing")
     g.add_argument("--actor")
     g.set_defaults(func=_purge)
 
@@ -57,11 +59,12 @@ def _export(args: Namespace, settings: Settings) -> dict[str, object]:
 
     from dispatch.cli.main import dumps
     from dispatch.office.privacy import export_customer
+    from dispatch.records.database import private_file
 
     with database(settings) as db:
         data = export_customer(db, args.customer_id, actor=actor(args))
     if args.out:
-        out = Path(args.out).expanduser()
+        out = private_file(Path(args.out).expanduser())  # personal data: 0600 before any byte
         out.write_text(json.dumps(json.loads(dumps(data)), ensure_ascii=False, indent=2), encoding="utf-8")
         return {"customer_id": args.customer_id, "path": str(out)}
     return data
@@ -75,13 +78,12 @@ def _erase(args: Namespace, settings: Settings) -> dict[str, object]:
         msg = N_("Erasing a customer cannot be undone: add --yes to confirm.")
         raise InvalidInput(msg)
     with database(settings) as db:
-        return erase_customer(db, args.customer_id, actor=actor(args)).to_dict()
+        return erase_customer(db, args.customer_id, actor=actor(args), settings=settings).to_dict()
 
 
 def _purge(args: Namespace, settings: Settings) -> dict[str, object]:
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.privacy imports in 0.26 s)
     from dispatch.office.privacy import purge_expired
 
-    today = parse_day(args.today) if args.today else None
     with database(settings) as db:
-        return purge_expired(db, actor=actor(args), today=today).to_dict()
+        return purge_expired(db, actor=actor(args), settings=settings, dry_run=args.dry_run).to_dict()
