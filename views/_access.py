@@ -49,6 +49,20 @@ def _db(s: Any) -> Any:
     return _common.database(s)
 
 
+#: The login client of a visitor whose address Streamlit does not give (``localhost``).
+LOCAL_CLIENT = "local"
+
+
+def client_address() -> str:
+    """The visitor's address for the login throttling (:func:`dispatch.office.auth.authenticate`).
+
+    The address of the browser's connection as Streamlit sees it (``st.context.ip_address``;
+    behind a reverse proxy, the proxy's unless it forwards the visitor's); :data:`LOCAL_CLIENT`
+    on ``localhost`` or when unknown (those visitors then share one budget).
+    """
+    return st.context.ip_address or LOCAL_CLIENT
+
+
 def logout(notice: str | None = None) -> None:
     """Forget the session's login (and what it has seen)."""
     for key in (_USER, _SEEN, _VIEWED):
@@ -139,14 +153,14 @@ def login_form(s: Any) -> None:
     st.write(_("This page is for the team only. Log in with your account."))
     notice = st.session_state.get(_NOTICE)
     if notice:
-        st.warning(notice)
+        st.warning(_common.plain(notice))
     with st.form("login_form"):
         name = st.text_input(_("Username"), key="login_username")
         pw = st.text_input(_("Password"), type="password", key="login_password")
         go = st.form_submit_button(_("Log in"), type="primary", key="login_submit")
     if go:
         try:
-            user = auth.authenticate(db, name, pw, settings=s)
+            user = auth.authenticate(db, name, pw, settings=s, client=client_address())
         except AccessDenied as err:
             _common.error_box(err)
             return
@@ -172,7 +186,7 @@ def sidebar(user: Any) -> None:
     """Who is logged in, and the logout button."""
     with st.sidebar:
         st.caption(
-            _("Logged in: **{user}** ({role})").format(user=_common.md(user.username), role=user.role_label)
+            _("Logged in: **{user}** ({role})").format(user=_common.plain(user.username), role=user.role_label)
         )
         if st.button(_("Log out"), key="logout", icon=":material/logout:"):
             logout(_("You are logged out."))

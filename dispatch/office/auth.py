@@ -8,19 +8,26 @@ staff member. This module is the backend of that login (the dashboard wiring is 
   technician's appointments (:func:`own_appointments`, :func:`can_see_appointment`);
 * passwords are hashed with argon2id (``argon2-cffi``, its RFC 9106 default parameters); the
   password itself is never stored, logged or returned;
-* :func:`authenticate` gives the same French message for an unknown user, a wrong password,
-  a locked and a disabled account (no one can learn which accounts exist); after
-  ``security.max_failed_logins`` failures in a row the account is locked for
-  ``security.lockout_min`` minutes;
-* every login success, failure, refusal and lockout is written to the audit log (ids and
-  reasons only: never a password, never a username that does not exist, since it may be a
-  password typed in the wrong field);
+* :func:`authenticate` gives the same French message for an unknown user, a wrong password
+  and a disabled account (no one can learn which accounts exist);
+* failed logins are **throttled, never locked out** (:mod:`dispatch.office.login_throttle`):
+  per client address and per account, growing delays after ``security.max_failed_logins``
+  free failures, at most ``security.lockout_min`` minutes; the account's delay only applies
+  to clients that have themselves failed, so the owner's right password from a clean client
+  always works; an attempt inside a delay is refused with "try again in N s"
+  (:class:`LoginThrottled`) without checking the password; :func:`list_throttles` and
+  :func:`clear_throttles` (``opms-dispatch user throttles``) show and lift the delays;
+* every login success, failure and refusal is written to the audit log (ids and reasons only:
+  never a password, never a username that does not exist, since it may be a password typed in
+  the wrong field); unknown-user and delayed attempts are aggregated into one row per client
+  and 15-minute window, with a count;
 * :func:`session_expired` applies ``security.session_timeout_min`` of inactivity;
 * :func:`require_role` refuses a user whose role is not allowed (``admin`` may do anything).
 
 Examples
 --------
->>> user = authenticate(db, "marie", "un mot de passe long", settings=settings)  # doctest: +SKIP
+>>> user = authenticate(db, "marie", "un mot de passe long", settings=settings,
+...                     client="192.168.1.20")  # doctest: +SKIP
 >>> require_role(user, "dispatcher", "billing")  # doctest: +SKIP
 """
 
@@ -31,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -40,12 +47,19 @@ from sqlalchemy.orm import Session
 
 from dispatch.errors import AccessDenied, ConflictError, InvalidInput, NotFound
 from dispatch.i18n import N_, _
+from dispatch.office import login_throttle as throttle
+from dispatch.office.login_throttle import (
+    CLI_CLIENT,
+    UNKNOWN_CLIENT,
+    Throttle,
+    clear_throttles,
+    list_throttles,
+)
 from dispatch.records import Database, TechnicianRow, UserRow, audit
 from dispatch.records import now as _now
+from dispatch.records.schema import LoginThrottleRow
 from dispatch.records.values import _Record
-
-if TYPE_CHECKING:
-    from dispatch.settings import Settings
+from dispatch.settings import Settings
 
 #: The staff roles, from the most to the least powerful.
 ROLES = ("admin", "dispatcher", "technician", "billing")
@@ -62,17 +76,21 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
-#: The one message of every refused login (unknown user, wrong password, locked, disabled).
+#: The one message of every refused login (unknown user, wrong password, disabled).
 LOGIN_REFUSED = N_(
-    "Wrong username or password. After several failed attempts the account is locked for a "
-    "few minutes; if the problem persists, ask an administrator to check your account."
+    "Wrong username or password. After several failed attempts, new attempts are slowed down "
+    "for a while; if the problem persists, ask an administrator to check your account."
+)
+#: The message of an attempt refused inside a delay (same for a client's and an account's).
+LOGIN_THROTTLED = N_(
+    "Too many failed logins from this device or for this account: try again in {seconds} s."
 )
 
 
 class LoginRefused(AccessDenied):
     """A refused login; ``reason`` (for logs and tests, never shown) says why.
 
-    ``reason`` is one of ``unknown_user``, ``wrong_password``, ``locked``, ``disabled``.
+    ``reason`` is one of ``unknown_user``, ``wrong_password``, ``disabled``, ``throttled``.
     """
 
     def __init__(self, reason: str) -> None:
@@ -80,9 +98,26 @@ class LoginRefused(AccessDenied):
         self.reason = reason
 
 
+class LoginThrottled(LoginRefused):
+    """An attempt refused inside a delay, before the password was checked.
+
+    ``retry_after`` is the number of seconds to wait (shown in the message).
+    """
+
+    def __init__(self, seconds: int) -> None:
+        AccessDenied.__init__(self, LOGIN_THROTTLED, seconds=seconds)
+        self.reason = "throttled"
+        self.retry_after = seconds
+
+
 @dataclass(frozen=True)
 class User(_Record):
-    """A staff account as the rest of the product sees it (never the password hash)."""
+    """A staff account as the rest of the product sees it (never the password hash).
+
+    ``failed_logins`` is the account's current series of failures (all clients) and
+    ``locked_until`` the end of the account's delay, which applies only to clients that have
+    themselves failed (the column keeps its old name: no account is ever locked).
+    """
 
     id: int
     username: str
@@ -274,7 +309,7 @@ def add_user(
 def set_password(
     db: Database, username: str, password: str, *, actor: str, now: datetime | None = None
 ) -> User:
-    """Replace a user's password (and clear its failed logins and lockout)."""
+    """Replace a user's password (and clear the account's failed logins and delay)."""
     name = normalise_username(username)
     check_password_policy(password, username=name)
     digest = hash_password(password)
@@ -284,6 +319,7 @@ def set_password(
         row.password_changed_at = now or _now()
         row.failed_logins = 0
         row.locked_until = None
+        throttle.clear(s, scope=throttle.ACCOUNT, key=row.username)
         audit(s, actor, "password_changed", "user", row.id)
         return _user(row)
 
@@ -298,12 +334,13 @@ def disable_user(db: Database, username: str, *, actor: str) -> User:
 
 
 def enable_user(db: Database, username: str, *, actor: str) -> User:
-    """Re-enable a disabled account (and clear its lockout)."""
+    """Re-enable a disabled account (and clear the account's delay)."""
     with db.write() as s:
         row = _row(s, username, lock=True)
         row.disabled = False
         row.failed_logins = 0
         row.locked_until = None
+        throttle.clear(s, scope=throttle.ACCOUNT, key=row.username)
         audit(s, actor, "user_enabled", "user", row.id)
         return _user(row)
 
@@ -326,25 +363,37 @@ def list_users(db: Database) -> list[User]:
 
 
 def authenticate(
-    db: Database, username: str, password: str, *, settings: Settings, now: datetime | None = None
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    settings: Settings,
+    client: str = UNKNOWN_CLIENT,
+    now: datetime | None = None,
 ) -> User:
     """Check a login; return the user or raise :class:`LoginRefused` (an AccessDenied).
 
-    The message is the same for every refusal (:data:`LOGIN_REFUSED`). A wrong password
-    counts as a failure; at ``settings.security.max_failed_logins`` failures in a row the
-    account is locked for ``settings.security.lockout_min`` minutes, during which even the
-    right password is refused. A success clears the counter. The password is verified even
-    for unknown, locked and disabled accounts so that the answer takes the same time, and
-    before the write transaction (which then only updates the counters), so that a flood of
-    logins does not hold the database's write lock.
+    The message is the same for every refusal (:data:`LOGIN_REFUSED`) except an attempt
+    inside a delay (:class:`LoginThrottled`, "try again in N s"), which is refused before the
+    password is checked. Failures are throttled per client and per account
+    (:mod:`dispatch.office.login_throttle`): no account is ever locked, and a client with a
+    clean record is never delayed by the failures of others. A success clears the client's
+    count and the account's series. The password is verified even for unknown and disabled
+    accounts so that the answer takes the same time, and before the write transaction (which
+    then only updates the counters), so that a flood of logins does not hold the database's
+    write lock.
 
     Parameters
     ----------
+    client
+        The client's address (the dashboard's visitor; :data:`CLI_CLIENT` for the command
+        line; :data:`UNKNOWN_CLIENT`, shared by every caller that does not know it).
     now
-        The current time (timezone-aware); default now. Tests inject it to pass the lockout.
+        The current time (timezone-aware); default now. Tests inject it instead of sleeping.
     """
     at = now or _now()
-    sec = settings.security
+    budget = throttle.Budget.of(settings)
+    source = throttle.normalise_client(client)
     try:
         name = normalise_username(username)
     except InvalidInput:
@@ -354,57 +403,76 @@ def authenticate(
         too_long = True
     else:
         too_long = False
+    seen_hash = None
+    with db.read() as s:
+        if name:
+            seen_hash = s.scalars(sa.select(UserRow.password_hash).where(UserRow.username == name)).one_or_none()
+        account = throttle.find(s, throttle.ACCOUNT, name) if seen_hash is not None else None
+        wait = throttle.retry_after(throttle.find(s, throttle.CLIENT, source), account, at, budget)
+    if wait > 0:  # inside a delay: refused without the ~0.1 s of argon2
+        with db.write() as s:
+            crow, _created = throttle.lock(s, throttle.CLIENT, source)
+            _refuse_throttled(s, crow, source, at)
+        throttled = LoginThrottled(wait)
+        raise throttled
     # The password is verified OUTSIDE the write transaction: argon2 takes ~0.1 s and a
     # transaction held meanwhile would block every other write (SQLite) during a brute force.
-    seen_hash = None
-    if name:
-        with db.read() as s:
-            seen_hash = s.scalars(sa.select(UserRow.password_hash).where(UserRow.username == name)).one_or_none()
     ok = verify_password(seen_hash or _dummy_hash(), password) and seen_hash is not None and not too_long
     rehash = ok and seen_hash is not None and _hasher().check_needs_rehash(seen_hash)
     new_hash = hash_password(password) if rehash else None
     refusal: LoginRefused | None = None
     with db.write() as s:
+        # the client's row first: concurrent attempts of one client wait for each other here
+        crow, created = throttle.lock(s, throttle.CLIENT, source)
         row = None
         if name:
             q = sa.select(UserRow).where(UserRow.username == name).with_for_update()
             row = s.scalars(q).one_or_none()
-        if row is None:
-            audit(s, "anonymous", "login_failed", "user", None, reason="unknown_user")
+        account = throttle.find(s, throttle.ACCOUNT, row.username) if row is not None else None
+        wait = throttle.retry_after(crow, account, at, budget)
+        if wait > 0:  # a concurrent attempt of this client failed meanwhile
+            _refuse_throttled(s, crow, source, at)
+            refusal = LoginThrottled(wait)
+        elif row is None:
+            throttle.record_failure(crow, at, budget)
+            throttle.audit_aggregated(s, source, "login_failed", at, reason="unknown_user")
             refusal = LoginRefused("unknown_user")
         else:
             actor = f"user:{row.username}"
             ok = ok and row.password_hash == seen_hash  # the password did not change meanwhile
-            if row.locked_until is not None and row.locked_until <= at:
-                row.locked_until = None  # the lockout is over: a fresh series of attempts
-                row.failed_logins = 0
             if row.disabled:
-                audit(s, actor, "login_refused", "user", row.id, reason="disabled")
+                throttle.record_failure(crow, at, budget)
+                audit(s, actor, "login_refused", "user", row.id, reason="disabled", client=source)
                 refusal = LoginRefused("disabled")
-            elif row.locked_until is not None:
-                audit(s, actor, "login_refused", "user", row.id, reason="locked",
-                      locked_until=row.locked_until)
-                refusal = LoginRefused("locked")
             elif not ok:
-                row.failed_logins += 1
+                throttle.record_failure(crow, at, budget)
+                arow, _new = throttle.lock(s, throttle.ACCOUNT, row.username)
+                throttle.record_failure(arow, at, budget)
+                row.failed_logins = arow.failures
+                row.locked_until = arow.delayed_until
                 audit(s, actor, "login_failed", "user", row.id, reason="wrong_password",
-                      failures=row.failed_logins)
-                if row.failed_logins >= sec.max_failed_logins:
-                    row.locked_until = at + timedelta(minutes=sec.lockout_min)
-                    audit(s, actor, "account_locked", "user", row.id,
-                          failures=row.failed_logins, minutes=sec.lockout_min)
+                      failures=arow.failures, client=source, client_failures=crow.failures)
                 refusal = LoginRefused("wrong_password")
             else:
                 if new_hash is not None:
                     row.password_hash = new_hash
+                throttle.record_success(s, crow, created, row.username)
                 row.failed_logins = 0
                 row.locked_until = None
                 row.last_login_at = at
-                audit(s, actor, "login", "user", row.id)
+                audit(s, actor, "login", "user", row.id, client=source)
                 user = _user(row)
-    if refusal is not None:  # raised after the commit: the failure and the lockout are kept
+        if refusal is not None and not isinstance(refusal, LoginThrottled):
+            throttle.prune(s, at, budget)
+    if refusal is not None:  # raised after the commit: the failure and the delay are kept
         raise refusal
     return user
+
+
+def _refuse_throttled(s: Session, crow: LoginThrottleRow, source: str, at: datetime) -> None:
+    """Count an attempt refused inside a delay (client's row and aggregated audit row)."""
+    crow.refused += 1
+    throttle.audit_aggregated(s, source, "login_throttled", at)
 
 
 def session_expired(last_seen: datetime | None, *, settings: Settings, now: datetime | None = None) -> bool:
@@ -497,21 +565,28 @@ def record_view(db: Database, user: User, entity: str, entity_id: int | None, **
 
 
 __all__ = [
+    "CLI_CLIENT",
     "LOGIN_REFUSED",
+    "LOGIN_THROTTLED",
     "MIN_PASSWORD_LENGTH",
     "ROLES",
     "ROLE_LABELS",
+    "UNKNOWN_CLIENT",
     "LoginRefused",
+    "LoginThrottled",
+    "Throttle",
     "User",
     "add_user",
     "authenticate",
     "can_see_appointment",
     "check_password_policy",
     "check_session",
+    "clear_throttles",
     "disable_user",
     "enable_user",
     "get_user",
     "hash_password",
+    "list_throttles",
     "list_users",
     "normalise_username",
     "own_appointments",

@@ -220,6 +220,7 @@ class InvoiceRow(Base):
     issued_at: Mapped[datetime] = mapped_column(Instant, index=True)
     customer_name: Mapped[str] = mapped_column(sa.String(200))
     customer_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Always empty since migration 0004: the kept invoice holds name and address only (Law 25).
     customer_email: Mapped[str] = mapped_column(sa.String(254), default="")
     customer_phone: Mapped[str] = mapped_column(sa.String(50), default="")
     outcome: Mapped[str] = mapped_column(sa.String(30), default="")
@@ -305,6 +306,22 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(Instant)
 
 
+class LoginThrottleRow(Base):
+    """Failed logins of one client address or one account (migration 0005); see
+    :mod:`dispatch.office.login_throttle`."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (sa.UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(10))
+    key: Mapped[str] = mapped_column(sa.String(100))
+    failures: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(Instant)
+    last_failure_at: Mapped[datetime | None] = mapped_column(Instant, index=True)
+    delayed_until: Mapped[datetime | None] = mapped_column(Instant)
+
+
 @event.listens_for(InvoiceRow, "before_update")
 @event.listens_for(InvoiceLineRow, "before_update")
 def _invoice_immutable(
@@ -326,6 +343,7 @@ __all__ = [
     "Instant",
     "InvoiceLineRow",
     "InvoiceRow",
+    "LoginThrottleRow",
     "Money",
     "PaymentRow",
     "RequestRow",

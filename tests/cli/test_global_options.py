@@ -80,6 +80,7 @@ CASES = {
     ("user", "enable"): (lambda t: ["nobody"], 3, "db"),
     ("user", "list"): (lambda t: [], 0, "db"),
     ("user", "passwd"): (lambda t: ["nobody", "--password-stdin"], 3, "db"),
+    ("user", "throttles"): (lambda t: [], 0, "db"),
     ("vrptw",): (lambda t: [str(SHARED / "data" / "solomon" / "C101.txt"), "--time-limit", "0"], 2, None),
 }
 

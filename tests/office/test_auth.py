@@ -1,4 +1,4 @@
-"""Staff access: argon2 hashes, same message for every refusal, lockout, roles, timeout, CLI."""
+"""Staff access: argon2 hashes, same message for every refusal, throttling, roles, timeout, CLI."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from dispatch import records as st
 from dispatch.cli.main import main
@@ -23,14 +24,24 @@ PASSWORD = "cheval agrafe batterie"
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=TZ)
 
 
+@pytest.fixture()
+def fast_hash(monkeypatch):
+    """A cheap argon2id (1 pass, 8 MiB) for the tests that make hundreds of attempts: the
+    throttling is under test there, not the hash's cost."""
+    fast = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    dummy = fast.hash("opms-dispatch: no such user")
+    monkeypatch.setattr(auth, "_hasher", lambda: fast)
+    monkeypatch.setattr(auth, "_dummy_hash", lambda: dummy)
+
+
 def _stored_hash(db, username: str) -> str:
     with db.read() as s:
         return s.scalars(sa.select(UserRow.password_hash).where(UserRow.username == username)).one()
 
 
-def _refusal(db, username, password, settings, now) -> LoginRefused:
+def _refusal(db, username, password, settings, now, client="test") -> LoginRefused:
     with pytest.raises(LoginRefused) as info:
-        auth.authenticate(db, username, password, settings=settings, now=now)
+        auth.authenticate(db, username, password, settings=settings, now=now, client=client)
     return info.value
 
 
@@ -83,71 +94,168 @@ def test_disabled_user_is_refused_even_with_the_right_password(db, settings):
     assert auth.authenticate(db, "luc", PASSWORD, settings=settings, now=T0).username == "luc"
 
 
-def test_account_locks_after_max_failures_and_unlocks_after_the_delay(db, settings):
-    """3 failures (max_failed_logins=3) lock for lockout_min=15: right password refused until then."""
-    settings = settings.with_section("security", max_failed_logins=3, lockout_min=15)
+def test_wrong_passwords_from_one_client_delay_that_client_with_growing_capped_delays(db, settings, fast_hash):
+    """max_failed_logins=3 free failures, then 1, 2, 4... s up to lockout_min=1 min (60 s) for
+    that client: the next attempt inside the delay is refused with "réessayez dans N s" without
+    checking the password, the right password works once the delay has passed."""
+    settings = settings.with_section("security", max_failed_logins=3, lockout_min=1)
     auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    at = T0
     for i in range(3):
-        assert _refusal(db, "marie", f"faux {i}", settings, T0 + timedelta(seconds=i)).reason == "wrong_password"
-    user = auth.get_user(db, "marie")
-    assert user.locked_until == T0 + timedelta(seconds=2, minutes=15)
-    assert _refusal(db, "marie", PASSWORD, settings, T0 + timedelta(minutes=10)).reason == "locked"
-    assert _refusal(db, "marie", PASSWORD, settings, T0 + timedelta(minutes=15, seconds=1)).reason == "locked"
-    ok = auth.authenticate(db, "marie", PASSWORD, settings=settings, now=T0 + timedelta(minutes=15, seconds=3))
-    assert ok.failed_logins == 0 and ok.locked_until is None
-    actions = [e.action for e in st.audit_log(db, entity="user", entity_id=ok.id)]
-    assert actions.count("account_locked") == 1 and actions.count("login_refused") == 2
-    assert actions[0] == "login"
+        assert _refusal(db, "marie", f"faux {i}", settings, at, client="10.0.0.9").reason == "wrong_password"
+    delays = []
+    for i in range(9):
+        assert _refusal(db, "marie", f"faux {i}", settings, at, client="10.0.0.9").reason == "wrong_password"
+        refused = _refusal(db, "marie", PASSWORD, settings, at, client="10.0.0.9")
+        assert refused.reason == "throttled"
+        delays.append(refused.retry_after)
+        text = refused.localized("fr_CA")
+        assert re.search(rf"réessayez dans {refused.retry_after} s", text), text
+        at += timedelta(seconds=refused.retry_after)
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    ok = auth.authenticate(db, "marie", PASSWORD, settings=settings, now=at, client="10.0.0.9")
+    assert ok.username == "marie" and ok.failed_logins == 0
+    assert [t.failures for t in auth.list_throttles(db, now=at) if t.scope == "client"] == [0]
 
 
-def test_failures_below_the_limit_do_not_lock_and_success_resets_the_count(db, settings):
-    """4 failures then a success then 4 failures: never locked with max_failed_logins=5."""
+def test_owner_logs_in_from_another_client_after_1000_failed_attempts_with_bounded_audit(db, settings, fast_hash):
+    """1,000 wrong passwords on admin from one client (one every 2 s, ignoring the delays): the
+    attacker is refused with a delay, the owner logs in at once from a clean client, and the
+    audit log grows by a bounded number of rows (checked attempts are spaced by the delays,
+    refused ones aggregated into one row per client per 15 min)."""
+    auth.add_user(db, "admin", PASSWORD, role="admin", actor="test")
+    before = len(st.audit_log(db, limit=100_000))
+    for i in range(1000):
+        with pytest.raises(LoginRefused):
+            auth.authenticate(db, "admin", f"essai {i}", settings=settings, now=T0 + timedelta(seconds=2 * i),
+                              client="203.0.113.66")
+    end = T0 + timedelta(seconds=2000)
+    attacker = _refusal(db, "admin", PASSWORD, settings, end, client="203.0.113.66")
+    assert attacker.reason == "throttled" and attacker.retry_after > 0
+    owner = auth.authenticate(db, "admin", PASSWORD, settings=settings, now=end, client="192.168.1.20")
+    assert owner.username == "admin"
+    added = len(st.audit_log(db, limit=100_000)) - before
+    # measured 21: 17 checked attempts (5 free, then one per delay: 1, 2, 4 ... 512, 900 s),
+    # 3 aggregated rows of refused attempts (2,000 s: three 15-minute windows), the owner's login
+    assert added <= 25, added
+
+
+def test_account_under_attack_from_many_clients_delays_only_clients_that_failed(db, settings, fast_hash):
+    """Failures from 50 addresses put a delay on the account for clients that have failed; a
+    clean client with the right password still goes in, and a failing one is delayed."""
+    auth.add_user(db, "admin", PASSWORD, role="admin", actor="test")
+    for i in range(50):
+        _refusal(db, "admin", "devinette", settings, T0, client=f"198.51.100.{i}")
+    tainted = _refusal(db, "admin", PASSWORD, settings, T0 + timedelta(seconds=5), client="198.51.100.7")
+    assert tainted.reason == "throttled" and tainted.retry_after > 0
+    assert auth.get_user(db, "admin").failed_logins == 50
+    owner = auth.authenticate(db, "admin", PASSWORD, settings=settings, now=T0 + timedelta(seconds=5),
+                              client="192.168.1.20")
+    assert owner.username == "admin" and owner.failed_logins == 0
+
+
+def test_unknown_user_attempts_are_aggregated_per_client_and_window(db, settings, fast_hash):
+    """300 unknown usernames from one client within 15 min: one aggregated audit row with the
+    count (and the client), not 300; the next window starts a new row; names never stored."""
+    settings = settings.with_section("security", max_failed_logins=1000)
+    for i in range(300):
+        _refusal(db, f"inconnu{i}", PASSWORD, settings, T0 + timedelta(seconds=i), client="203.0.113.5")
+    _refusal(db, "inconnu", PASSWORD, settings, T0 + timedelta(minutes=20), client="203.0.113.5")
+    rows = [e for e in st.audit_log(db, limit=100_000) if e.details.get("reason") == "unknown_user"]
+    assert [(e.details["client"], e.details["count"]) for e in rows] == [("203.0.113.5", 1), ("203.0.113.5", 300)]
+    assert "inconnu" not in json.dumps([e.to_dict() for e in rows], default=str)
+
+
+def test_failures_below_the_free_budget_are_not_delayed_and_success_resets_the_count(db, settings):
+    """4 failures then a success then 4 failures: never delayed with max_failed_logins=5."""
     auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
     for round_ in range(2):
         for i in range(4):
-            _refusal(db, "marie", "faux", settings, T0 + timedelta(minutes=round_, seconds=i))
-        assert auth.get_user(db, "marie").locked_until is None
-        auth.authenticate(db, "marie", PASSWORD, settings=settings, now=T0 + timedelta(minutes=round_, seconds=30))
+            assert _refusal(db, "marie", "faux", settings, T0 + timedelta(minutes=round_, seconds=i)).reason \
+                == "wrong_password"
+        auth.authenticate(db, "marie", PASSWORD, settings=settings, now=T0 + timedelta(minutes=round_, seconds=30),
+                          client="test")
     assert auth.get_user(db, "marie").failed_logins == 0
 
 
-def test_after_a_lockout_expires_a_new_series_of_failures_is_allowed(db, settings):
-    """Once the lockout is over, the counter restarts: one more failure does not re-lock."""
+def test_after_an_hour_without_failure_a_client_starts_a_fresh_budget(db, settings):
+    """A delayed client is forgotten an hour after its last failure: no delay any more."""
     settings = settings.with_section("security", max_failed_logins=2, lockout_min=5)
     auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
-    _refusal(db, "marie", "faux", settings, T0)
-    _refusal(db, "marie", "faux", settings, T0)
-    later = T0 + timedelta(minutes=6)
+    for _ in range(3):
+        _refusal(db, "marie", "faux", settings, T0)
+    assert _refusal(db, "marie", PASSWORD, settings, T0).reason == "throttled"
+    later = T0 + timedelta(hours=1, seconds=1)
     assert _refusal(db, "marie", "faux", settings, later).reason == "wrong_password"
-    assert auth.get_user(db, "marie").locked_until is None
     assert auth.authenticate(db, "marie", PASSWORD, settings=settings, now=later).username == "marie"
 
 
 def test_concurrent_failures_are_all_counted(db, settings):
-    """16 wrong passwords sent at once from 8 threads: the counter ends at 16 (no lost update)."""
+    """16 wrong passwords sent at once from 8 threads and 16 clients: the account's counter
+    ends at 16 (no lost update)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    settings = settings.with_section("security", max_failed_logins=100)
     auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
 
     def attempt(i):
         with pytest.raises(LoginRefused):
-            auth.authenticate(db, "marie", f"faux {i}", settings=settings, now=T0)
+            auth.authenticate(db, "marie", f"faux {i}", settings=settings, now=T0, client=f"10.1.0.{i}")
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(attempt, range(16)))
     assert auth.get_user(db, "marie").failed_logins == 16
 
 
-def test_set_password_replaces_the_hash_and_clears_the_lockout(db, settings):
-    """passwd: the old password stops working, the new one works, a lockout is lifted."""
+def test_concurrent_attempts_from_one_client_get_no_more_than_the_free_budget_checked(db, settings):
+    """16 wrong passwords at once from one client: 5 free failures plus 1 (then delayed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+
+    def attempt(i):
+        with pytest.raises(LoginRefused) as info:
+            auth.authenticate(db, "marie", f"faux {i}", settings=settings, now=T0, client="10.2.0.1")
+        return info.value.reason
+
+    with ThreadPoolExecutor(8) as pool:
+        reasons = list(pool.map(attempt, range(16)))
+    assert reasons.count("wrong_password") == 6 and reasons.count("throttled") == 10
+
+
+def test_set_password_replaces_the_hash_and_clears_the_account_delay(db, settings):
+    """passwd: the old password stops working, the new one works, the account's failures go."""
     settings = settings.with_section("security", max_failed_logins=1)
     auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
-    _refusal(db, "marie", "faux", settings, T0)
+    _refusal(db, "marie", "faux", settings, T0, client="a")
+    _refusal(db, "marie", "faux", settings, T0, client="b")
+    assert auth.get_user(db, "marie").failed_logins == 2
     auth.set_password(db, "marie", "nouvelle phrase secrète", actor="admin")
-    assert _refusal(db, "marie", PASSWORD, settings, T0).reason == "wrong_password"
-    auth.set_password(db, "marie", "nouvelle phrase secrète", actor="admin")
-    assert auth.authenticate(db, "marie", "nouvelle phrase secrète", settings=settings, now=T0)
+    assert auth.get_user(db, "marie").failed_logins == 0
+    assert _refusal(db, "marie", PASSWORD, settings, T0, client="c").reason == "wrong_password"
+    assert auth.authenticate(db, "marie", "nouvelle phrase secrète", settings=settings, now=T0, client="d")
+
+
+def test_throttles_are_listed_and_cleared(db, settings):
+    """list_throttles shows clients and accounts with their failures and delays; clear_throttles
+    removes one client, one account, or all, and writes the audit log."""
+    settings = settings.with_section("security", max_failed_logins=1)
+    auth.add_user(db, "marie", PASSWORD, role="dispatcher", actor="test")
+    t10, t20 = T0 + timedelta(seconds=10), T0 + timedelta(seconds=20)
+    for at, client in ((T0, "10.0.0.1"), (T0, "10.0.0.1"), (t10, "10.0.0.2"), (t20, "10.0.0.2")):
+        assert _refusal(db, "marie", "faux", settings, at, client=client).reason == "wrong_password"
+    rows = {(t.scope, t.key): t for t in auth.list_throttles(db, now=t20)}
+    assert set(rows) == {("client", "10.0.0.1"), ("client", "10.0.0.2"), ("account", "marie")}
+    assert (rows["client", "10.0.0.2"].failures, rows["client", "10.0.0.2"].retry_after) == (2, 1)
+    assert (rows["account", "marie"].failures, rows["account", "marie"].retry_after) == (4, 4)
+    assert _refusal(db, "marie", PASSWORD, settings, t20, client="10.0.0.1").reason == "throttled"
+    assert auth.clear_throttles(db, client="10.0.0.1", actor="admin") == 1
+    assert auth.authenticate(db, "marie", PASSWORD, settings=settings, now=t20, client="10.0.0.1")
+    assert _refusal(db, "marie", PASSWORD, settings, t20, client="10.0.0.2").reason == "throttled"
+    assert auth.clear_throttles(db, account="marie", actor="admin") == 0  # the login cleared it
+    assert auth.clear_throttles(db, actor="admin") == 1
+    assert auth.list_throttles(db, now=t20) == []
+    assert auth.authenticate(db, "marie", PASSWORD, settings=settings, now=t20, client="10.0.0.2")
+    assert "throttle_cleared" in {e.action for e in st.audit_log(db)}
 
 
 def test_account_rules(db):

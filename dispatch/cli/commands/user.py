@@ -5,10 +5,16 @@
     opms-dispatch user disable USERNAME --json
     opms-dispatch user enable USERNAME --json
     opms-dispatch user list --json
+    opms-dispatch user throttles [--json]
+    opms-dispatch user throttles --clear [ACCOUNT | --client ADDR] [--json]
 
 The password is read from standard input with ``--password-stdin`` (first line, for
 scripts), otherwise asked twice on the terminal without echo. It is never printed, and
 neither is its hash. Every change is written to the audit log.
+
+``user throttles`` lists the client addresses and accounts whose failed logins are still
+remembered (failures, attempts refused during a delay, seconds left); ``--clear`` lifts the
+delay of one account, of one client address (``--client``), or of every one.
 """
 
 from __future__ import annotations
@@ -61,7 +67,9 @@ class _Roles(Sequence[str]):
 
 
 def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
-    p = subparsers.add_parser("user", parents=[common], help="staff accounts: add, passwd, disable, list")
+    p = subparsers.add_parser(
+        "user", parents=[common], help="staff accounts: add, passwd, disable, list, throttles"
+    )
     sub = p.add_subparsers(dest="user_command", metavar="ACTION")
 
     a = sub.add_parser("add", parents=[common], help="create a staff account")
@@ -72,7 +80,7 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
     a.add_argument("--actor")
     a.set_defaults(func=_add)
 
-    w = sub.add_parser("passwd", parents=[common], help="set a new password (clears a lockout)")
+    w = sub.add_parser("passwd", parents=[common], help="set a new password (clears the account's delay)")
     w.add_argument("username")
     w.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     w.add_argument("--actor")
@@ -90,6 +98,13 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
 
     ls = sub.add_parser("list", parents=[common], help="the accounts (never the password hashes)")
     ls.set_defaults(func=_list)
+
+    t = sub.add_parser("throttles", parents=[common], help="see and clear the delays after failed logins")
+    t.add_argument("account", nargs="?", help="with --clear: the account whose delay to lift")
+    t.add_argument("--clear", action="store_true", help="lift delays (all, or the one account / client given)")
+    t.add_argument("--client", metavar="ADDR", help="with --clear: the client address whose delay to lift")
+    t.add_argument("--actor")
+    t.set_defaults(func=_throttles)
 
     def _help(args: Namespace, settings: Settings) -> int:
         p.print_help(stderr())
@@ -162,3 +177,21 @@ def _list(args: Namespace, settings: Settings) -> dict[str, object]:
 
     with database(settings) as db:
         return {"users": [u.to_dict() for u in list_users(db)]}
+
+
+def _throttles(args: Namespace, settings: Settings) -> dict[str, object]:
+    # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.auth imports in 0.28 s)
+    from dispatch.office.auth import clear_throttles, list_throttles
+
+    if args.account is not None and args.client is not None:
+        msg = N_("Give either an account or --client ADDR to clear, not both.")
+        raise InvalidInput(msg)
+    if not args.clear and (args.account is not None or args.client is not None):
+        what = args.account if args.account is not None else f"--client {args.client}"
+        msg = N_("An account or --client needs --clear: `opms-dispatch user throttles --clear {what}`.")
+        raise InvalidInput(msg, what=what)
+    with database(settings) as db:
+        if args.clear:
+            n = clear_throttles(db, account=args.account, client=args.client, actor=actor(args))
+            return {"cleared": n}
+        return {"throttles": [t.to_dict() for t in list_throttles(db, settings=settings)]}
