@@ -10,6 +10,7 @@ CSV cells (tests/test_csvsafe.py). This file adds every payload in every custome
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from dispatch.geo.geocode_csv import write_csv_rows
 from dispatch.office.daysheet import SheetStop, day_ics, day_sheet_html
 from dispatch.records import TZ
 from tests.storage_data import CORE_COVERAGE, diagnosed
+from views._common import WORD_JOINER, plain
 
 pytest_plugins = ["tests.storage_support"]
 
@@ -88,3 +90,63 @@ def test_geocode_csv_writer_neutralises_formulas_in_customer_text(tmp_path):
         rows = list(csv.DictReader(fh))
     assert [r["name"] for r in rows] == ["'" + h for h in hostile[:4]] + [IMG]
     assert {r["lon"] for r in rows} == {"-73.6"}
+
+
+# --- the dashboard's Markdown (views._common.plain) ------------------------------------------
+
+MARKDOWN_PAYLOADS = {
+    "link": "12 rue [Payez ici](http://evil.example/pay)",
+    "image": "![x](http://evil.example/x.png)",
+    "html": "<img src=x onerror=alert(1)><script>alert(1)</script><a href='http://evil.example'>a</a>",
+    "autolink": "<http://evil.example/auto> <pirate@evil.example>",
+    "bare urls": "http://evil.example/a HTTPS://evil.example/b www.evil.example WWW.evil.example",
+    "e-mail": "pirate@evil.example mailto:pirate@evil.example",
+    "heading": "# Titre\n## Sous-titre",
+    "setext heading": "Titre\n=====",
+    "blocks": "> cite\n- liste\n+ liste\n* liste\n1. liste\n2) liste\n    code\n\tcode\n***\n```\ncode\n```",
+    "table": "| a | b |\n|---|---|\n| c | d |",
+    "reference link": "[x][1]\n\n[1]: http://evil.example/ref",
+    "inline": "**gras** *it* _it_ ~~barré~~ `code` $x^2$ $$y$$ [^1] \\[x](http://evil.example/esc)",
+    "streamlit shortcodes": ":material/home: :streamlit: :smile: :100: :red[rouge] :blue-background[b]",
+    "typography": "a -> b <- c <-> d -- e >= f <= g ~= h",
+    "entities": "&lt;b&gt; &amp; &#60;script&#62; &#x3C;",
+    "line separators": "a\r\nb\u2028c\u2029d\x85e\x0bf\x0cg",
+}
+#: The patterns Streamlit's Markdown turns into elements on the *parsed* text (escapes resolved):
+#: GFM autolink literals (mdast-util-gfm-autolink-literal) and Streamlit's own plugins.
+_AFTER_PARSING = (
+    re.compile(r"(https?://|www(?=\.))", re.IGNORECASE),
+    re.compile(r"[-.\w+]@[-\w]"),
+    re.compile(r":material/|:streamlit:|:[\w+-][\w+-]*:"),
+    re.compile(r"(^|\s)(<->|->|<-|--|>=|<=|~=)(\s|$)"),
+)
+
+
+def _parsed(escaped: str) -> str:
+    """The text CommonMark makes of ``escaped`` (every backslash escape resolved)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped)
+
+
+@pytest.mark.parametrize("payload", list(MARKDOWN_PAYLOADS.values()), ids=list(MARKDOWN_PAYLOADS))
+def test_plain_escapes_every_markdown_and_html_character_of_typed_text(payload):
+    """Each ASCII punctuation character is backslash-escaped and the text stays on one line."""
+    out = plain(payload)
+    unescaped = re.sub(r"\\[!-/:-@\[-`{-~]", "", out)
+    assert re.search(r"[!-/:-@\[-`{-~]", unescaped) is None
+    assert not any(c in out for c in "\r\n\t\v\f\x85\u2028\u2029")
+
+
+@pytest.mark.parametrize("payload", list(MARKDOWN_PAYLOADS.values()), ids=list(MARKDOWN_PAYLOADS))
+def test_plain_text_shows_as_typed_and_leaves_nothing_to_link_after_parsing(payload):
+    """Parsed, the text is the typed one (word joiners aside); no autolink, shortcode, arrow."""
+    parsed = _parsed(plain(payload))
+    assert parsed.replace(WORD_JOINER, "") == " ".join(re.split(r"[\r\n\t\v\f\x85\u2028\u2029]+", payload))
+    for pattern in _AFTER_PARSING:
+        assert pattern.search(parsed) is None, pattern.pattern
+
+
+def test_plain_leaves_ordinary_french_text_and_times_readable():
+    """Accents, times and amounts are unchanged once parsed, with no word joiner in 10:30."""
+    text = "Mme Côté, 450 555-1234, rendez-vous à 10:30 — 125,50 $ (écran brisé)"
+    assert _parsed(plain(text)) == text
+    assert plain(7) == "7"

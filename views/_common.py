@@ -168,12 +168,47 @@ def hhmm(t: datetime | None) -> str:
     return f"{t.hour}\u00a0h\u00a0{t.minute:02d}"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+#: Every ASCII punctuation character: CommonMark lets each be escaped with a backslash.
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+#: Line breaks and the other whitespace that could start a Markdown block (list, code, table).
+_MD_BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
+#: Invisible, not a line break point: splits the patterns Streamlit turns into elements
+#: *after* parsing (on the text, where backslash escapes are already resolved).
+WORD_JOINER = "\u2060"
+_MD_TEXT_PATTERNS = (
+    # GFM autolink literals (``http://``, ``www.``, ``x@y.z``, ``mailto:``) and Streamlit's
+    # shortcodes (``:material/icon:``, ``:streamlit:``, emoji ``:smile:``, ``:red[...]``):
+    # a word joiner after a colon followed by something other than a plain number (10:30)
+    (re.compile(r"(?<=:)(?=\S)(?!\d+(?:[^\d:]|$))"), WORD_JOINER),
+    (re.compile(r"(?<=www)(?=\.)", re.IGNORECASE), WORD_JOINER),
+    (re.compile(r"(?=@)"), WORD_JOINER),
+    # Streamlit's typographic symbols (``->`` ``<-`` ``<->`` ``--`` ``>=`` ``<=`` ``~=``
+    # between spaces become arrows and dashes)
+    (re.compile(r"(?<!\S)([<>~-])(->|[->=])(?!\S)"), r"\1" + WORD_JOINER + r"\2"),
+)
 
 
-def md(text: object) -> str:
-    """Customer or data text made inert for ``st.markdown``/``st.write`` (shown as typed)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+def plain(text: object) -> str:
+    r"""Text a person typed (or stored data), made inert for Streamlit's Markdown.
+
+    For every Markdown body of Streamlit (``st.markdown``, ``st.write``, ``st.error`` and the
+    other alerts, ``st.caption``, and the labels of expanders, tabs and widgets): the text
+    shows as typed, never as a link, image, heading, list, table, code, formula, icon, emoji
+    or HTML. Every ASCII punctuation character is backslash-escaped; line breaks become
+    spaces (one line: no block can start); a word joiner (U+2060, invisible) splits the
+    patterns Streamlit links or replaces on the parsed text (``http://``, ``www.``, ``@``,
+    ``:shortcode:``, ``->``). Not for ``st.text``, ``st.code``, tables or widget options,
+    which show text as it is.
+
+    Examples
+    --------
+    >>> print(plain("[Payez](http://x.example)").replace(WORD_JOINER, "+"))
+    \[Payez\]\(http\:+\/\/x\.example\)
+    """
+    out = _MD_BREAKS.sub(" ", str(text))
+    for pattern, joined in _MD_TEXT_PATTERNS:
+        out = pattern.sub(joined, out)
+    return _MD_PUNCTUATION.sub(r"\\\1", out)
 
 
 def error_text(err: Exception) -> str:
@@ -182,5 +217,9 @@ def error_text(err: Exception) -> str:
 
 
 def error_box(err: Exception) -> None:
-    """Show a product error (its message says how to fix it) without a traceback."""
-    st.error(error_text(err))
+    """Show a product error (its message says how to fix it) without a traceback.
+
+    The message may quote what a person typed (an address, an amount): it is shown as text
+    (:func:`plain`), never as Markdown.
+    """
+    st.error(plain(error_text(err)))

@@ -102,7 +102,7 @@ def technician_exports(s: Any, day_plan: Any, day: date) -> None:
         nav = daysheet.navigation_links(stop.lat, stop.lon, label=stop.address)
         lines.append(
             _("{rank}. {eta} — {address}: [Google Maps]({google}) · [Waze]({waze}) · [Map]({geo})").format(
-                rank=stop.rank, eta=_common.hhmm(stop.eta), address=_common.md(stop.address),
+                rank=stop.rank, eta=_common.hhmm(stop.eta), address=_common.plain(stop.address),
                 google=nav["google"], waze=nav["waze"], geo=nav["geo"],
             )
         )

@@ -46,7 +46,7 @@ if submitted:
         except DispatchError as err:
             st.error(
                 _("Address not found or outside our map: {reason}").format(
-                    reason=_common.error_text(err)
+                    reason=_common.plain(_common.error_text(err))
                 )
             )
 
@@ -76,7 +76,7 @@ if result is None:
 zone = str(result.zone)
 geocode = getattr(result, "geocode", None)
 matched_raw = getattr(geocode, "matched", None) or address
-matched = _common.md(matched_raw)
+matched = _common.plain(matched_raw)
 if zone == "core":
     st.success(_("Good news: **{address}** is in our core zone.").format(address=matched))
 elif zone == "extended":
@@ -92,28 +92,49 @@ else:
         )
     )
 
+zone_names = {"core": _("Core"), "extended": _("Extended"), "outside": _("Outside")}
+zones_in_radius = list(getattr(result, "zones", ()) or (zone,))
+radius_m = getattr(geocode, "radius_m", None)
+if len(zones_in_radius) > 1:
+    st.warning(
+        _(
+            "Zone to be confirmed: the position is known within about {radius} m, and within that "
+            "distance the address may be in the zones {zones}. We will confirm it when you call."
+        ).format(radius=f"{radius_m or 0:.0f}", zones=" / ".join(zone_names[z] for z in zones_in_radius))
+    )
+
 fee = result.travel_fee
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(_("Zone"), {"core": _("Core"), "extended": _("Extended")}.get(zone, _("Outside")))
+c1.metric(
+    _("Zone"),
+    zone_names.get(zone, _("Outside")) if len(zones_in_radius) < 2
+    else _("{zones} (to be confirmed)").format(zones=" / ".join(zone_names[z] for z in zones_in_radius)),
+)
 c2.metric(_("By road"), _common.km(result.road_km) if result.road_km is not None else "—")
 c3.metric(_("Driving time"), _common.minutes(result.drive_min) if result.drive_min is not None else "—")
-c4.metric(
-    _("Travel fee"),
-    _("On estimate") if fee.amount is None else _common.money(fee.amount),
-)
+fee_min, fee_max = getattr(result, "fee_min", None), getattr(result, "fee_max", None)
+if getattr(result, "fee_max_on_quote", False) and fee_min is not None:
+    fee_text = _("{low} to on estimate").format(low=_common.money(fee_min))
+elif fee_min is not None and fee_max is not None and fee_min != fee_max:
+    fee_text = _("{low} to {high}").format(low=_common.money(fee_min), high=_common.money(fee_max))
+else:
+    fee_text = _("On estimate") if fee.amount is None else _common.money(fee.amount)
+c4.metric(_("Travel fee"), fee_text)
 st.caption(
     _("{explanation}. As the crow flies: {km}.").format(
         explanation=fee.explanation.rstrip("."), km=_common.km(result.straight_km)
     )
 )
 precision = getattr(geocode, "precision", "")
-if precision in ("street", "interpolated"):
+if precision in ("street", "interpolated", "approximate") and radius_m is not None:
     st.caption(
         _(
-            "Position estimated from the street (civic number not listed): the distance may vary by "
-            "a few hundred metres."
-        )
+            "Position estimated from the street (civic number not listed): within about {radius} m "
+            "of the marker."
+        ).format(radius=f"{radius_m:.0f}")
     )
+elif radius_m is not None:
+    st.caption(_("Position of the building (within about {radius} m).").format(radius=f"{radius_m:.0f}"))
 
 path = None
 try:
@@ -136,6 +157,7 @@ m = coverage_map(
     details=details,
     tile_url=s.online.tile_url,
     base_url=_common.static_base_url(),
+    radius_m=radius_m,
 )
 _common.show_map(m, key="coverage_result_map", height=460)
 if zone != "outside":

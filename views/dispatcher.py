@@ -95,7 +95,7 @@ with tab_day:
             st.session_state.pop("dispatch_error", None)
             _optimise()
     if st.session_state.get("dispatch_error"):
-        st.error(st.session_state["dispatch_error"])
+        st.error(_common.plain(st.session_state["dispatch_error"]))
 
     day_plan = plans.get(plan_key)
     if day_plan is not None:
@@ -106,7 +106,9 @@ with tab_day:
         m3.metric(_("Driving time"), _common.minutes(plan.total_travel_min))
         m4.metric(_("Unassigned"), len(plan.unassigned) + len(day_plan.skipped))
         if not plan.feasible:
-            st.warning(_("The checker found problems: {problems}").format(problems=" ; ".join(plan.violations)))
+            st.warning(_("The checker found problems: {problems}").format(
+                problems=_common.plain(" ; ".join(plan.violations))
+            ))
 
         order = [r.technician for r in plan.routes]
         colors = {tid: technician_color(i) for i, tid in enumerate(order)}
@@ -167,8 +169,8 @@ with tab_day:
             st.subheader(_("Unassigned visits"))
             st.markdown(
                 "\n".join(
-                    [f"- **{_common.md(day_plan.label(u.visit))}** — {u.message}" for u in plan.unassigned]
-                    + [f"- **{_common.md(day_plan.label(v))}** — {msg}" for v, msg in day_plan.skipped.items()]
+                    [f"- **{_common.plain(day_plan.label(u.visit))}** — {_common.plain(u.message)}" for u in plan.unassigned]
+                    + [f"- **{_common.plain(day_plan.label(v))}** — {_common.plain(msg)}" for v, msg in day_plan.skipped.items()]
                 )
             )
 
@@ -193,7 +195,10 @@ with tab_day:
         if pins:
             st.caption(
                 _("Pinned: {pins}").format(
-                    pins=" ; ".join(f"{day_plan.label(v)} → {day_plan.name(t)}" for v, t in pins.items())
+                    pins=" ; ".join(
+                        f"{_common.plain(day_plan.label(v))} → {_common.plain(day_plan.name(t))}"
+                        for v, t in pins.items()
+                    )
                 )
             )
 
@@ -207,15 +212,15 @@ with tab_contact:
         st.success(_("No request to call back."))
     for item in items:
         fee = _("on estimate") if item.travel_fee is None else _common.money(item.travel_fee)
-        with st.expander(f"{_common.md(item.name)} — {_common.md(item.address)}"):
+        with st.expander(f"{_common.plain(item.name)} — {_common.plain(item.address)}"):
             _access.viewed(s, user, "request", item.request_id, page="repartition")
             st.write(
                 _("Phone: {phone} · Email: {email} · Zone: {zone} · Travel: {fee}").format(
-                    phone=_common.md(item.phone or "—"), email=_common.md(item.email or "—"),
+                    phone=_common.plain(item.phone or "—"), email=_common.plain(item.email or "—"),
                     zone=item.zone or "—", fee=fee,
                 )
             )
-            st.write(_("Problem: {problem}").format(problem=_common.md(item.problem or "—")))
+            st.write(_("Problem: {problem}").format(problem=_common.plain(item.problem or "—")))
             c1, c2, c3 = st.columns(3)
             d = c1.date_input(_("Day"), value=item.desired_date or today + timedelta(days=1),
                               key=f"c_day_{item.request_id}", format="YYYY-MM-DD")
@@ -239,9 +244,9 @@ with tab_confirm:
         st.success(_("No confirmation call to make."))
     for item in items:
         c1, c2, c3 = st.columns([3, 2, 1])
-        c1.write(f"**{_common.md(item.name)}** — {_common.md(item.address)}  \n"
+        c1.write(f"**{_common.plain(item.name)}** — {_common.plain(item.address)}  \n"
                  f"{_common.hhmm(item.window_start)} – {_common.hhmm(item.window_end)} · "
-                 f"{_common.md(item.phone)}")
+                 f"{_common.plain(item.phone)}")
         outcome = c2.selectbox(_("Outcome"), ["reached", "message_left"], format_func=calls.outcome_label,
                                key=f"cf_out_{item.appointment_id}", label_visibility="collapsed")
         if c3.button(_("Note"), key=f"cf_save_{item.appointment_id}"):

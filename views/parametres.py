@@ -25,7 +25,7 @@ st.title(_("Settings"))
 
 def _save(new) -> None:
     path = administration.save_settings(new)
-    st.success(_("Settings saved in {path}.").format(path=path))
+    st.success(_("Settings saved in {path}.").format(path=_common.plain(path)))
 
 
 tab_company, tab_tariff, tab_techs, tab_region = st.tabs(

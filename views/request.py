@@ -33,7 +33,7 @@ if done:
         _(
             "Thank you, {name}! Your request no. {id} is received. We will call you back by the "
             "next business day at the latest."
-        ).format(name=_common.md(done["name"]), id=done["id"])
+        ).format(name=_common.plain(done["name"]), id=done["id"])
     )
     if st.button(_("Send another request"), key="request_again"):
         st.session_state.pop("request_done", None)

@@ -128,7 +128,7 @@ def _visit_form(rid: int) -> None:
             try:
                 visits.record_diagnosis(db, rid, minutes=int(minutes), estimate=estimate, actor=actor)
             except DispatchError as err:
-                st.error(_("Invalid estimate: {reason}").format(reason=_common.error_text(err)))
+                st.error(_("Invalid estimate: {reason}").format(reason=_common.plain(_common.error_text(err))))
             else:
                 _refresh()
     elif state == State.DIAGNOSED:
@@ -165,12 +165,12 @@ def _visit_form(rid: int) -> None:
 
 for i, stop in enumerate(stops, start=1):
     a = mine.visit(stop)
-    with st.expander(f"{i}. {_common.hhmm(stop.arrival)} — {_common.md(a.customer_name)}", expanded=(i == 1)):
+    with st.expander(f"{i}. {_common.hhmm(stop.arrival)} — {_common.plain(a.customer_name)}", expanded=(i == 1)):
         _access.viewed(s, user, "request", a.request_id, page="technicien")
         st.write(
             _("{address}  \nPhone: {phone}  \nProblem: {problem}").format(
-                address=_common.md(a.address), phone=_common.md(a.phone or "—"),
-                problem=_common.md(a.problem or "—"),
+                address=_common.plain(a.address), phone=_common.plain(a.phone or "—"),
+                problem=_common.plain(a.problem or "—"),
             )
         )
         if a.lat is not None:

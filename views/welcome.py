@@ -23,7 +23,7 @@ def _upload_refused(err: OSMFileError) -> str:
         "This file cannot build the region: it takes a complete OpenStreetMap extract "
         "(.osm, .osm.bz2, .osm.gz or .osm.pbf, for example from Geofabrik or BBBike) that covers "
         "the territory served. The refused file was not kept.\n\nTechnical detail: {detail}"
-    ).format(detail=_common.md(detail))
+    ).format(detail=_common.plain(detail))
 
 
 if _common.public_mode():  # the website's iframe never shows the staff home page
@@ -38,7 +38,7 @@ st.title(_("Welcome"))
 if user.role != "admin":
     st.write(
         _("Hello **{user}** ({role}). Your pages:").format(
-            user=_common.md(user.username), role=user.role_label
+            user=_common.plain(user.username), role=user.role_label
         )
     )
     for path, label in (("views/dispatcher.py", _("Dispatch")), ("views/technician.py", _("Technician")),
@@ -55,7 +55,7 @@ if names:
         _(
             "Region ready: **{names}**. Distances, paths and routes are computed on this "
             "computer, without internet."
-        ).format(names=", ".join(names))
+        ).format(names=_common.plain(", ".join(names)))
     )
 else:
     st.write(
@@ -136,7 +136,7 @@ with st.expander(_("Build a region"), expanded=not names):
                     _(
                         "Download failed: this computer seems to be offline or the OpenStreetMap "
                         "service does not answer ({reason}). Use an `.osm` file instead."
-                    ).format(reason=_common.error_text(err))
+                    ).format(reason=_common.plain(_common.error_text(err)))
                 )
             except DispatchError as err:
                 _common.error_box(err)

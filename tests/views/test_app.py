@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.servers.dashboard import STAFF_PASSWORD, add_staff, prepare_data_dir
+from views._common import plain
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 DEMO_DAY = date(2026, 6, 2)
@@ -467,7 +468,7 @@ def test_wrong_password_shows_the_french_refusal(app_dir):
     at = _login(_home(user=None), "admin", "pas le bon mot de passe")
     assert not at.exception, at.exception
     assert at.title[0].value == "Connexion"
-    assert [e.value for e in at.error] == [gettext(LOGIN_REFUSED, language="fr_CA")]
+    assert [e.value for e in at.error] == [plain(gettext(LOGIN_REFUSED, language="fr_CA"))]  # as text
 
 
 def test_idle_session_times_out_to_the_login_form(demo_dir):

@@ -11,7 +11,7 @@ following the sidebar navigation (a Streamlit login lasts as long as the tab's s
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 
@@ -43,11 +43,15 @@ XSS = "<img src=x onerror=alert(1)>"
 def dashboard(tmp_path_factory, mascouche, regions_data_dir):
     """The dashboard over the Mascouche region with today's demo day (4 technicians, 16 visits)."""
     from dispatch.office.planning import TZ
+    from dispatch.records import appointments
 
-    d = prepare_data_dir(
-        tmp_path_factory.mktemp("dash") / "data", regions_from=regions_data_dir,
-        demo_day=datetime.now(TZ).date(), n_visits=16,
-    )
+    today = datetime.now(TZ).date()
+    with pytest.MonkeyPatch.context() as mp:  # booked as of this morning, even if run at night
+        mp.setattr(appointments, "booking_clock", lambda: datetime.combine(today, time(0), tzinfo=TZ))
+        d = prepare_data_dir(
+            tmp_path_factory.mktemp("dash") / "data", regions_from=regions_data_dir,
+            demo_day=today, n_visits=16,
+        )
     add_staff(d)
     with Dashboard(d) as dash:
         yield dash
