@@ -3,7 +3,8 @@
 Every error the product raises on purpose is a :class:`DispatchError`. Each subclass also
 inherits the builtin that matches its meaning (as geopy's ``GeocoderTimedOut`` is also a
 ``TimeoutError``), so callers may catch either. ``exit_code`` is what the command line
-returns for it (the contract: 2 bad input, 3 not found / not covered, 1 other).
+returns for it (the contract: 2 bad input, 3 not found / not covered, 4 damaged database,
+5 disk full, 6 database server unreachable, 1 other).
 
 Messages say how to fix the problem. A message is an English template marked for the
 catalogs with :func:`dispatch.i18n.N_`, its values given by name::
@@ -112,6 +113,24 @@ class StorageError(DispatchError, OSError):
     """The database could not be reached or stayed busy after bounded retries."""
 
 
+class DatabaseDamaged(StorageError, ValueError):
+    """The database file is not a database or is corrupt (restore a backup)."""
+
+    exit_code = 4
+
+
+class DiskFull(StorageError):
+    """The disk (or the database server's disk) is full: nothing was saved."""
+
+    exit_code = 5
+
+
+class DatabaseUnreachable(StorageError, ConnectionError):
+    """The database server (PostgreSQL) does not answer at its address."""
+
+    exit_code = 6
+
+
 class AccessDenied(DispatchError, PermissionError):
     """The user is not allowed to do this (wrong password, role, locked account)."""
 
@@ -122,6 +141,9 @@ __all__ = [
     "AccessDenied",
     "AddressNotFound",
     "ConflictError",
+    "DatabaseDamaged",
+    "DatabaseUnreachable",
+    "DiskFull",
     "DispatchError",
     "InfeasibleProblem",
     "InvalidInput",

@@ -2,9 +2,13 @@
 
 Amounts are ``Decimal``, never binary floating point. :func:`parse_amount` reads what a
 person types (``125,50``, ``125.50``, ``1 234,50 $``) and refuses what is not an amount, with
-a message that says what to write; :func:`money` rounds half-up to the cent;
-:func:`format_money` writes ``1 234,50 $``. Every amount is less than :data:`MAX_AMOUNT` in
-absolute value.
+a message that says what to write: an amount has at most two decimals (``5.001`` and
+``12,345`` are refused, never silently rounded: the second was probably 12 345);
+:func:`money` gives it as a ``Decimal`` to the cent; :func:`format_money` writes
+``1 234,50 $``. Every amount is less than :data:`MAX_AMOUNT` in absolute value. Rates (a
+per-km rate such as 0.575 $/km, an hourly rate) are not amounts: :func:`parse_rate` reads
+them, with up to :data:`RATE_DECIMALS` decimals; the amounts computed from them are rounded
+to the cent by the billing rules.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from dispatch.i18n import N_
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+#: Decimals a rate may have (0.5750 $/km); an amount has two.
+RATE_DECIMALS = 4
 
 #: Every amount (typed, line, subtotal, total) must be less than this in absolute value (CAD).
 MAX_AMOUNT = Decimal("10000000")
@@ -74,7 +80,23 @@ def _plain_number(text: str) -> str:
 
 
 def parse_amount(value: object) -> Decimal:
-    """An amount as an exact ``Decimal`` (not rounded): finite and less than ``MAX_AMOUNT``.
+    """An amount as an exact ``Decimal``: finite, less than ``MAX_AMOUNT``, at most two decimals.
+
+    Read as :func:`_read_number` reads it; a fraction of a cent is refused (``5.001``,
+    ``12,345``: written with three decimals), never rounded.
+
+    Raises
+    ------
+    InvalidInput
+        With a French message saying what to write instead.
+    """
+    d = _read_number(value)
+    _check_cents(d, value)
+    return d
+
+
+def _read_number(value: object) -> Decimal:
+    """A number as an exact ``Decimal`` (not rounded): finite and less than ``MAX_AMOUNT``.
 
     Accepts a ``Decimal``, an ``int`` or a string (``"125.50"``, ``"125,50"``, ``" 7 "``,
     ``"1 234,50 $"``: spaces between thousands and a trailing dollar sign, as Québec writes);
@@ -109,15 +131,57 @@ def parse_amount(value: object) -> Decimal:
     return d
 
 
-def money(value: object) -> Decimal:
-    """Convert to ``Decimal`` exactly (never through float) and round half-up to the cent.
+def _check_cents(d: Decimal, value: object) -> None:
+    """Refuse a fraction of a cent: as written for text (``5.000``), by value for a Decimal."""
+    written = d.as_tuple().exponent
+    if (isinstance(value, str) and isinstance(written, int) and written < -2) or d != d.quantize(CENT):
+        msg = N_(
+            "Amount \"{shown}\" has more than two decimals: write the cents with two digits "
+            "(125.50) and separate thousands with a space (12 345)."
+        )
+        raise InvalidInput(msg, shown=shown(value))
 
-    ``value`` is read by :func:`parse_amount` (bounded by ``MAX_AMOUNT``; ``InvalidInput``
-    with a French message otherwise). ``-0.00`` becomes ``0.00``.
+
+def parse_rate(value: object, *, decimals: int = RATE_DECIMALS) -> Decimal:
+    """A rate (dollars per km, per hour) as an exact ``Decimal``: >= 0, at most ``decimals`` decimals.
+
+    Read as :func:`parse_amount` reads amounts (``0,575``, ``1.50 $``), but with up to four
+    decimals (0.575 $/km is a rate in use): what the rate multiplies is rounded to the cent
+    where the amount is computed.
+
+    Raises
+    ------
+    InvalidInput
+        Not a number, negative, more than ``decimals`` decimals, or not less than ``MAX_AMOUNT``.
     """
-    d = parse_amount(value).quantize(CENT, rounding=ROUND_HALF_UP)
-    check_bound(d, shown(value))  # 9 999 999,995 rounds up to the bound
+    d = _read_number(value)
+    exponent = d.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -decimals and d != d.quantize(Decimal(1).scaleb(-decimals)):
+        msg = N_("Rate \"{shown}\" has more than {decimals} decimals: write it as 0.575 (dollars per unit).")
+        raise InvalidInput(msg, shown=shown(value), decimals=decimals)
+    if d < 0:
+        msg = N_("Rate \"{shown}\" is negative: a rate is 0 or more (dollars per unit), for example 1.50.")
+        raise InvalidInput(msg, shown=shown(value))
+    return d
+
+
+def money(value: object) -> Decimal:
+    """Convert to ``Decimal`` exactly (never through float), to the cent.
+
+    ``value`` is read by :func:`parse_amount` (bounded by ``MAX_AMOUNT``, at most two
+    decimals; ``InvalidInput`` with a French message otherwise). ``-0.00`` becomes ``0.00``.
+    """
+    d = parse_amount(value).quantize(CENT)  # exact: parse_amount refused a fraction of a cent
     return d if d else ZERO
 
 
-__all__ = ["CENT", "MAX_AMOUNT", "ZERO", "format_money", "money", "parse_amount"]
+__all__ = [
+    "CENT",
+    "MAX_AMOUNT",
+    "RATE_DECIMALS",
+    "ZERO",
+    "format_money",
+    "money",
+    "parse_amount",
+    "parse_rate",
+]

@@ -24,6 +24,25 @@ def shared_data() -> Path:
     return data
 
 
+#: The stored test data books visits on fixed days of December 2026; bookings are checked
+#: against this time (a visit is refused once its window is over, see
+#: dispatch.records.appointments.check_not_past), so that the suite does not depend on today.
+BOOKING_CLOCK = (2026, 6, 1, 8, 0)
+
+
+@pytest.fixture(autouse=True)
+def booking_clock(monkeypatch):
+    """Pin the clock of the past-booking rule to :data:`BOOKING_CLOCK` (Montréal time)."""
+    from datetime import datetime
+
+    from dispatch.records import appointments
+    from dispatch.settings import TZ
+
+    at = datetime(*BOOKING_CLOCK, tzinfo=TZ)
+    monkeypatch.setattr(appointments, "booking_clock", lambda: at)
+    return at
+
+
 @pytest.fixture()
 def data_dir(tmp_path, monkeypatch) -> Path:
     """A fresh, empty data directory, also set as $OPMS_DATA_DIR."""

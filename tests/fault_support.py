@@ -18,8 +18,9 @@ from types import SimpleNamespace
 from dispatch import records as st
 from dispatch.billing import invoices as iv
 from dispatch.office import planning
-from dispatch.records import open_database
+from dispatch.records import appointments, open_database
 from dispatch.settings import load_settings
+from tests.conftest import BOOKING_CLOCK
 from tests.storage_data import diagnosed, make_request
 
 DAY = date(2026, 12, 3)
@@ -71,6 +72,8 @@ def _invoice_forever(db, settings) -> None:
 
 def main(argv: list[str]) -> None:
     what, url, data_dir = argv
+    at = datetime(*BOOKING_CLOCK, tzinfo=st.TZ)  # the suite's clock of the past-booking rule
+    appointments.booking_clock = lambda: at
     settings = load_settings(data_dir=data_dir, env={})
     db = open_database(url, migrate=False)
     print("ready", flush=True)

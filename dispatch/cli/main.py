@@ -5,8 +5,8 @@ Each command lives in its own module of :mod:`dispatch.cli.commands` and exposes
 touches this file. A command's function receives ``(args, settings)`` and returns a
 JSON-serialisable result; with ``--json`` exactly one JSON document is printed on stdout,
 otherwise a readable summary. Errors go to stderr with the contract's exit codes
-(2 bad input, 3 not found / not covered, 1 other), never a traceback (set
-``OPMS_DEBUG=1`` to see one).
+(2 bad input, 3 not found / not covered, 4 damaged database, 5 disk full, 6 database server
+unreachable, 1 other), never a traceback (set ``OPMS_DEBUG=1`` to see one).
 
 The global options (``--json``, ``--config``, ``--data-dir``, ``--quiet``) mean the same
 before or after the command: ``opms-dispatch --data-dir D region list`` and
@@ -21,6 +21,7 @@ they import at module level: only the standard library, :mod:`dispatch.errors` a
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import os
@@ -32,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from dispatch.cli.streams import say, silence, stderr
-from dispatch.errors import DispatchError
-from dispatch.i18n import _, set_language
+from dispatch.errors import DiskFull, DispatchError
+from dispatch.i18n import N_, _, set_language
 
 
 def _default(obj: object) -> object:
@@ -203,6 +204,13 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as err:  # last resort: never a traceback for users
         if debug:
             raise
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:  # a write outside the database
+            full = DiskFull(N_(
+                "The disk is full: the command could not finish writing. Free some space (old "
+                "backups, downloads) and try again."
+            ))
+            say(f"opms-dispatch: {full.localized()}")
+            return full.exit_code
         say(
             "opms-dispatch: "
             + _(

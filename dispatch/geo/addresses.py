@@ -184,9 +184,19 @@ def parse_postal_code(text: str) -> PostalCode | None:
     return PostalCode(code=f"{code[:3]} {code[3:]}", province=POSTAL_FIRST_LETTER.get(code[0]))
 
 
+#: What NFKC leaves that an address writes otherwise: the fraction slash of ``½`` -> ``1⁄2``.
+_AFTER_NFKC = str.maketrans({"\u2044": "/"})
+
+
 def _clean(text: str) -> tuple[str, list[str]]:
+    """``text`` in NFKC without control characters or symbols, spaces collapsed; and the warnings.
+
+    NFKC (compatibility) rather than NFC: full-width digits and letters typed on an Asian
+    keyboard or copied from a PDF (``１０００ ｒｕｅ``), ligatures and superscripts (``2ᵉ``)
+    read as the plain ones (``1000 rue``, ``2e``); accents stay composed (``é``).
+    """
     warnings: list[str] = []
-    t = unicodedata.normalize("NFC", text)
+    t = unicodedata.normalize("NFKC", text).translate(_AFTER_NFKC)
     kept = []
     removed = False
     for ch in t:

@@ -48,4 +48,37 @@ class GeoPoint:
         return {"lat": self.lat, "lon": self.lon}
 
 
-__all__ = ["GeoPoint"]
+#: Mean Earth radius (km), for the great-circle distance of :func:`looks_swapped`.
+_EARTH_KM = 6371.0088
+
+
+def _km(a: GeoPoint, b: GeoPoint) -> float:
+    """Great-circle (haversine) distance in km."""
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def looks_swapped(point: GeoPoint, reference: GeoPoint, radius_km: float) -> bool:
+    """True when ``point`` looks given as LON,LAT: far from ``reference``, but near it swapped.
+
+    A pure rule for a hint, never a correction: ``-73.6,45.7`` read as LAT,LON is in the sea
+    off Antarctica, 15,700 km from a Mascouche shop, but ``45.7,-73.6`` is 5 km from it.
+
+    Parameters
+    ----------
+    point
+        The position as read (LAT,LON).
+    reference
+        The centre of the area (a region's shop).
+    radius_km
+        The area's radius (the region's extended zone).
+    """
+    if not -90 <= point.lon <= 90:  # swapped, the longitude would not be a latitude
+        return False
+    swapped = GeoPoint(point.lon, point.lat)
+    return _km(point, reference) > radius_km and _km(swapped, reference) <= radius_km
+
+
+__all__ = ["GeoPoint", "looks_swapped"]

@@ -2,7 +2,8 @@
 
 Settings are saved to ``<data dir>/settings.toml``, the file the whole product reads.
 Amounts typed in the tariff form (``35,00`` or ``35.00``) are read by the one parser
-:func:`dispatch.billing.rules.parse_amount`; a bad one raises
+:func:`dispatch.billing.rules.parse_amount` (at most two decimals), the per-km and hourly
+rates by :func:`dispatch.money.parse_rate` (up to four: 0.575 $/km); a bad one raises
 :class:`~dispatch.errors.InvalidInput` whose message quotes what was typed.
 """
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dispatch import records
 from dispatch.billing.rules import parse_amount
+from dispatch.money import parse_rate
 from dispatch.settings import Settings, settings_to_toml
 
 if TYPE_CHECKING:
@@ -54,9 +56,9 @@ def tariff_settings(
         "tariff",
         core_flat=parse_amount(core_flat),
         extended_flat=parse_amount(extended_flat),
-        extended_per_km=parse_amount(extended_per_km),
+        extended_per_km=parse_rate(extended_per_km),  # a rate: 0.575 $/km is allowed
     ).with_section(
-        "billing", hourly_rate=parse_amount(hourly_rate),
+        "billing", hourly_rate=parse_rate(hourly_rate),
         increment_min=int(increment_min),
     )
 

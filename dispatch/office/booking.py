@@ -18,6 +18,7 @@ from dispatch import records
 from dispatch.errors import InvalidInput
 from dispatch.geo import check_address
 from dispatch.i18n import N_
+from dispatch.office.auth import User, require_role
 from dispatch.office.calls import CallRecord, record_call
 from dispatch.office.planning import build_day_problem, technician_id
 from dispatch.routing import next_working_days, solve, suggest_bookings
@@ -142,15 +143,26 @@ def call_window(day: date, window: str) -> tuple[datetime, datetime]:
 
 
 def record_contact_call(
-    db: Database, request_id: int, outcome: str, *, day: date, window: str, actor: str, settings: Settings
+    db: Database, request_id: int, outcome: str, *, day: date, window: str, actor: str,
+    settings: Settings, force: bool = False, user: User | None = None,
 ) -> CallRecord:
     """Log the first call of a new request; ``reached`` books it in ``window`` of ``day``.
 
+    A window already over is refused; ``force`` books it anyway (a visit made earlier, recorded
+    afterwards) and is allowed to an administrator only (``user`` of role ``admin``).
+
     Returns the :class:`~dispatch.office.calls.CallRecord`.
+
+    Raises
+    ------
+    AccessDenied
+        ``force`` asked by someone who is not an administrator.
     """
+    if force:
+        require_role(user)  # no role named: administrators only
     agreed = call_window(day, window) if outcome == "reached" else None
     return record_call(db, request_id, outcome, kind="contact", actor=actor, settings=settings,
-                       window=agreed)
+                       window=agreed, force=force)
 
 
 __all__ = [

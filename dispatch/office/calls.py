@@ -209,6 +209,7 @@ def record_call(
     duration_min: int = 60,
     note: str = "",
     at: datetime | None = None,
+    force: bool = False,
 ) -> CallRecord:
     """Log a call and apply its outcome, all in one transaction.
 
@@ -226,7 +227,11 @@ def record_call(
         The appointment of a confirmation call (default: the request's next scheduled one).
     window
         ``(start, end)`` agreed: books the visit (contact call ``reached``) or moves the
-        appointment (``rescheduled``).
+        appointment (``rescheduled``); a window already over is refused unless ``force``.
+    force
+        Book or move into a window already over (recording a visit made earlier): an
+        administrator's decision, checked by the caller (:func:`dispatch.office.booking.record_contact_call`,
+        the command line's ``--force``).
     """
     if outcome not in OUTCOMES:
         msg = N_("Unknown call outcome {outcome!r}; expected one of {expected}.")
@@ -258,7 +263,7 @@ def record_call(
         if outcome == "reached" and kind == "contact" and window is not None:
             booked = st.book_appointment(
                 db, req.id, start=window[0], end=window[1], actor=actor,
-                technician_id=technician_id, duration_min=duration_min,
+                technician_id=technician_id, duration_min=duration_min, force=force,
             )  # fmt: skip
             appt_id = booked.id
         elif outcome == "reached" and kind == "confirmation":
@@ -269,11 +274,11 @@ def record_call(
             if appt_id is None:  # a contact call agreeing on a time
                 appt_id = st.book_appointment(
                     db, req.id, start=window[0], end=window[1], actor=actor,
-                    technician_id=technician_id, duration_min=duration_min,
+                    technician_id=technician_id, duration_min=duration_min, force=force,
                 ).id  # fmt: skip
             else:
                 st.update_appointment(
-                    db, appt_id, expected_version=None, actor=actor,
+                    db, appt_id, expected_version=None, actor=actor, force=force,
                     window_start=window[0], window_end=window[1],
                 )  # fmt: skip
         elif outcome == "cancelled":

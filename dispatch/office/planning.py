@@ -464,6 +464,7 @@ def load_demo(
             duration_min=int(v["service_min"]),
             skills=[s for s in v["skills"] if s in known_skills],
             actor="démo",
+            force=True,  # demonstration data: any day, past ones included, is allowed
         )
         records.confirm_appointment(db, appt.id, actor="démo")
     return {"technicians": len(records.technicians(db)), "visits": len(visits)}

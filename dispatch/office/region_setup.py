@@ -2,11 +2,13 @@
 
 Used by the home page ("Construire une région") and "Paramètres" ("Atelier et zones").
 The uploaded file is checked before anything is written (its browser name is never a
-path), saved under ``<data dir>/uploads`` and removed again when it is refused.
+path), saved under ``<data dir>/uploads`` (folder 0700, file 0600, whatever the umask) and
+removed again when it is refused.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dispatch.errors import InvalidInput, OSMFileError
 from dispatch.geo import GeoPoint, build_region, check_upload
 from dispatch.i18n import N_, _
+from dispatch.records.database import private_folder
 from dispatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -81,9 +84,10 @@ def build_region_from_upload(
     """
     suffix = check_upload(filename, len(data), settings=settings)
     target = settings.data_dir / "uploads"
-    target.mkdir(parents=True, exist_ok=True)
+    private_folder(target)  # 0700 whatever the umask
     with tempfile.NamedTemporaryFile(dir=target, suffix=suffix, delete=False) as fh:
         saved = Path(fh.name)
+        os.chmod(saved, 0o600)  # mkstemp's mode, said explicitly: the owner only
         fh.write(data)
     try:
         return build_region(

@@ -3,7 +3,9 @@
 An appointment is a first ``visit`` (the request goes ``requested -> contacted``, then
 ``confirmed`` by the day-before call), a ``return`` visit after a workshop repair
 (``repaired_in_workshop -> return_scheduled``) or a ``remote`` session slot. Days are local
-days (America/Montreal).
+days (America/Montreal). A window that is already over when it is booked (or moved) is
+refused (:func:`check_not_past`) unless ``force=True``, which only an administrator passes
+(the command line's ``--force``, a visit made earlier and recorded afterwards).
 
 Typical use::
 
@@ -49,19 +51,23 @@ def book_appointment(
     witness: str = "",
     skills: Sequence[str] = (),
     notes: str = "",
+    force: bool = False,
 ) -> Appointment:
     """Book an appointment (the time agreed with the customer: a window).
 
     ``kind``: ``visit`` (first visit: the request goes ``requested -> contacted``), ``return``
     (return visit after a workshop repair: ``repaired_in_workshop -> return_scheduled``;
     ``witness`` names who will attend the test if not the customer) or ``remote``
-    (a remote session slot; the state does not change).
+    (a remote session slot; the state does not change). A window already over is refused
+    unless ``force`` (an administrator's decision, see :func:`check_not_past`).
     """
     _aware(start, "start")
     _aware(end, "end")
     if end <= start:
         msg = N_("The appointment window must end after it starts ({start} - {end}).")
         raise InvalidInput(msg, start=start, end=end)
+    if not force:
+        check_not_past(start, end, booking_clock())
     if duration_min <= 0:
         msg = N_("The appointment duration must be positive (minutes).")
         raise InvalidInput(msg)
@@ -95,6 +101,36 @@ def book_appointment(
         return _appointment(row)
 
 
+def booking_clock() -> datetime:
+    """The time a booking is checked against: :func:`~dispatch.records.database.now`.
+
+    One name for the one clock of the rule, so that the test suite, whose stored data books
+    fixed days, can set it (``tests/conftest.py``); the product never changes it.
+    """
+    return now()
+
+
+def check_not_past(start: datetime, end: datetime, at: datetime) -> None:
+    """Refuse a window already over at ``at`` (a pure rule; ``at`` is the current time).
+
+    A window that has started but not ended (booked at 9:30 for 9:00-11:00) is accepted: the
+    technician can still come. Recording a visit made earlier needs ``force`` (administrator).
+
+    Raises
+    ------
+    InvalidInput
+        ``end`` is at or before ``at``.
+    """
+    if end <= at:
+        msg = N_(
+            "The window {start} - {end} is already over: a visit cannot be booked in the past. "
+            "Choose a window to come; an administrator can force it (--force) to record a "
+            "visit made earlier."
+        )
+        local = "%Y-%m-%d %H:%M"
+        raise InvalidInput(msg, start=start.astimezone(TZ).strftime(local), end=end.astimezone(TZ).strftime(local))
+
+
 def get_appointment(db: Database, appointment_id: int) -> Appointment:
     """The appointment with this id (raise NotFound)."""
     with db.read() as s:
@@ -113,12 +149,19 @@ def appointments_of(db: Database, request_id: int) -> list[Appointment]:
 
 
 def update_appointment(
-    db: Database, appointment_id: int, *, expected_version: int | None, actor: str, **changes: Any
+    db: Database,
+    appointment_id: int,
+    *,
+    expected_version: int | None,
+    actor: str,
+    force: bool = False,
+    **changes: Any,
 ) -> Appointment:
     """Edit an appointment (window, technician, duration, witness, skills, notes).
 
     ``expected_version`` is the version the user loaded: if someone else saved the appointment
-    since, :class:`ConflictError` is raised and nothing is changed.
+    since, :class:`ConflictError` is raised and nothing is changed. A window moved to one
+    already over is refused unless ``force`` (administrator, see :func:`check_not_past`).
     """
     allowed = {
         "window_start", "window_end", "technician_id", "duration_min", "witness", "skills", "notes",
@@ -142,6 +185,8 @@ def update_appointment(
         if row.window_end <= row.window_start:
             msg = N_("The appointment window must end after it starts.")
             raise InvalidInput(msg)
+        if {"window_start", "window_end"} & set(changes) and not force:
+            check_not_past(row.window_start, row.window_end, booking_clock())
         if {"window_start", "window_end"} & set(changes) and row.status == "confirmed":
             row.status = "scheduled"  # a new time needs a new confirmation
         s.flush()
@@ -245,6 +290,7 @@ __all__ = [
     "appointments_for_day",
     "appointments_of",
     "book_appointment",
+    "check_not_past",
     "confirm_appointment",
     "get_appointment",
     "update_appointment",

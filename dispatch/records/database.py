@@ -7,9 +7,15 @@
   run by :func:`open_database` (a fresh database is built by the migrations, never by
   ``create_all``).
 * **Transactions**: every repository function is one transaction (:meth:`Database.write`);
-  a failure leaves nothing half-written. Database errors are translated: a concurrent change
-  becomes :class:`~dispatch.errors.ConflictError`, a busy or unreachable database
+  a failure leaves nothing half-written. Database errors are translated
+  (:func:`storage_error`): a concurrent change becomes :class:`~dispatch.errors.ConflictError`,
+  a damaged file :class:`~dispatch.errors.DatabaseDamaged` (exit code 4), a full disk
+  :class:`~dispatch.errors.DiskFull` (5), a PostgreSQL server that does not answer
+  :class:`~dispatch.errors.DatabaseUnreachable` (6), a busy database
   :class:`~dispatch.errors.StorageError`.
+* **File modes**: the SQLite file and its ``-wal`` / ``-shm`` journals are 0600 and the folders
+  the product creates for it 0700, whatever the umask (:func:`private_folder`,
+  :func:`private_file`): customers' personal data is readable by its owner only.
 * **Clock**: :func:`now` is the current time, timezone-aware (America/Montreal).
 
 Typical use::
@@ -22,6 +28,8 @@ Typical use::
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -33,7 +41,15 @@ from sqlalchemy import event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from dispatch.errors import ConflictError, DispatchError, InvalidInput, StorageError
+from dispatch.errors import (
+    ConflictError,
+    DatabaseDamaged,
+    DatabaseUnreachable,
+    DiskFull,
+    DispatchError,
+    InvalidInput,
+    StorageError,
+)
 from dispatch.i18n import N_
 from dispatch.records.migrations import run_upgrade
 from dispatch.settings import TZ
@@ -91,7 +107,7 @@ class Database:
         session = self._write_sessions()
         self._local.session = session
         try:
-            with _translate(), session.begin():
+            with _translate(self.url), session.begin():
                 yield session
         finally:
             self._local.session = None
@@ -110,7 +126,7 @@ class Database:
             return
         session = self._sessions()
         try:
-            with _translate():
+            with _translate(self.url):
                 yield session
         finally:
             session.rollback()
@@ -128,7 +144,7 @@ class Database:
 
 
 @contextlib.contextmanager
-def _translate() -> Iterator[None]:
+def _translate(url: str = "") -> Iterator[None]:
     try:
         yield
     except StaleDataError as err:
@@ -138,15 +154,118 @@ def _translate() -> Iterator[None]:
         )
         raise ConflictError(msg) from err
     except exc.IntegrityError as err:
+        if "invoice_retained" in str(err.orig):  # trigger of migration 0004
+            msg = N_(
+                "An invoice, its lines and its payments cannot be deleted before the end of its "
+                "retention period (tax law): nothing was deleted."
+            )
+            raise ConflictError(msg) from err
         msg = N_("The change conflicts with the stored data ({orig}): nothing was saved.")
         raise ConflictError(msg, orig=str(err.orig)) from err
-    except exc.OperationalError as err:
-        msg = N_("The database is unavailable or busy ({orig}); nothing was saved, try again.")
-        raise StorageError(msg, orig=str(err.orig)) from err
     except exc.StatementError as err:
         if isinstance(err.orig, DispatchError):
             raise err.orig from err
+        if isinstance(err, exc.DBAPIError):
+            translated = storage_error(err, url=url)
+            if isinstance(err, exc.OperationalError) or type(translated) is not StorageError:
+                raise translated from err
         raise
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            raise storage_error(err, url=url) from err
+        raise
+
+
+#: What the drivers say (lower case) when the database file is not a database or is corrupt
+#: (SQLite ``SQLITE_NOTADB`` / ``SQLITE_CORRUPT``; PostgreSQL's "invalid page" family).
+_DAMAGED = (
+    "file is not a database", "database disk image is malformed", "file is encrypted",
+    "malformed database schema", "invalid page in block", "could not read block",
+)  # fmt: skip
+#: What they say when the disk is full (SQLite ``SQLITE_FULL``; PostgreSQL SQLSTATE 53100).
+_FULL = ("database or disk is full", "no space left on device", "disk is full")
+#: What a PostgreSQL client says when the server does not answer at its address.
+_UNREACHABLE = (
+    "connection refused", "connection failed", "could not connect", "could not translate host",
+    "timeout expired", "server closed the connection", "name or service not known",
+    "no route to host", "network is unreachable", "connection timed out",
+)  # fmt: skip
+
+
+def storage_error(err: BaseException, *, url: str = "") -> StorageError:
+    """The product's error for a database failure ``err``: what happened and what to do.
+
+    A pure rule on the driver's error (its SQLSTATE or ``errno`` when known, else its text):
+
+    * damaged file -> :class:`DatabaseDamaged` (restore a backup), exit code 4;
+    * full disk -> :class:`DiskFull` (free space; nothing was saved), exit code 5;
+    * server that does not answer -> :class:`DatabaseUnreachable` (start it, check the
+      address), exit code 6;
+    * anything else (locked, busy) -> :class:`StorageError` (try again), exit code 1.
+
+    Parameters
+    ----------
+    err
+        A SQLAlchemy ``DBAPIError`` (its ``orig`` is the driver's error) or an ``OSError``.
+    url
+        The database URL (password hidden) for the message, when known.
+    """
+    orig = getattr(err, "orig", None) or err
+    text = str(orig).lower()
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if sqlstate == "53100" or getattr(orig, "errno", None) == errno.ENOSPC or any(t in text for t in _FULL):
+        msg = N_(
+            "The disk holding the database is full: nothing was saved. Free some space (old "
+            "backups, downloads) and try again."
+        )
+        return DiskFull(msg)
+    if sqlstate in {"XX001", "XX002"} or any(t in text for t in _DAMAGED):
+        msg = N_("The database file is damaged ({orig}): restore a backup (`opms-dispatch restore`).")
+        return DatabaseDamaged(msg, orig=_first_line(orig))
+    if sqlstate.startswith("08") or any(t in text for t in _UNREACHABLE):
+        msg = N_(
+            "The database server {url} does not answer ({orig}). Check that PostgreSQL is "
+            "running and reachable at that address, then try again."
+        )
+        return DatabaseUnreachable(msg, url=url or "PostgreSQL", orig=_first_line(orig))
+    msg = N_("The database is unavailable or busy ({orig}); nothing was saved, try again.")
+    return StorageError(msg, orig=_first_line(orig))
+
+
+def _first_line(err: object) -> str:
+    """The first line of a driver's message (psycopg adds hints on the next lines)."""
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def private_folder(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as folders only their owner can open: 0700.
+
+    The mode is set explicitly (``chmod``), so the umask cannot widen it. A folder that already
+    exists is left as it is (it may be the user's own, chosen with ``--data-dir``).
+    """
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for folder in missing:
+        os.chmod(folder, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Make ``path`` readable and writable by its owner only (0600), creating it if missing.
+
+    Created with ``O_CREAT`` and mode 0600, then ``chmod`` (the umask cannot widen it, and a
+    file made by an older version is tightened).
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path
 
 
 #: How long (seconds) a SQLite connection waits for another writer's lock before the operation
@@ -204,8 +323,8 @@ def open_database(
     kwargs: dict[str, Any] = {}
     if sa_url.get_backend_name() == "sqlite":
         db_path = sa_url.database
-        if db_path and db_path != ":memory:":
-            Path(db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if db_path and db_path != ":memory:" and not db_path.startswith("file:"):
+            _private_sqlite(Path(db_path).expanduser())
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
     else:
         kwargs["pool_pre_ping"] = True
@@ -216,11 +335,31 @@ def open_database(
     if migrate:
         try:
             upgrade(db)
-        except exc.OperationalError as err:
+        except exc.DBAPIError as err:
             engine.dispose()
-            msg = N_("Cannot open the database {url}: {orig}. Check the URL and that the server runs.")
-            raise StorageError(msg, url=db.url, orig=str(err.orig)) from err
+            raise storage_error(err, url=db.url) from err
     return db
+
+
+def _private_sqlite(path: Path) -> None:
+    """The SQLite file at ``path`` and its journals 0600, its folder 0700 if created here.
+
+    SQLite creates the ``-wal`` and ``-shm`` journals with the mode of the database file (its
+    unix VFS copies it, whatever the umask), so making the file 0600 before the first
+    connection is enough for all three; existing journals are tightened too.
+    """
+    try:
+        private_folder(path.parent)
+        private_file(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            journal = path.with_name(path.name + suffix)
+            if journal.exists():
+                os.chmod(journal, 0o600)
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            raise storage_error(err, url=str(path)) from err
+        msg = N_("Cannot create the database file {path}: {reason}. Check the data folder's permissions.")
+        raise StorageError(msg, path=str(path), reason=err.strerror or str(err)) from err
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
@@ -238,4 +377,14 @@ def schema_revision(db: Database) -> str | None:
 
 
 
-__all__ = ["BUSY_TIMEOUT_S", "Database", "now", "open_database", "schema_revision", "upgrade"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "Database",
+    "now",
+    "open_database",
+    "private_file",
+    "private_folder",
+    "schema_revision",
+    "storage_error",
+    "upgrade",
+]

@@ -228,3 +228,22 @@ def test_generated_street_addresses_keep_their_number(number, generic, name):
     except InvalidInput:
         return
     assert p.number == number
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("１０００ ｒｕｅ Ｐｒｉｎｃｉｐａｌｅ", "1000 rue Principale"),
+        ("１２３Ａ ｃｈｅｍｉｎ Ｓａｉｎｔｅ－Ｍａｒｉｅ， Ｍａｓｃｏｕｃｈｅ", "123A chemin Sainte-Marie, Mascouche"),
+        ("４－１２３ rue Principale, Mascouche QC Ｊ７Ｋ　３Ｂ５", "4-123 rue Principale, Mascouche QC J7K 3B5"),
+        ("123 ½ rue Principale", "123 1/2 rue Principale"),
+        ("2ᵉ Avenue", "2e Avenue"),
+    ],
+)
+def test_full_width_and_compatibility_characters_read_as_plain_ones(typed, plain):
+    """NFKC: full-width digits and letters (a phone's Asian keyboard, a copied PDF) are the plain address."""
+    a, b = parse_address(typed), parse_address(plain)
+    assert (a.number, a.suffix, a.unit, a.street, a.city, a.postcode) == (
+        b.number, b.suffix, b.unit, b.street, b.city, b.postcode,
+    )
+    assert a.number is not None or "Avenue" in plain

@@ -4,6 +4,10 @@
     opms-dispatch calls confirm [--date YYYY-MM-DD]     # day-before calls (default: tomorrow)
     opms-dispatch calls record REQUEST_ID --kind contact --outcome reached \\
         --start 2026-12-03T09:00 --end 2026-12-03T11:00 [--technician ID] [--note TEXT]
+
+A window already over is refused (exit 2); ``--force`` books it anyway, to record a visit
+made earlier: the command line is the administrator's tool (whoever runs it owns the data
+folder), so the flag is the explicit administrator's decision.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
     r.add_argument("--appointment", type=int, help="appointment id (confirmation calls)")
     r.add_argument("--note", default="")
     r.add_argument("--actor", help="who made the call (audit log)")
+    r.add_argument(
+        "--force", action="store_true",
+        help="book or move into a window already over (administrator: a visit made earlier)",
+    )
     r.set_defaults(func=_record)
 
     def _help(args: Namespace, settings: Settings) -> int:
@@ -92,6 +100,7 @@ def _record(args: Namespace, settings: Settings) -> dict[str, object]:
             db, args.request_id, args.outcome, kind=args.kind, actor=actor(args),
             settings=settings, appointment_id=args.appointment, window=window,
             technician_id=args.technician, duration_min=args.duration_min, note=args.note,
+            force=args.force,
         )  # fmt: skip
         req = get_request(db, args.request_id)
     out = call.to_dict()

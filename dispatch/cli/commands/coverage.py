@@ -7,8 +7,12 @@ One place::
 
 prints ``zone`` (``core`` | ``extended`` | ``outside``), ``straight_km``, ``road_km``,
 ``drive_min``, ``travel_fee`` (string, CAD; ``null`` when on quote), the geocode fields
-(``precision``, ``matched``, ``source``) for an address, and ``lat``, ``lon``,
-``travel_fee_explanation``, ``on_quote``, ``notes``.
+(``precision``, ``matched``, ``source``, ``radius_m``) for an address, ``zone_uncertain``,
+``zones`` (every zone within the error radius: more than one means "to be confirmed"),
+``travel_fee_min``, ``travel_fee_max`` (the fee's range over the radius), and ``lat``, ``lon``,
+``travel_fee_explanation``, ``on_quote``, ``notes``; for ``--latlon``, ``latlon_swapped``
+(true, with a note, when the point read as LON,LAT would be within the region's extended
+zone).
 
 An address outside the service area is an answer, not an error: zone ``outside``, exit 0.
 Exit 2: bad input (not an address, bad coordinates); exit 3: the address cannot be placed.
@@ -39,10 +43,11 @@ if TYPE_CHECKING:
     from argparse import ArgumentParser, Namespace, _SubParsersAction
 
     from dispatch.geo.built_region import Region
+    from dispatch.geo.point import GeoPoint
     from dispatch.settings import Settings
 
 COVERAGE_COLUMNS = ("zone", "straight_km", "road_km", "drive_min", "travel_fee")
-GEOCODE_COLUMNS = ("lat", "lon", "precision", "matched", "source")
+GEOCODE_COLUMNS = ("lat", "lon", "radius_m", "precision", "matched", "source")
 
 
 def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
@@ -81,11 +86,29 @@ def run(args: Namespace, settings: Settings) -> dict[str, object]:
     if args.latlon:
         point = GeoPoint.parse(args.latlon)
         region = resolve_region(args, settings)
-        return check_point(region, point, settings=settings, remote=args.remote).to_dict()
+        answer = check_point(region, point, settings=settings, remote=args.remote).to_dict()
+        return _swap_hint(answer, point, region)
     region = resolve_region(args, settings)
     if args.csv:
         return run_batch(args, settings, region)
     return check_address(region, args.address, settings=settings, remote=args.remote).to_dict()
+
+
+def _swap_hint(answer: dict[str, object], point: GeoPoint, region: Region) -> dict[str, object]:
+    """``answer`` plus ``latlon_swapped`` and, when the order looks swapped, a note saying so."""
+    # lazy: keeps `opms-dispatch --help` fast (dispatch.geo imports numpy)
+    from dispatch.geo.point import looks_swapped
+
+    swapped = looks_swapped(point, region.shop, region.extended_km)
+    answer["latlon_swapped"] = swapped
+    if swapped:
+        hint = _(
+            "The coordinates look inverted: LAT,LON is expected (latitude first); "
+            "{lat},{lon} would be within the service area of {region}."
+        ).format(lat=f"{point.lon:g}", lon=f"{point.lat:g}", region=region.name)
+        notes = answer.get("notes")
+        answer["notes"] = [*(notes if isinstance(notes, (list, tuple)) else ()), hint]
+    return answer
 
 
 def _fmt(x: float | None, nd: int) -> str:
@@ -115,7 +138,7 @@ def run_batch(args: Namespace, settings: Settings, region: Region) -> dict[str, 
         results = geocode_many(region, (r.get("address", "") for r in rows), settings=settings, progress=bar)
         for i, (row, res) in enumerate(zip(rows, results, strict=True)):
             row.update(
-                lat=_fmt(res.lat, 7), lon=_fmt(res.lon, 7), precision=res.precision,
+                lat=_fmt(res.lat, 7), lon=_fmt(res.lon, 7), radius_m=_fmt(res.radius_m, 0), precision=res.precision,
                 matched=res.matched, source=res.source,
             )
             if res.found:
