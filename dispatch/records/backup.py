@@ -52,7 +52,7 @@ from alembic.script import ScriptDirectory
 
 from dispatch.errors import DispatchError, InvalidInput, NotFound, StorageError
 from dispatch.i18n import N_, _
-from dispatch.records.database import open_database
+from dispatch.records.database import open_database, private_folder
 from dispatch.records.erasure import (
     JOURNAL_NAME,
     append_journal,
@@ -229,7 +229,7 @@ def _sqlite_backup(src_path: Path, out: Path) -> BackupResult:
     if not src_path.is_file():
         msg = N_("No database at {path}: nothing to back up.")
         raise NotFound(msg, path=str(src_path))
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(out.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -281,7 +281,7 @@ def _sqlite_restore(backup_file: Path, target: Path, *, keep_dir: Path) -> Backu
     if target.is_file():
         previous = _unused(keep_dir / f"pre-restore-{_stamp()}.sqlite3")
         _sqlite_backup(target, previous)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     try:
         src = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True, timeout=30)
         dst = sqlite3.connect(str(target), timeout=30)
@@ -372,7 +372,7 @@ def _pg_backup(u: sa.URL, out: Path, *, timeout_s: float) -> BackupResult:
     pg_restore = find_pg_tool("pg_restore")
     revision = _pg_revision(u)
     uri, env = _libpq(u)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(out.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
