@@ -35,6 +35,7 @@ import numpy as np
 from pyproj import Geod
 
 from dispatch.errors import InvalidInput, OSMFileError, RegionNotFound, ShopPlacementError
+from dispatch.files import private_folder
 from dispatch.geo._osm import read_osm
 from dispatch.geo._overpass import download_area
 from dispatch.geo.built_region import Region
@@ -305,7 +306,7 @@ def _coverage_warnings(region: Region, shop: GeoPoint, ext_km: float) -> list[st
 
 
 def _write_bundle(target: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)  # the data directory may be created here first: 0700
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         np.savez(tmp / "arrays.npz", allow_pickle=True, **arrays)

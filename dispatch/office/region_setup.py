@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from dispatch.errors import InvalidInput, OSMFileError
+from dispatch.files import private_folder
 from dispatch.geo import GeoPoint, build_region, check_upload
 from dispatch.i18n import N_, _
-from dispatch.records.database import private_folder
 from dispatch.settings import Settings
 
 if TYPE_CHECKING:

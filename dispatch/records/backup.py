@@ -51,8 +51,9 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from dispatch.errors import DispatchError, InvalidInput, NotFound, StorageError
+from dispatch.files import private_folder
 from dispatch.i18n import N_, _
-from dispatch.records.database import open_database, private_folder
+from dispatch.records.database import open_database
 from dispatch.records.erasure import (
     JOURNAL_NAME,
     append_journal,

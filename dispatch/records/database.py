@@ -14,8 +14,8 @@
   :class:`~dispatch.errors.DatabaseUnreachable` (6), a busy database
   :class:`~dispatch.errors.StorageError`.
 * **File modes**: the SQLite file and its ``-wal`` / ``-shm`` journals are 0600 and the folders
-  the product creates for it 0700, whatever the umask (:func:`private_folder`,
-  :func:`private_file`): customers' personal data is readable by its owner only.
+  the product creates for it 0700, whatever the umask (:func:`dispatch.files.private_folder`,
+  :func:`dispatch.files.private_file`): customers' personal data is readable by its owner only.
 * **Clock**: :func:`now` is the current time, timezone-aware (America/Montreal).
 
 Typical use::
@@ -50,6 +50,7 @@ from dispatch.errors import (
     InvalidInput,
     StorageError,
 )
+from dispatch.files import private_file, private_folder
 from dispatch.i18n import N_
 from dispatch.records.migrations import run_upgrade
 from dispatch.settings import TZ
@@ -237,37 +238,6 @@ def _first_line(err: object) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
-def private_folder(path: Path) -> Path:
-    """Create ``path`` (and missing parents) as folders only their owner can open: 0700.
-
-    The mode is set explicitly (``chmod``), so the umask cannot widen it. A folder that already
-    exists is left as it is (it may be the user's own, chosen with ``--data-dir``).
-    """
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        if p.parent == p:
-            break
-        p = p.parent
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for folder in missing:
-        os.chmod(folder, 0o700)
-    return path
-
-
-def private_file(path: Path) -> Path:
-    """Make ``path`` readable and writable by its owner only (0600), creating it if missing.
-
-    Created with ``O_CREAT`` and mode 0600, then ``chmod`` (the umask cannot widen it, and a
-    file made by an older version is tightened).
-    """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-    return path
-
-
 #: How long (seconds) a SQLite connection waits for another writer's lock before the operation
 #: fails with :class:`StorageError` ("database is busy ... try again"): the bounded retry of a
 #: busy or locked database. Read when a connection opens (tests lower it).
@@ -382,8 +352,6 @@ __all__ = [
     "Database",
     "now",
     "open_database",
-    "private_file",
-    "private_folder",
     "schema_revision",
     "storage_error",
     "upgrade",

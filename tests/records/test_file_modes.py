@@ -15,7 +15,8 @@ import pytest
 
 from dispatch import records as st
 from dispatch.cli.main import main
-from dispatch.records.database import private_folder
+from dispatch.files import private_folder
+from tests.conftest import MASCOUCHE_OSM, MASCOUCHE_SHOP
 from tests.storage_data import make_request
 
 UMASKS = [pytest.param(0o022, id="umask022"), pytest.param(0o000, id="umask000")]
@@ -127,3 +128,15 @@ def test_an_uploaded_osm_file_and_its_folder_are_owner_only(umask, settings, mon
     )
     assert got == "built"
     assert seen == {"file": "0o600", "folder": "0o700"}
+
+
+def test_a_region_built_before_any_database_creates_the_data_folder_owner_only(umask, tmp_path, shared_data):
+    """`region build` is often the first command: the data folder it creates is 0700 too."""
+    data_dir = tmp_path / "fresh" / "data"
+    code = main([
+        "--data-dir", str(data_dir), "--quiet", "region", "build", str(MASCOUCHE_OSM),
+        "--name", "m", "--shop-latlon", "{},{}".format(*MASCOUCHE_SHOP),
+    ])  # fmt: skip
+    assert code == 0
+    assert mode(data_dir) == 0o700
+    assert mode(data_dir / "regions") == 0o700

@@ -58,8 +58,8 @@ def _export(args: Namespace, settings: Settings) -> dict[str, object]:
     import json
 
     from dispatch.cli.main import dumps
+    from dispatch.files import private_file
     from dispatch.office.privacy import export_customer
-    from dispatch.records.database import private_file
 
     with database(settings) as db:
         data = export_customer(db, args.customer_id, actor=actor(args))
