@@ -16,17 +16,15 @@ from datetime import datetime, time
 import pytest
 
 from tests.servers.dashboard import (
-    STAFF_PASSWORD,
     Dashboard,
     add_staff,
     chromium_available,
     external,
-    launch_chromium,
     map_frame,
     prepare_data_dir,
-    record_requests,
     wait_idle,
 )
+from tests.views.browsing import click, login, nav, open_path
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,60 +55,20 @@ def dashboard(tmp_path_factory, mascouche, regions_data_dir):
         yield dash
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One chromium for the module."""
-    with launch_chromium() as b:
-        yield b
-
-
-@pytest.fixture()
-def page(browser):
-    """A fresh page whose requests and JavaScript dialogs are recorded."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    pg.requests = record_requests(pg)
-    pg.dialogs = []
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    yield pg
-    context.close()
-
-
-def _open(page, dash, path: str) -> None:
-    page.goto(dash.url + path)
-    wait_idle(page)
-
-
-def _login(page, dash, username: str = "admin", password: str = STAFF_PASSWORD) -> None:
-    """Log in on the home page's "Connexion" form."""
-    _open(page, dash, "/")
-    page.get_by_label("Nom d'utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
-    _click(page, "Se connecter")
-
-
 def _staff_page(page, dash, label: str, *, username: str = "admin") -> None:
     """Log in, then open a staff page through the sidebar navigation."""
-    _login(page, dash, username)
-    page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
-
-
-def _click(page, name: str) -> None:
-    page.get_by_role("button", name=name).first.click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
+    login(page, dash, username)
+    nav(page, label)
 
 
 def test_coverage_check_draws_the_road_path_offline(page, dashboard):
     """Checking a Mascouche address shows the zone, the fee and the path on the map."""
-    _open(page, dashboard, "/couverture")
+    open_path(page, dashboard, "/couverture")
     frame = map_frame(page)
     assert frame.locator("path.opms-zone-core").count() == 1
     assert frame.locator("canvas").count() >= 1  # the roads basemap
     page.get_by_label("Votre adresse").fill(ADDRESS)
-    _click(page, "Vérifier")
+    click(page, "Vérifier")
     page.get_by_text("Bonne nouvelle").wait_for()
     frame = map_frame(page)
     frame.locator("path.opms-path").wait_for()
@@ -121,13 +79,13 @@ def test_coverage_check_draws_the_road_path_offline(page, dashboard):
 
 def test_request_form_submission_is_stored(page, dashboard):
     """A customer fills the request form with consent and gets a request number."""
-    _open(page, dashboard, "/demande")
+    open_path(page, dashboard, "/demande")
     page.get_by_label("Nom complet *").fill("Julie Gagnon")
     page.get_by_label("Téléphone").fill("450 555-7777")
     page.get_by_label("Adresse de l'intervention *").fill(ADDRESS)
     page.get_by_label("Votre problème *").fill("Imprimante réseau introuvable")
     page.get_by_text("J'accepte que mes renseignements").click()
-    _click(page, "Envoyer la demande")
+    click(page, "Envoyer la demande")
     page.get_by_text("Merci, Julie Gagnon").wait_for()
     from dispatch import records
     from dispatch.settings import load_settings
@@ -140,7 +98,7 @@ def test_request_form_submission_is_stored(page, dashboard):
 def test_optimise_the_day_draws_every_route(page, dashboard):
     """"Optimiser la journée" draws one road path per technician and a marker per visit."""
     _staff_page(page, dashboard, "Répartition")
-    _click(page, "Optimiser la journée")
+    click(page, "Optimiser la journée")
     frame = map_frame(page)
     frame.locator("path.opms-route").first.wait_for()
     routes = frame.locator("path.opms-route").count()
@@ -156,22 +114,22 @@ def test_optimise_the_day_draws_every_route(page, dashboard):
 def test_technician_records_a_visit_and_downloads_the_invoice(page, dashboard):
     """Published plan -> technician: arrival, policy, diagnostic, refusal, invoice PDF."""
     _staff_page(page, dashboard, "Répartition")
-    _click(page, "Optimiser la journée")
-    _click(page, "Publier les tournées aux techniciens")
+    click(page, "Optimiser la journée")
+    click(page, "Publier les tournées aux techniciens")
     page.get_by_text("visite(s) assignée(s)").wait_for()
     page.get_by_test_id("stSidebarNav").get_by_text("Technicien", exact=True).click()
     page.wait_for_timeout(300)
     wait_idle(page)
     frame = map_frame(page)
     assert frame.locator(".opms-stop-icon").count() >= 1
-    _click(page, "Je suis arrivé")
-    _click(page, "Politique signée")
-    _click(page, "Enregistrer le diagnostic")
+    click(page, "Je suis arrivé")
+    click(page, "Politique signée")
+    click(page, "Enregistrer le diagnostic")
     page.get_by_text("Estimation refusée").click()
     page.wait_for_timeout(300)
     wait_idle(page)
-    _click(page, "Enregistrer la réponse")
-    _click(page, "Produire la facture")
+    click(page, "Enregistrer la réponse")
+    click(page, "Produire la facture")
     with page.expect_download() as info:
         page.get_by_role("button", name="Télécharger la facture (PDF)").first.click()
     path = info.value.path()
@@ -203,7 +161,7 @@ def test_hostile_customer_name_shows_as_text_in_the_map_popup(page, mascouche, t
 
 def test_public_coverage_page_embeds_without_staff_navigation(page, dashboard):
     """``/couverture?embed=true&public=1`` (the website's iframe) shows the page, no staff menu."""
-    _open(page, dashboard, "/couverture?embed=true&public=1")
+    open_path(page, dashboard, "/couverture?embed=true&public=1")
     assert page.get_by_text("Vérifier ma couverture").first.is_visible()
     assert page.get_by_test_id("stSidebar").count() == 0
     assert page.get_by_text("Répartition").count() == 0
@@ -213,15 +171,15 @@ def test_public_coverage_page_embeds_without_staff_navigation(page, dashboard):
 
 def _first_run_upload(page, dash, osm_file) -> None:
     """On a fresh machine: create the first admin, upload ``osm_file``, ask for the region."""
-    _open(page, dash, "/")
+    open_path(page, dash, "/")
     page.get_by_label("Nom d'utilisateur").fill("patron")
     page.get_by_label("Mot de passe", exact=True).fill("une phrase secrète")
     page.get_by_label("Mot de passe (encore)").fill("une phrase secrète")
-    _click(page, "Créer le compte administrateur")
+    click(page, "Créer le compte administrateur")
     page.get_by_text("Tout fonctionne hors ligne").wait_for()
     page.locator("input[type=file]").first.set_input_files(str(osm_file))
     page.get_by_text(osm_file.name).first.wait_for()
-    _click(page, "Construire la région")
+    click(page, "Construire la région")
 
 
 def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
@@ -233,7 +191,7 @@ def test_first_run_builds_the_region_from_an_uploaded_osm_file(page, tmp_path):
     with Dashboard(empty) as dash:
         _first_run_upload(page, dash, MASCOUCHE_OSM)
         page.get_by_text("Région prête").wait_for(timeout=120_000)
-        _open(page, dash, "/couverture")
+        open_path(page, dash, "/couverture")
         assert map_frame(page).locator("canvas").count() >= 1
     assert (empty / "regions" / "mascouche").is_dir()
     assert external(page.requests) == []
@@ -257,7 +215,7 @@ def test_refused_upload_is_explained_in_french_without_the_server_path(page, tmp
 
 def test_staff_page_deep_link_without_login_shows_the_login_form(page, dashboard):
     """``/repartition`` opened logged out shows "Connexion", no customer and no map."""
-    _open(page, dashboard, "/repartition")
+    open_path(page, dashboard, "/repartition")
     page.get_by_role("heading", name="Connexion").wait_for()
     assert page.get_by_text("Optimiser la journée").count() == 0
     assert not [f for f in page.frames if "st_folium" in f.url]
@@ -267,17 +225,17 @@ def test_staff_page_deep_link_without_login_shows_the_login_form(page, dashboard
 
 def test_wrong_password_in_the_browser_shows_the_french_refusal(page, dashboard):
     """A wrong password shows the French refusal and no staff navigation."""
-    _login(page, dashboard, "admin", "pas le bon mot de passe")
+    login(page, dashboard, "admin", "pas le bon mot de passe")
     page.get_by_text("Nom d'utilisateur ou mot de passe incorrect").wait_for()
     assert page.get_by_text("Se déconnecter").count() == 0
 
 
 def test_technician_sees_only_the_technician_page_and_can_log_out(page, dashboard):
     """A technician's navigation has "Technicien" but not "Répartition"; logout ends the session."""
-    _login(page, dashboard, "tech1")
+    login(page, dashboard, "tech1")
     nav = page.get_by_test_id("stSidebarNav")
     nav.get_by_text("Technicien", exact=True).wait_for()
     assert nav.get_by_text("Répartition", exact=True).count() == 0
     assert nav.get_by_text("Facturation", exact=True).count() == 0
-    _click(page, "Se déconnecter")
+    click(page, "Se déconnecter")
     page.get_by_role("heading", name="Connexion").wait_for()

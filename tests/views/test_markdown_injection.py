@@ -20,17 +20,15 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from tests.servers.dashboard import (
-    STAFF_PASSWORD,
     Dashboard,
     add_staff,
     chromium_available,
     external,
-    launch_chromium,
     map_frame,
     prepare_data_dir,
-    record_requests,
     wait_idle,
 )
+from tests.views.browsing import click, login, nav, open_path, tab
 
 pytestmark = [
     pytest.mark.browser,
@@ -130,53 +128,6 @@ def _hostile_customers(data_dir) -> None:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launch_chromium() as b:
-        yield b
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    pg.requests = record_requests(pg)
-    pg.dialogs = []
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    yield pg
-    context.close()
-
-
-def _open(page, dash, path: str) -> None:
-    page.goto(dash.url + path)
-    wait_idle(page)
-
-
-def _click(page, name: str) -> None:
-    page.get_by_role("button", name=name).first.click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
-
-
-def _login(page, dash, username: str = "admin") -> None:
-    _open(page, dash, "/")
-    page.get_by_label("Nom d'utilisateur").fill(username)
-    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-    _click(page, "Se connecter")
-
-
-def _nav(page, label: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
-
-
-def _tab(page, label: str) -> None:
-    page.get_by_role("tab", name=label).click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
-
-
 def _injected(page) -> list[str]:
     """Links/images to the payloads' host, scripts, headings, lists... made from a payload."""
     found = list(page.evaluate(_INJECTED_JS))
@@ -202,10 +153,10 @@ def _assert_clean(page) -> None:
 
 def test_coverage_error_quoting_the_address_shows_the_payload_as_text(page, dashboard):
     """The geocoder's refusal quotes the visitor's address: no link, no image, shown as typed."""
-    _open(page, dashboard, "/couverture")
+    open_path(page, dashboard, "/couverture")
     typed = f"12 rue Zorglub {LINK} {IMAGE} {AUTOLINKS}"
     page.get_by_label("Votre adresse").fill(typed)
-    _click(page, "Vérifier")
+    click(page, "Vérifier")
     alert = page.get_by_test_id("stAlert").first
     alert.wait_for()
     _assert_clean(page)
@@ -215,21 +166,21 @@ def test_coverage_error_quoting_the_address_shows_the_payload_as_text(page, dash
 
 def test_request_form_thanks_and_refusals_show_the_payloads_as_text(page, dashboard):
     """The thank-you quotes the name; the staff then see the request with every payload as text."""
-    _open(page, dashboard, "/demande")
+    open_path(page, dashboard, "/demande")
     page.get_by_label("Nom complet *").fill(f"Julie {LINK} {IMAGE}")
     page.get_by_label("Téléphone").fill("450 555-7777")
     page.get_by_label("Courriel").fill("julie@evil.example")
     page.get_by_label("Adresse de l'intervention *").fill("1015 Avenue Saint-Denis, Mascouche")
     page.get_by_label("Votre problème *").fill(ALL)
     page.get_by_text("J'accepte que mes renseignements").click()
-    _click(page, "Envoyer la demande")
+    click(page, "Envoyer la demande")
     page.get_by_text("Merci, Julie").wait_for()
     _assert_clean(page)
     assert f"Julie {LINK} {IMAGE}".lower() in _shown(page)
 
-    _login(page, dashboard)
-    _nav(page, "Répartition")
-    _tab(page, "Demandes à contacter")
+    login(page, dashboard)
+    nav(page, "Répartition")
+    tab(page, "Demandes à contacter")
     page.get_by_test_id("stExpander").filter(has_text="Julie").first.click()  # label: the name
     page.wait_for_timeout(300)
     wait_idle(page)
@@ -240,17 +191,17 @@ def test_request_form_thanks_and_refusals_show_the_payloads_as_text(page, dashbo
 
 def test_dispatcher_day_plan_calls_and_booking_show_customer_text_as_text(page, dashboard):
     """Répartition: table, optimised plan (map, schedule, exports), confirmations, booking error."""
-    _login(page, dashboard)
-    _nav(page, "Répartition")
+    login(page, dashboard)
+    nav(page, "Répartition")
     _assert_clean(page)
-    _click(page, "Optimiser la journée")
+    click(page, "Optimiser la journée")
     map_frame(page).locator(".opms-stop-icon").first.wait_for()
     page.get_by_text("Horaire par technicien").wait_for()
     assert _injected(page) == []
-    _tab(page, "Confirmations")
+    tab(page, "Confirmations")
     _assert_clean(page)
     assert "evil.example" in _shown(page)  # tomorrow's customers, their text shown as text
-    _tab(page, "Proposer un rendez-vous")
+    tab(page, "Proposer un rendez-vous")
     page.get_by_label("Adresse du client").fill(f"12 rue Zorglub {LINK} {IMAGE}")
     page.get_by_role("button", name="Proposer des plages").click()
     page.wait_for_timeout(300)
@@ -261,38 +212,38 @@ def test_dispatcher_day_plan_calls_and_booking_show_customer_text_as_text(page, 
 
 def test_technician_and_billing_pages_show_customer_text_as_text(page, dashboard):
     """Technicien (stops, details, a refused estimate quoting the input) and Facturation."""
-    _login(page, dashboard)
-    _nav(page, "Répartition")
-    _click(page, "Optimiser la journée")
-    _click(page, "Publier les tournées aux techniciens")
+    login(page, dashboard)
+    nav(page, "Répartition")
+    click(page, "Optimiser la journée")
+    click(page, "Publier les tournées aux techniciens")
     page.get_by_text("visite(s) assignée(s)").wait_for()
-    _nav(page, "Technicien")
+    nav(page, "Technicien")
     map_frame(page).locator(".opms-stop-icon").first.wait_for()
     assert "evil.example" in _shown(page)  # the first stop is open: its customer's text is shown
     _assert_clean(page)
-    _click(page, "Je suis arrivé")
-    _click(page, "Politique signée")
+    click(page, "Je suis arrivé")
+    click(page, "Politique signée")
     page.get_by_label("Estimation donnée au client ($)").fill(f"{LINK} {IMAGE}")
-    _click(page, "Enregistrer le diagnostic")
+    click(page, "Enregistrer le diagnostic")
     page.get_by_test_id("stAlert").first.wait_for()
     _assert_clean(page)
     assert "[Payez ici](http://evil.example/link)".lower() in _shown(page)
     page.get_by_label("Estimation donnée au client ($)").fill("180,00")
-    _click(page, "Enregistrer le diagnostic")
+    click(page, "Enregistrer le diagnostic")
     page.get_by_text("Estimation refusée").click()
     page.wait_for_timeout(300)
     wait_idle(page)
-    _click(page, "Enregistrer la réponse")
-    _click(page, "Produire la facture")
+    click(page, "Enregistrer la réponse")
+    click(page, "Produire la facture")
     page.get_by_role("button", name="Télécharger la facture (PDF)").first.wait_for()
     _assert_clean(page)
 
-    _nav(page, "Facturation")
+    nav(page, "Facturation")
     page.get_by_text("Enregistrer un paiement").first.wait_for()
     _assert_clean(page)
     page.get_by_label("Montant ($)").fill(f"{LINK} {IMAGE}")
     page.get_by_label("Référence").fill(f"{LINK} {IMAGE}")
-    _click(page, "Enregistrer le paiement")
+    click(page, "Enregistrer le paiement")
     page.get_by_test_id("stAlert").first.wait_for()
     _assert_clean(page)
     assert "[Payez ici](http://evil.example/link)".lower() in _shown(page)
