@@ -95,3 +95,18 @@ def vancouver(region_settings, shared_data):
     return build_region(
         VANCOUVER_PBF, name="vancouver", shop=GeoPoint(*VANCOUVER_SHOP), settings=region_settings
     )
+
+
+@pytest.fixture()
+def cli(mascouche, regions_data_dir, capsys, monkeypatch):
+    """Run ``opms-dispatch ARGS --data-dir <session regions>``; returns (exit code, stdout, stderr)."""
+    from dispatch.cli.main import main
+
+    monkeypatch.delenv("OPMS_CONFIG", raising=False)
+
+    def run(*args: str):
+        code = main([*args, "--data-dir", str(regions_data_dir)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

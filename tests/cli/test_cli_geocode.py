@@ -10,21 +10,6 @@ import sys
 
 import pytest
 
-from dispatch.cli.main import main
-
-
-@pytest.fixture()
-def cli(mascouche, regions_data_dir, capsys, monkeypatch):
-    """Run ``opms-dispatch ARGS --data-dir <session regions>``; returns (exit code, stdout, stderr)."""
-    monkeypatch.delenv("OPMS_CONFIG", raising=False)
-
-    def run(*args: str):
-        code = main([*args, "--data-dir", str(regions_data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
 
 def test_geocode_prints_the_contract_json(cli):
     """lat, lon, precision, matched, source, as one JSON document; exit 0."""

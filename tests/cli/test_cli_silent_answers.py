@@ -6,24 +6,10 @@ import json
 
 import pytest
 
-from dispatch.cli.main import main
 from dispatch.geo.point import GeoPoint, looks_swapped
 
 SHOP = GeoPoint(45.7460, -73.6010)
 AREA_KM = 25.0  # the extended zone's radius
-
-
-@pytest.fixture()
-def cli(mascouche, regions_data_dir, capsys, monkeypatch):
-    """Run ``opms-dispatch ARGS --data-dir <session regions>``; returns (exit code, stdout, stderr)."""
-    monkeypatch.delenv("OPMS_CONFIG", raising=False)
-
-    def run(*args: str):
-        code = main([*args, "--data-dir", str(regions_data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_swapped_mascouche_coordinates_look_swapped():

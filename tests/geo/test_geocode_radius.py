@@ -10,9 +10,7 @@ import json
 from decimal import Decimal
 
 import numpy as np
-import pytest
 
-from dispatch.cli.main import main
 from dispatch.geo.address_index import AddressIndex, address_index
 from dispatch.geo.geocode import geocode
 from dispatch.geo.geocode_accuracy import held_out_blocks, leave_one_out, summarise
@@ -74,18 +72,6 @@ def test_not_found_has_no_radius():
 
 
 # --- CLI: JSON and CSV -------------------------------------------------------------------------
-@pytest.fixture()
-def cli(mascouche, regions_data_dir, capsys, monkeypatch):
-    monkeypatch.delenv("OPMS_CONFIG", raising=False)
-
-    def run(*args: str):
-        code = main([*args, "--data-dir", str(regions_data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_geocode_json_carries_the_radius(cli):
     """``opms-dispatch geocode --json`` prints radius_m beside the position."""
     code, out, err = cli("geocode", "3001 ch. St-Henri", "--region", "mascouche", "--json")
