@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from tests.servers.dashboard import STAFF_PASSWORD, wait_idle
+import pytest
+
+from tests.servers.dashboard import STAFF_PASSWORD, chromium_available, wait_idle
+
+#: The marks of a real-browser test module (``pytestmark = BROWSER_TEST``): skipped only off CI;
+#: on CI (make test installs chromium) a missing browser must fail.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available() and not os.environ.get("CI"),
+                       reason="Debian chromium is not installed (make test installs it)"),
+]
 
 
 def open_path(page: Any, dash: Any, path: str) -> None:

@@ -10,7 +10,6 @@ following the sidebar navigation (a Streamlit login lasts as long as the tab's s
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, time
 
 import pytest
@@ -18,20 +17,14 @@ import pytest
 from tests.servers.dashboard import (
     Dashboard,
     add_staff,
-    chromium_available,
     external,
     map_frame,
     prepare_data_dir,
     wait_idle,
 )
-from tests.views.browsing import click, login, nav, open_path
+from tests.views.browsing import BROWSER_TEST, click, login, nav, open_path
 
-pytestmark = [
-    pytest.mark.browser,
-    # skipped only off CI: on CI (make test installs chromium) a missing browser must fail
-    pytest.mark.skipif(not chromium_available() and not os.environ.get("CI"),
-                       reason="Debian chromium is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_TEST
 
 ADDRESS = "1015 Avenue Saint-Denis, Mascouche"
 XSS = "<img src=x onerror=alert(1)>"

@@ -13,7 +13,6 @@ no JavaScript dialog may open and no request may leave 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from datetime import datetime, time, timedelta
 
@@ -22,19 +21,14 @@ import pytest
 from tests.servers.dashboard import (
     Dashboard,
     add_staff,
-    chromium_available,
     external,
     map_frame,
     prepare_data_dir,
     wait_idle,
 )
-from tests.views.browsing import click, login, nav, open_path, tab
+from tests.views.browsing import BROWSER_TEST, click, login, nav, open_path, tab
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available() and not os.environ.get("CI"),
-                       reason="Debian chromium is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_TEST
 
 LINK = "[Payez ici](http://evil.example/link)"
 IMAGE = "![x](http://evil.example/img.png)"
