@@ -34,7 +34,7 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from dispatch.cli.commands.geocode import add_region_argument, resolve_region
+from dispatch.cli.commands.geocode import add_region_argument, check_csv_out, resolve_region
 from dispatch.cli.streams import stderr
 from dispatch.errors import InvalidInput
 from dispatch.i18n import N_, _
@@ -69,12 +69,7 @@ def _check_args(args: Namespace) -> None:
     if len(given) != 1:
         msg = N_("Give exactly one of: an ADDRESS, --latlon LAT,LON, or --csv IN --out OUT.")
         raise InvalidInput(msg)
-    if args.csv and not args.out:
-        msg = N_("--csv needs --out OUT.csv (the file to write).")
-        raise InvalidInput(msg)
-    if args.out and not args.csv:
-        msg = N_("--out goes with --csv IN.csv.")
-        raise InvalidInput(msg)
+    check_csv_out(args)
 
 
 def run(args: Namespace, settings: Settings) -> dict[str, object]:

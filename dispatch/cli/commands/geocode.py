@@ -78,16 +78,21 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
     p.set_defaults(func=run)
 
 
-def _check_args(args: Namespace) -> None:
-    if args.csv and args.address is not None:
-        msg = N_("Give either one ADDRESS or --csv IN --out OUT, not both.")
-        raise InvalidInput(msg)
+def check_csv_out(args: Namespace) -> None:
+    """``--csv IN`` and ``--out OUT`` go together (the batch mode of geocode and coverage)."""
     if args.csv and not args.out:
         msg = N_("--csv needs --out OUT.csv (the file to write).")
         raise InvalidInput(msg)
     if args.out and not args.csv:
         msg = N_("--out goes with --csv IN.csv.")
         raise InvalidInput(msg)
+
+
+def _check_args(args: Namespace) -> None:
+    if args.csv and args.address is not None:
+        msg = N_("Give either one ADDRESS or --csv IN --out OUT, not both.")
+        raise InvalidInput(msg)
+    check_csv_out(args)
     if not args.csv and args.address is None:
         msg = N_('Give an ADDRESS (e.g. "123 rue Principale, Mascouche") or --csv IN --out OUT.')
         raise InvalidInput(msg)
