@@ -35,6 +35,8 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="auto",
 )
+# Phone widths: nothing scrolls sideways, and the menu closes after a page is chosen.
+_common.phone_layout(menu=not _common.public_mode())
 
 coverage = st.Page(
     "views/coverage.py", title=_("Check my coverage"), icon=":material/location_on:",
@@ -43,6 +45,9 @@ coverage = st.Page(
 request = st.Page(
     "views/request.py", title=_("Service request"), icon=":material/edit_note:",
     url_path="demande",
+)
+slot_page = st.Page(  # the customer's signed link (/creneau?t=TOKEN): public, no login
+    "views/slots.py", title=_("Choose a time"), icon=":material/event:", url_path="creneau",
 )
 dispatcher = st.Page(
     "views/dispatcher.py", title=_("Dispatch"), icon=":material/route:", url_path="repartition",
@@ -54,26 +59,43 @@ billing = st.Page(
     "views/billing.py", title=_("Billing"), icon=":material/receipt_long:",
     url_path="facturation",
 )
+workshop_page = st.Page(
+    "views/workshop.py", title=_("Workshop"), icon=":material/handyman:", url_path="atelier",
+)
+remote_page = st.Page(
+    "views/remote.py", title=_("Remote"), icon=":material/support_agent:", url_path="a-distance",
+)
+reports_page = st.Page(
+    "views/reports.py", title=_("Reports"), icon=":material/bar_chart:", url_path="rapports",
+)
 settings_page = st.Page(
     "views/parametres.py", title=_("Settings"), icon=":material/settings:", url_path="parametres"
 )
 welcome = st.Page("views/welcome.py", title=_("Home"), icon=":material/home:", default=True)
+setup_page = st.Page(
+    "views/setup.py", title=_("Getting started"), icon=":material/checklist:",
+    url_path="mise-en-route",
+)
 
 if _common.public_mode():
     # The website's iframe (``?embed=true&public=1``): the public pages only, no navigation.
-    nav = st.navigation([welcome, coverage, request], position="hidden")
+    nav = st.navigation([welcome, coverage, request, slot_page], position="hidden")
 else:
     user = _access.current_user(s)
     staff = [
         page for page, path in ((dispatcher, "views/dispatcher.py"),
-                                (technician, "views/technician.py"), (billing, "views/billing.py"))
+                                (technician, "views/technician.py"), (workshop_page, "views/workshop.py"),
+                                (remote_page, "views/remote.py"), (billing, "views/billing.py"),
+                                (reports_page, "views/reports.py"))
         if _access.allowed(user, path)
     ]
-    sections = {"": [welcome], _("Customers"): [coverage, request]}
+    sections = {"": [welcome], _("Customers"): [coverage, request, slot_page]}
     if staff:
         sections[_("Team")] = staff
     if _access.allowed(user, "views/parametres.py"):
         sections[_("Administration")] = [settings_page]
+    if _access.allowed(user, "views/setup.py"):
+        sections.setdefault(_("Administration"), []).insert(0, setup_page)
     nav = st.navigation(sections)
     if user is not None:
         _access.sidebar(user)

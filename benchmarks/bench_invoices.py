@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +46,23 @@ from dispatch.settings import load_settings  # noqa: E402
 COVERAGE = {"zone": "core", "lat": 45.74, "lon": -73.61, "road_km": 3.0,
             "travel_fee": {"amount": "35.00", "explanation": "forfait"}}  # fmt: skip
 START = datetime(2026, 12, 3, 9, tzinfo=st.TZ)
+#: The policy in force of the database being measured (stored once per database).
+POLICY: list[st.PolicyVersion] = []
+
+
+def _signature() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line([(20, 90), (80, 30), (140, 95), (260, 40)], fill=(0, 0, 0, 255), width=4)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+SIGNATURE = _signature()
 
 
 def flow(db, i: int) -> int:
@@ -56,7 +74,9 @@ def flow(db, i: int) -> int:
     a = st.book_appointment(db, req.id, start=START, end=START + timedelta(hours=2), actor="b")
     st.confirm_appointment(db, a.id, actor="b")
     st.record_arrival(db, req.id, actor="t")
-    st.record_policy_signed(db, req.id, actor="t")
+    st.record_policy_signed(
+        db, req.id, policy=POLICY[0], signer_name=f"Client {i}", signature_png=SIGNATURE, actor="t"
+    )
     st.record_diagnosis(db, req.id, minutes=45, actor="t")
     st.record_outcome(db, req.id, "estimate_refused", actor="t")
     return req.id
@@ -91,6 +111,7 @@ def bench_backend(name: str, make_url, settings, n: int) -> dict:
     t0 = time.perf_counter()
     db = st.open_database(url)
     reopen = time.perf_counter() - t0
+    POLICY[:] = [st.store_policy(db, "# Politique (banc d'essai)", actor="bench")]
     t0 = time.perf_counter()
     ids = [flow(db, i) for i in range(2 * n)]
     flow_s = (time.perf_counter() - t0) / (2 * n)
@@ -165,6 +186,10 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="opms-bench-inv-"))
     settings = load_settings(data_dir=tmp, env={})
+    settings = replace(settings, billing=replace(
+        settings.billing, gst_number="987654321 RT0001", qst_number="9876543210 TQ0001",
+        interac_email="paiements@opms-bench.ca",
+    ))  # invoices are refused with the placeholder legal numbers
     rows = [bench_backend("sqlite", lambda: f"sqlite:///{tmp / 'bench.sqlite3'}", settings, args.n)]
     peer = []
     if args.pg_url:

@@ -175,6 +175,9 @@ class BillingSettings:
     invoice_prefix: str = "F"
     #: Address for Interac e-Transfer payments printed on the invoice.
     interac_email: str = "paiement@example.com"
+    #: PayPal payment link printed on the invoice (empty: none). The three values above are
+    #: placeholders: no invoice is issued until the company's real numbers are set (Paramètres).
+    paypal_link: str = ""
     #: Years invoices are kept after a customer's erasure (Law 25 / tax law).
     retention_years: int = 6
     #: Prefix of credit-note numbers (their own gapless series, e.g. ``AV2026-00001``).
@@ -256,6 +259,70 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """The company's mailbox: outgoing e-mail (SMTP) to customers, incoming requests (IMAP)."""
+
+    #: SMTP server of the company's mailbox; empty = no e-mail is sent (messages wait queued).
+    smtp_host: str = ""
+    #: SMTP port: 587 for ``starttls``, 465 for ``ssl``, 25 for ``none``.
+    smtp_port: int = 587
+    #: SMTP login; empty = no login (a local relay).
+    smtp_user: str = ""
+    smtp_password: str = ""
+    #: ``none`` (plain, local relays only), ``starttls`` or ``ssl`` (implicit TLS).
+    smtp_security: str = "starttls"
+    #: Sender of the e-mails (``From``); empty = ``general.company_email``.
+    from_address: str = ""
+    #: Seconds before an SMTP exchange times out.
+    timeout_s: float = 30.0
+    #: IMAP server of the website's mailbox (IMAPS); empty = not read.
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    #: Folder read for new requests.
+    imap_folder: str = "INBOX"
+    #: Seconds between two readings of the mailbox and two passes over the outbox.
+    poll_interval_s: float = 60.0
+    #: Attempts of a message before it is marked failed (retries back off: 1, 2, 4 ... min, max 1 h).
+    max_attempts: int = 12
+    #: Hour (0-23, Québec time) from which the worker sends the day-before reminders.
+    reminder_hour: int = 10
+    #: Seconds between two passes of the worker over the outbox.
+    send_interval_s: float = 5.0
+    #: Seconds a worker holds a message it is sending; a message still held after that (its
+    #: worker died) is sent again. Must exceed the longest send (``timeout_s`` and more).
+    lease_s: float = 300.0
+    #: Public address of the dashboard (``https://rv.example.com``) for the links in messages
+    #: (unsubscribe, appointment); empty = messages carry no link.
+    public_url: str = ""
+
+    def __post_init__(self) -> None:
+        if self.smtp_security not in {"none", "starttls", "ssl"}:
+            msg = N_("Setting mail.smtp_security = {value!r} is not one of none, starttls, ssl.")
+            raise InvalidInput(msg, value=self.smtp_security)
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """Text messages through an HTTP SMS API in Twilio's REST form
+    (``POST {url}/Accounts/{account}/Messages.json``, form-encoded ``To``/``From``/``Body``,
+    HTTP basic authentication with the account and the token)."""
+
+    #: Whether text messages are sent at all.
+    enabled: bool = False
+    #: Base URL of the API (Twilio: ``https://api.twilio.com/2010-04-01``).
+    url: str = "https://api.twilio.com/2010-04-01"
+    #: Account identifier (Twilio: the Account SID).
+    account: str = ""
+    token: str = ""
+    #: Sending number in E.164 form (``+14505551234``).
+    from_number: str = ""
+    #: Seconds before a request to the API times out.
+    timeout_s: float = 15.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of the product; see the module docstring for where values come from."""
 
@@ -271,6 +338,8 @@ class Settings:
     backup: BackupSettings = field(default_factory=BackupSettings)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
 
     @property
     def regions_dir(self) -> Path:

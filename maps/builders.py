@@ -25,6 +25,7 @@ from pyproj import Geod
 from dispatch.i18n import N_, _
 from maps.assets import DASHBOARD_BASE_URL, offline_map
 from maps.basemap import add_basemap
+from maps.labels import add_street_labels
 
 if TYPE_CHECKING:
     from dispatch.geo import GeoPoint, Region
@@ -110,6 +111,8 @@ def _base_map(
         location=center, zoom_start=zoom, base_url=base_url, core_only=core_only, height=height
     )
     add_basemap(m, region, tile_url=tile_url)
+    if not tile_url:  # online tiles carry their own names
+        add_street_labels(m, region)
     return m
 
 

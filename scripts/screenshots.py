@@ -37,6 +37,7 @@ STAFF_LABELS = {
     "/repartition": "Répartition",
     "/technicien": "Technicien",
     "/facturation": "Facturation",
+    "/rapports": "Rapports",
     "/parametres": "Paramètres",
 }
 PAGES = [
@@ -47,6 +48,7 @@ PAGES = [
     ("repartition", "/repartition", "optimise"),
     ("technicien", "/technicien", "publish"),
     ("facturation", "/facturation", None),
+    ("rapports", "/rapports", None),
     ("parametres", "/parametres", None),
 ]
 
@@ -91,6 +93,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = prepare_data_dir(Path(tmp) / "data", demo_day=datetime.now(TZ).date(), n_visits=20)
         add_staff(data)
+        # a month of invoices, payments and trips before today, so that "Rapports" has figures
+        from tests.reports.history import bill_history
+
+        bill_history(data, today=datetime.now(TZ).date())
         with Dashboard(data) as dash, launch_chromium() as browser:
             for size, (width, height) in SIZES.items():
                 context = browser.new_context(
@@ -122,7 +128,7 @@ def main() -> int:
                         page.get_by_role("button", name="Optimiser la journée").click()
                         map_frame(page)
                         wait_idle(page)
-                    if name in ("couverture", "couverture-resultat", "technicien"):
+                    if name in ("couverture", "couverture-resultat", "technicien", "rapports"):
                         map_frame(page)
                     page.wait_for_timeout(800)
                     page.set_viewport_size({"width": width, "height": min(_full_height(page) + 40, 6000)})

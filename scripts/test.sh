@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the tests need, then the tests:
-#  - Debian packages chromium (real-browser tests) and postgresql (storage tests), via apt-get
+#  - Debian packages chromium (real-browser tests), postgresql (storage tests) and
+#    dovecot-imapd (the mailbox tests start their own throw-away instance), via apt-get
 #  - a throw-away PostgreSQL cluster on 127.0.0.1:${OPMS_PG_PORT:-54329}
 #  - ruff, mypy (dispatch/ and maps/), then pytest on the whole suite
 set -euo pipefail
@@ -10,6 +11,8 @@ BIN=.venv/bin
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+{ [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ]; } || need+=(dovecot-imapd)  # IMAP tests (tests/servers/imap.py)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)  # the IMAPS test's certificate
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian packages: ${need[*]}"

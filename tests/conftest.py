@@ -16,6 +16,25 @@ MASCOUCHE_SHOP = (45.7460, -73.6010)
 VANCOUVER_SHOP = (49.2606, -123.1140)
 
 
+#: The company's legal identity in the tests (invoices are refused with the placeholders of a
+#: fresh installation). Set in the environment too, for the command-line and dashboard
+#: processes the tests start.
+TEST_LEGAL = {
+    "gst_number": "987654321 RT0001",
+    "qst_number": "9876543210 TQ0001",
+    "interac_email": "paiements@opms-test.ca",
+}
+for _field, _value in TEST_LEGAL.items():
+    os.environ.setdefault(f"OPMS_BILLING__{_field.upper()}", _value)
+
+
+def with_legal_identity(settings):
+    """``settings`` with :data:`TEST_LEGAL` as the company's legal numbers."""
+    from dataclasses import replace
+
+    return replace(settings, billing=replace(settings.billing, **TEST_LEGAL))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The read-only data folder beside the checkout (never copied into the repository)."""
@@ -58,7 +77,7 @@ def settings(data_dir):
     """Default settings over a fresh data directory."""
     from dispatch.settings import load_settings
 
-    return load_settings(data_dir=data_dir, env={})
+    return with_legal_identity(load_settings(data_dir=data_dir, env={}))
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +91,7 @@ def region_settings(regions_data_dir):
     """Settings whose data directory holds the session's built regions."""
     from dispatch.settings import load_settings
 
-    return load_settings(data_dir=regions_data_dir, env={})
+    return with_legal_identity(load_settings(data_dir=regions_data_dir, env={}))
 
 
 @pytest.fixture(scope="session")

@@ -71,10 +71,12 @@ def _invoice_forever(db, settings) -> None:
 
 
 def main(argv: list[str]) -> None:
+    from tests.conftest import with_legal_identity
+
     what, url, data_dir = argv
     at = datetime(*BOOKING_CLOCK, tzinfo=st.TZ)  # the suite's clock of the past-booking rule
     appointments.booking_clock = lambda: at
-    settings = load_settings(data_dir=data_dir, env={})
+    settings = with_legal_identity(load_settings(data_dir=data_dir, env={}))
     db = open_database(url, migrate=False)
     print("ready", flush=True)
     if what == "invoices":

@@ -41,13 +41,14 @@ def diagnosed(db, *, minutes=45, outcome="estimate_refused", repairs=(), **kw):
     from datetime import datetime, timedelta
 
     from dispatch import records as st
+    from tests.signing import sign_policy
 
     req = make_request(db, **kw)
     start = datetime(2026, 12, 3, 9, 0, tzinfo=st.TZ)
     appt = st.book_appointment(db, req.id, start=start, end=start + timedelta(hours=2), actor="bureau")
     st.confirm_appointment(db, appt.id, actor="bureau")
     st.record_arrival(db, req.id, actor="tech", at=start + timedelta(minutes=20))
-    st.record_policy_signed(db, req.id, actor="tech")
+    sign_policy(db, req.id, at=start + timedelta(minutes=25))
     st.record_diagnosis(db, req.id, minutes=minutes, actor="tech")
     st.record_outcome(db, req.id, outcome, repair_lines=repairs, actor="tech")
     return st.get_request(db, req.id)

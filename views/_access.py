@@ -36,8 +36,12 @@ _VIEWED = "auth_viewed"
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "views/dispatcher.py": ("dispatcher",),
     "views/technician.py": ("technician",),
+    "views/workshop.py": ("dispatcher", "technician"),
+    "views/remote.py": ("dispatcher", "technician"),
     "views/billing.py": ("billing",),
+    "views/reports.py": ("billing",),
     "views/parametres.py": (),
+    "views/setup.py": (),
 }
 
 

@@ -75,3 +75,27 @@ if inv.kind == "invoice" and inv.balance > 0:
 if inv.payments:
     st.caption(_("Payments: {payments}").format(payments=" ; ".join(
         f"{p.received_at.date()} {p.method_label} {_common.money(p.amount)}" for p in inv.payments)))
+if inv.kind == "invoice":
+    st.write(_("Total {total} · paid {paid} · credited {credited} · **balance {balance}**").format(
+        total=_common.money(inv.total), paid=_common.money(inv.paid),
+        credited=_common.money(inv.credited), balance=_common.money(inv.balance)))
+if inv.credit_notes:
+    st.caption(_("Credit notes: {numbers}").format(numbers=", ".join(inv.credit_notes)))
+if inv.kind == "invoice" and inv.balance > 0:
+    st.subheader(_("Issue a credit note"))
+    with st.form("credit_form"):
+        a, b = st.columns(2)
+        credit_amount = a.text_input(_("Amount before taxes ($; empty: the whole invoice)"))
+        reason = b.text_input(_("Reason"))
+        if st.form_submit_button(_("Issue the credit note")):
+            try:
+                note = billing_desk.issue_credit_note(db, number, amount=credit_amount, reason=reason,
+                                                      settings=s, actor=f"user:{user.username}")
+            except DispatchError as err:
+                _common.error_box(err)
+            else:
+                st.session_state["bill_notice"] = _("Credit note {number} issued.").format(number=note.number)
+                st.rerun()
+notice = st.session_state.pop("bill_notice", None)
+if notice:
+    st.success(notice)

@@ -9,10 +9,10 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
-from dispatch.office import booking, calls, planning
+from dispatch.office import booking, calls, labels, planning
 from maps.builders import day_plan_map, technician_color
 from maps.timeline import timeline_html
-from views import _access, _common, _day_plan
+from views import _access, _booking, _common, _dates, _day_plan
 
 s = _common.settings()
 user = _access.require(s, "views/dispatcher.py")
@@ -24,7 +24,10 @@ tz = planning.TZ
 today = datetime.now(tz).date()
 c_day, c_effort = st.columns([2, 1])
 st.session_state.setdefault("dispatch_day", today)
-day = c_day.date_input(_("Workday"), key="dispatch_day", format="YYYY-MM-DD")
+day = _dates.day_picker(
+    _("Workday"), _dates.days_around(today, before=400, after=400), key="dispatch_day", default=today,
+    container=c_day,
+) or today
 efforts = {
     "fast": _("Fast (0.5 s)"),
     "deep": _("Thorough ({seconds:g} s)").format(seconds=s.routing.time_limit_s),
@@ -82,7 +85,7 @@ with tab_day:
                             _("Customer"): a.customer_name,
                             _("Address"): a.address,
                             _("Duration (min)"): a.appointment.duration_min,
-                            _("Skills"): ", ".join(a.appointment.skills),
+                            _("Skills"): labels.skills_text(a.appointment.skills),
                             _("Status"): planning.state_label(a.request_state),
                         }
                         for a in appts
@@ -207,34 +210,7 @@ with tab_day:
 
 
 with tab_contact:
-    items = calls.requests_to_contact(db)
-    if not items:
-        st.success(_("No request to call back."))
-    for item in items:
-        fee = _("on estimate") if item.travel_fee is None else _common.money(item.travel_fee)
-        with st.expander(f"{_common.plain(item.name)} — {_common.plain(item.address)}"):
-            _access.viewed(s, user, "request", item.request_id, page="repartition")
-            st.write(
-                _("Phone: {phone} · Email: {email} · Zone: {zone} · Travel: {fee}").format(
-                    phone=_common.plain(item.phone or "—"), email=_common.plain(item.email or "—"),
-                    zone=item.zone or "—", fee=fee,
-                )
-            )
-            st.write(_("Problem: {problem}").format(problem=_common.plain(item.problem or "—")))
-            c1, c2, c3 = st.columns(3)
-            d = c1.date_input(_("Day"), value=item.desired_date or today + timedelta(days=1),
-                              key=f"c_day_{item.request_id}", format="YYYY-MM-DD")
-            h = c2.selectbox(_("Window"), list(booking.CALL_WINDOWS), key=f"c_win_{item.request_id}")
-            outcome = c3.selectbox(_("Outcome"), list(calls.OUTCOMES), format_func=calls.outcome_label,
-                                   key=f"c_out_{item.request_id}")
-            if st.button(_("Record the call"), key=f"c_save_{item.request_id}"):
-                try:
-                    booking.record_contact_call(db, item.request_id, outcome, day=d, window=h,
-                                                actor="répartition", settings=s)
-                except DispatchError as err:
-                    _common.error_box(err)
-                else:
-                    st.rerun()
+    _booking.requests_to_book(s, user, db, region, day=day)
 
 with tab_confirm:
     tomorrow = day + timedelta(days=1)
@@ -255,9 +231,10 @@ with tab_confirm:
             st.rerun()
 
 with tab_book:
-    st.write(_("During the call: enter the customer's address to see the best windows of the next "
-               "business days (the least added driving)."))
-    with st.form("booking_form"):
+    st.write(_("During the call: enter the customer's address to see the best windows from the "
+               "chosen day on (the least added driving). Once the request is recorded, book it in "
+               "one click in 'Requests to contact'."))
+    with st.form("booking_form", enter_to_submit=False):
         addr = st.text_input(_("Customer's address"), key="book_address")
         dur = st.number_input(_("Expected duration (min)"), 15, 480, 60, step=15, key="book_duration")
         go = st.form_submit_button(_("Propose windows"))
@@ -265,7 +242,7 @@ with tab_book:
         try:
             with st.spinner(_("Computing the windows…")):
                 options = booking.propose_bookings(
-                    db, region, s, addr, duration_min=float(dur), start=today + timedelta(days=1)
+                    db, region, s, addr, duration_min=float(dur), start=max(day, today)
                 )
         except DispatchError as err:
             _common.error_box(err)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
-from dispatch.office import administration, region_setup
+from dispatch.office import administration, policy, region_setup
 from maps import export
 from views import _access, _common
 
@@ -28,8 +28,8 @@ def _save(new) -> None:
     st.success(_("Settings saved in {path}.").format(path=_common.plain(path)))
 
 
-tab_company, tab_tariff, tab_techs, tab_region = st.tabs(
-    [_("Company"), _("Rates"), _("Technicians"), _("Region and map")]
+tab_company, tab_policy, tab_tariff, tab_techs, tab_region = st.tabs(
+    [_("Company"), _("Policy"), _("Rates"), _("Technicians"), _("Region and map")]
 )
 
 with tab_company, st.form("company_form"):
@@ -41,6 +41,50 @@ with tab_company, st.form("company_form"):
     email = c2.text_input(_("Email"), g.company_email)
     if st.form_submit_button(_("Save")):
         _save(administration.company_settings(s, name=name, address=address, phone=phone, email=email))
+
+with tab_company, st.form("legal_form"):
+    st.write(_("**Printed on every invoice.** No invoice is issued while these are the placeholders."))
+    b = s.billing
+    legal_name = st.text_input(_("Legal name"), s.general.company_name, key="legal_name")
+    legal_address = st.text_input(_("Legal address"), s.general.company_address, key="legal_address")
+    c1, c2 = st.columns(2)
+    gst = c1.text_input(_("GST registration number"), b.gst_number, key="legal_gst")
+    qst = c2.text_input(_("QST registration number"), b.qst_number, key="legal_qst")
+    c3, c4 = st.columns(2)
+    interac = c3.text_input(_("Interac e-Transfer address"), b.interac_email, key="legal_interac")
+    paypal = c4.text_input(_("PayPal link (https://…, optional)"), b.paypal_link, key="legal_paypal")
+    if st.form_submit_button(_("Save the legal details")):
+        try:
+            new = administration.legal_settings(
+                s, legal_name=legal_name, address=legal_address, gst_number=gst, qst_number=qst,
+                interac_email=interac, paypal_link=paypal,
+            )
+        except DispatchError as err:
+            _common.error_box(err)
+        else:
+            _save(new)
+
+with tab_policy:
+    pdb = _common.database(s)
+    doc = policy.policy_in_force(pdb, s, actor=f"user:{user.username}")
+    st.write(_("**Version {version}** in force since {when} · SHA-256 `{sha}`").format(
+        version=doc.version, when=_common.long_date(doc.created_at), sha=doc.sha256))
+    st.caption(_("The customer reads this document and signs it on the technician's phone before "
+                 "the diagnostic. A change makes a new version; signatures keep the version they were given."))
+    text = st.text_area(_("The policy (Markdown)"), doc.text, height=360, key=f"policy_text_{doc.version}")
+    with st.expander(_("Preview"), expanded=False):
+        st.markdown(text)  # the administrator's own document
+    if st.button(_("Save as a new version"), key="policy_save", type="primary"):
+        try:
+            new_doc = policy.set_policy(pdb, text, actor=f"user:{user.username}")
+        except DispatchError as err:
+            _common.error_box(err)
+        else:
+            st.session_state["policy_notice"] = _("Policy saved: version {version}.").format(version=new_doc.version)
+            st.rerun()
+    notice = st.session_state.pop("policy_notice", None)
+    if notice:
+        st.success(notice)
 
 with tab_tariff, st.form("tariff_form"):
     t = s.tariff

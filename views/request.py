@@ -7,14 +7,18 @@ office. The confirmation shows only what the customer typed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
 from dispatch.office import intake
-from views import _common
+from dispatch.settings import TZ
+from views import _common, _dates
+
+#: Session key of the address carried over from "Vérifier ma couverture".
+PREFILL_KEY = "request_prefill_address"
 
 s = _common.settings()
 st.title(_("Service request"))
@@ -27,20 +31,30 @@ st.write(
 
 db = _common.database(s)
 
+carried = st.session_state.pop(PREFILL_KEY, None)
+if carried:  # "Demander une intervention" on the coverage page: the address checked there
+    st.session_state["req_address"] = str(carried)[:200]
+
 done = st.session_state.get("request_done")
-if done:
+if done:  # after a successful submission: the confirmation, then what the customer may do next
     st.success(
         _(
             "Thank you, {name}! Your request no. {id} is received. We will call you back by the "
             "next business day at the latest."
         ).format(name=_common.plain(done["name"]), id=done["id"])
     )
+    from dispatch.office.customer_link import link_params  # the customer's signed link
+
+    st.page_link(  # choose a time now: the best windows of the next days (views/slots.py)
+        "views/slots.py", label=_("Choose the time of the visit"), icon=":material/event:",
+        query_params={**_common.public_params(), **link_params(s, done["id"])},
+    )
     if st.button(_("Send another request"), key="request_again"):
         st.session_state.pop("request_done", None)
         st.rerun()
     st.stop()
 
-with st.form("request_form", clear_on_submit=False):
+with st.form("request_form", clear_on_submit=False, enter_to_submit=False):
     name = st.text_input(_("Full name *"), key="req_name", max_chars=120)
     c1, c2 = st.columns(2)
     phone = c1.text_input(_("Phone"), key="req_phone", max_chars=40, placeholder="450 555-1234")
@@ -51,9 +65,10 @@ with st.form("request_form", clear_on_submit=False):
     )
     problem = st.text_area(_("Your problem *"), key="req_problem", max_chars=2000, height=120)
     c3, c4 = st.columns(2)
-    tomorrow = datetime.now().date() + timedelta(days=1)
-    desired = c3.date_input(
-        _("Desired date (YYYY-MM-DD, optional)"), value=None, min_value=tomorrow, key="req_date", format="YYYY-MM-DD"
+    today = datetime.now(TZ).date()
+    upcoming = [d for d in _dates.days_around(today, after=60, weekends=False) if d > today]
+    desired = _dates.day_picker(
+        _("Desired date (optional)"), [None, *upcoming], key="req_date", default=None, container=c3,
     )
     remote = c4.checkbox(_("A remote session suits me"), key="req_remote")
     consent = st.checkbox(

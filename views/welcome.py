@@ -12,7 +12,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError, OSMFileError
 from dispatch.i18n import _
-from dispatch.office import planning, region_setup
+from dispatch.office import setup_checklist
 from views import _access, _common
 
 
@@ -35,6 +35,10 @@ if user is None:
     _access.login_form(s)
     st.stop()
 st.title(_("Welcome"))
+# Imported once someone is logged in: the login form of a fresh server shows without waiting
+# for the road network and the solvers (numpy, shapely, pyvrp...).
+from dispatch.office import planning, region_setup  # noqa: E402
+
 if user.role != "admin":
     st.write(
         _("Hello **{user}** ({role}). Your pages:").format(
@@ -46,6 +50,17 @@ if user.role != "admin":
         if _access.allowed(user, path):
             st.page_link(path, label=label)
     st.stop()
+
+checklist = setup_checklist.setup_checklist(s, _common.database(s))
+if checklist.missing_for_invoice:
+    with st.container(border=True, key="setup_missing"):
+        st.markdown(_("**Before the first invoice**, still to set: {items}.").format(
+            items=", ".join(_common.plain(i.title) for i in checklist.missing_for_invoice)))
+        st.page_link("views/setup.py", label=_("Open the getting-started checklist"),
+                     icon=":material/checklist:")
+elif not checklist.complete:
+    st.page_link("views/setup.py", label=_("Getting started: {count} item(s) left").format(
+        count=len(checklist.missing)), icon=":material/checklist:")
 
 names = _common.region_names(s)
 step1 = ":material/check_circle:" if names else "1."

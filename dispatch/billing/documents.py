@@ -68,10 +68,13 @@ def _tax_lines(inv: Invoice, settings: Settings) -> list[tuple[str, Decimal]]:
 
 
 def _interac_text(inv: Invoice, settings: Settings) -> str:
-    return _(
+    text = _(
         "Interac e-Transfer to {email}; write the reference {reference} in the message of the "
         "transfer."
     ).format(email=settings.billing.interac_email, reference=inv.interac_ref)
+    if settings.billing.paypal_link:
+        text += " " + _("PayPal: {link}").format(link=settings.billing.paypal_link)
+    return text
 
 
 def _payment_text(p: Payment, esc: Callable[[str], str] = str) -> str:

@@ -60,6 +60,8 @@ from dispatch.records import (
 )
 from dispatch.records.guards import _aware, _get, _set_state
 from dispatch.records.lifecycle import BILLABLE, State, state_label
+from dispatch.records.visits import visit_day
+from dispatch.settings import BillingSettings
 
 if TYPE_CHECKING:
     from dispatch.settings import Settings
@@ -136,11 +138,13 @@ def _store(
     return row
 
 
-def _summary(visits: list[VisitRow], state: str) -> str:
+def _summary(s: Session, visits: list[VisitRow], state: str) -> str:
+    """The visits as printed on the invoice, each dated by its appointment's day."""
     parts = []
     kinds = {"visit": N_("Visit"), "return": N_("Return visit"), "remote": N_("Remote support")}
     for v in visits:
-        when = format_date(v.arrived_at, format="long", locale=active_language()) if v.arrived_at else ""
+        day = visit_day(s, v)
+        when = format_date(day, format="long", locale=active_language()) if day else ""
         what = _(kinds[v.kind])
         pieces = [_("{visit} of {date}").format(visit=what, date=when) if when else what]
         if v.diagnostic_min:
@@ -210,6 +214,48 @@ def _bill_for(
     return bill, visits, addr
 
 
+#: The placeholder legal identity of a fresh installation (``[billing]`` defaults).
+PLACEHOLDERS = {
+    "gst_number": BillingSettings.gst_number,
+    "qst_number": BillingSettings.qst_number,
+    "interac_email": BillingSettings.interac_email,
+}
+
+
+def legal_identity_missing(settings: Settings) -> list[str]:
+    """The ``[billing]`` fields still empty or at their placeholder (an invoice needs them)."""
+    b = settings.billing
+    return [f for f, placeholder in PLACEHOLDERS.items() if getattr(b, f).strip() in ("", placeholder)]
+
+
+def check_legal_identity(settings: Settings) -> None:
+    """Refuse to invoice while the GST/QST numbers or the Interac address are placeholders.
+
+    Raises
+    ------
+    InvalidInput
+        French message naming the fields and where to set them.
+    """
+    missing = legal_identity_missing(settings)
+    if missing:
+        msg = N_(
+            "The company's legal details are not set ({fields}): enter the GST and QST "
+            "registration numbers and the Interac address in Settings › Company (or [billing] "
+            "in settings.toml) before issuing an invoice."
+        )
+        raise InvalidInput(msg, fields=", ".join(missing))
+
+
+def invoice_preview(
+    db: Database, request_id: int, *, settings: Settings, travel_amount: Decimal | None = None
+) -> bl.Bill:
+    """The lines and totals the invoice of ``request_id`` would have; nothing is stored."""
+    with db.read() as s:
+        req = _get(s, RequestRow, request_id, "request")
+        bill, _visits, _addr = _bill_for(s, req, settings=settings, travel_amount=travel_amount)
+        return bill
+
+
 def issue_invoice(
     db: Database,
     request_id: int,
@@ -231,6 +277,7 @@ def issue_invoice(
     InvalidTransition
         The request has no billable outcome yet, or is already invoiced.
     """
+    check_legal_identity(settings)
     when = _aware(at, "at") if at is not None else now()
     with db.write() as s:
         req = _get(s, RequestRow, request_id, "request")
@@ -245,7 +292,7 @@ def issue_invoice(
                 raise InvalidTransition(msg, id=req.id)
         bill, visits, addr = _bill_for(s, req, settings=settings, travel_amount=travel_amount)
         customer = s.get(CustomerRow, req.customer_id)
-        summary = _summary(visits, req.state)
+        summary = _summary(s, visits, req.state)
         if req.state != State.CANCELLED.value:
             _set_state(s, req, State.INVOICED, actor)
         row = _store(
@@ -360,12 +407,16 @@ def record_payment(
 
 
 __all__ = [
+    "PLACEHOLDERS",
     "Invoice",
     "Payment",
+    "check_legal_identity",
     "get_invoice",
     "invoice_from_row",
+    "invoice_preview",
     "issue_credit_note",
     "issue_invoice",
+    "legal_identity_missing",
     "list_invoices",
     "list_payments",
     "record_payment",

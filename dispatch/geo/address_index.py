@@ -24,6 +24,7 @@ from dispatch.geo.addresses import ParsedAddress, parse_address
 from dispatch.geo.civic_numbers import locate_number, street_point, street_radius
 from dispatch.geo.geocode_result import GeocodeResult
 from dispatch.geo.indexed_streets import IndexedStreet, index_streets, metres_per_number, plane_for
+from dispatch.geo.places import off_map_place
 from dispatch.geo.street_names import StreetKey, fold, street_key
 from dispatch.i18n import _, active_language
 
@@ -84,8 +85,14 @@ class AddressIndex:
     the neighbours (see ``docs/geocoding.md`` and ``tests/geo/test_geocode.py``).
     """
 
-    def __init__(self, addresses: pd.DataFrame, streets: StreetTable | None = None, *, region_name: str = "") -> None:
+    def __init__(
+        self, addresses: pd.DataFrame, streets: StreetTable | None = None, *, region_name: str = "",
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> None:
         self.region_name = region_name
+        #: The map's bounds (south, west, north, east): a city written whose centre lies beyond
+        #: them is not looked for among the map's streets (see :mod:`dispatch.geo.places`).
+        self.bbox = bbox
         self.plane = plane_for(addresses, streets)
         self._streets: dict[str, IndexedStreet] = index_streets(addresses, streets, self.plane)
 
@@ -255,6 +262,20 @@ class AddressIndex:
             ).format(province=prov, where=where)
             return GeocodeResult(None, None, "none", "", "offline", (), notice, tuple(warnings), text,
                                  "", postcode, out_of_province=True)
+        place = off_map_place(parsed, cities=self.cities, bbox=self.bbox)
+        if place is not None:
+            notice = _(
+                "{place} is beyond the map of {where}: the address cannot be placed on its streets."
+            ).format(place=place.label, where=where)
+            # never placed on the map's street of the same name; offered only as a suggestion
+            same, _notes, _sugg = self._match_street(parsed, threshold)
+            offer: tuple[str, ...] = ()
+            if same is not None:
+                num = f"{parsed.housenumber} " if parsed.number is not None else ""
+                offer = (f"{num}{same.name}, {same.city or self.region_name}",)
+            return GeocodeResult(None, None, "none", "", "offline", offer, notice, tuple(warnings), text,
+                                 "", postcode, city=place.name if place.kind == "municipality" else parsed.city,
+                                 off_map=True)
         st, notes, suggestions = self._match_street(parsed, threshold)
         ambiguous = _AMBIGUOUS in notes
         warnings += [w for w in notes if w != _AMBIGUOUS]
@@ -266,7 +287,7 @@ class AddressIndex:
             else:
                 notice = _('Street not found in {where}: "{street}".').format(where=where, street=parsed.street)
             return GeocodeResult(None, None, "none", "", "offline", tuple(suggestions), notice,
-                                 tuple(warnings), text, "", postcode)
+                                 tuple(warnings), text, "", postcode, city=parsed.city)
         city = st.city or (self.region_name.title() if self.region_name else "")
         if parsed.city and st.cities and fold(parsed.city) not in {fold(c) for c in st.cities}:
             sugg = f"{parsed.housenumber + ' ' if parsed.number is not None else ''}{st.name}, {city}"
@@ -314,7 +335,7 @@ def address_index(region: Region) -> AddressIndex:
     """The offline index of a region, built on first use and cached with the region."""
     idx = _INDEXES.get(region)
     if idx is None:
-        idx = AddressIndex(region.addresses, region.streets, region_name=region.name.title())
+        idx = AddressIndex(region.addresses, region.streets, region_name=region.name.title(), bbox=region.bbox)
         _INDEXES[region] = idx
     return idx
 

@@ -387,6 +387,10 @@ def parse_address(text: str, *, cities: tuple[str, ...] = ()) -> ParsedAddress:
     if parts:
         rest, code = _strip_province(parts[-1])
         if code and not (len(parts) == 1 and rest and not _has_name(rest)):
+            if code == "QC" and not rest and len(parts) == 2 and " ".join(tokens(parts[-1])) == "quebec":
+                # "123 rue Saint-Jean, Québec": no other city written, so the word is the city
+                # of Québec (as Canada Post reads it), not only the province
+                city = "Québec"
             province = code
             parts[-1] = rest
             parts = [p for p in parts if p]

@@ -17,8 +17,10 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from dispatch.geo.geodesy import decimal_text
 from dispatch.geo.network import Network
 from dispatch.geo.point import GeoPoint
+from dispatch.i18n import _
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -213,12 +215,44 @@ class Region:
             "source": m["source"],
             "source_sha256": m["source_sha256"],
             "built_at": m["built_at"],
-            "warnings": m.get("warnings", []),
+            "warnings": self.warnings(),
         }
         return out
+
+    @property
+    def data_radius_km(self) -> float | None:
+        """How far the data reaches around the shop in its nearest direction (km); ``None``
+        for a bundle built before it was recorded."""
+        r = self.meta.get("data_radius_km")
+        return None if r is None else float(r)
+
+    @property
+    def covers_service_area(self) -> bool:
+        """True when the data reaches the extended radius in every direction (or is not known)."""
+        r = self.data_radius_km
+        return r is None or r + 0.05 >= self.extended_km
+
+    def warnings(self) -> list[str]:
+        """The region's warnings in the active language (the data covering less than the area)."""
+        r = self.data_radius_km
+        if r is None:
+            return list(self.meta.get("warnings", []))
+        return coverage_warnings(r, self.extended_km)
 
     def to_dict(self) -> dict[str, Any]:
         return self.summary()
 
 
-__all__ = ["Region", "StreetTable"]
+def coverage_warnings(data_radius_km: float, extended_km: float) -> list[str]:
+    """The warning, in the active language, when the data reaches less than the extended radius."""
+    if data_radius_km + 0.05 < extended_km:
+        return [
+            _(
+                "The data covers only about {km} km around the shop in some directions "
+                "(extended zone: {extended_km} km); addresses beyond it cannot be routed."
+            ).format(km=decimal_text(data_radius_km), extended_km=decimal_text(extended_km, "g"))
+        ]
+    return []
+
+
+__all__ = ["Region", "StreetTable", "coverage_warnings"]

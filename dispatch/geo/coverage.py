@@ -19,6 +19,7 @@ from dispatch.geo.service_zones import ZONES
 if TYPE_CHECKING:
     import pandas as pd
 
+    from dispatch.geo.places import Place
     from dispatch.settings import TariffSettings
 
 
@@ -62,6 +63,12 @@ class Coverage:
     fee_min: Decimal | None = None
     fee_max: Decimal | None = None
     fee_max_on_quote: bool = False
+    place: Place | None = None
+
+    @property
+    def by_straight_line(self) -> bool:
+        """True when the answer was estimated from a place beyond the map (no road figures)."""
+        return self.place is not None
 
     @property
     def zone_uncertain(self) -> bool:
@@ -84,7 +91,10 @@ class Coverage:
         address was given (with ``radius_m``), and ``lat``, ``lon``, ``travel_fee_explanation``,
         ``on_quote``, ``zone_uncertain``, ``zones`` (every zone within the error radius),
         ``travel_fee_min``, ``travel_fee_max`` (the fee's range over the radius; ``null`` max:
-        on quote), ``notes``."""
+        on quote), ``notes``; for an answer by straight line from a place beyond the map,
+        ``lat``/``lon`` are null (the address has no position), ``precision`` is ``none`` and
+        ``located_by`` (``postal_code`` or ``city``), ``place``, ``place_lat``, ``place_lon`` and
+        ``place_radius_m`` say which place was used."""
         out: dict[str, Any] = {
             "zone": self.zone,
             "straight_km": round(self.straight_km, 3),
@@ -106,6 +116,15 @@ class Coverage:
         out["travel_fee_min"] = None if self.fee_min is None else str(self.fee_min)
         out["travel_fee_max"] = None if self.fee_max is None or self.fee_max_on_quote else str(self.fee_max)
         out["notes"] = list(self.notes)
+        if self.place is not None:
+            # the address itself has no position: the place's centre is not where to drive
+            out["lat"] = out["lon"] = None
+            out["precision"] = "none"
+            out["place_lat"] = round(self.place.lat, 5)
+            out["place_lon"] = round(self.place.lon, 5)
+            out["located_by"] = "postal_code" if self.place.kind == "fsa" else "city"
+            out["place"] = self.place.label
+            out["place_radius_m"] = round(self.place.radius_m)
         return out
 
 

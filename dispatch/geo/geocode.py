@@ -50,6 +50,7 @@ from urllib.parse import urlparse
 from dispatch.errors import AddressNotFound, InvalidInput, ServiceError
 from dispatch.geo import _nominatim
 from dispatch.geo.address_index import AddressIndex, address_index
+from dispatch.geo.addresses import parse_address
 from dispatch.geo.geocode_result import GeocodeResult
 from dispatch.i18n import N_, _
 
@@ -130,6 +131,26 @@ def require(result: GeocodeResult) -> GeocodeResult:
     return result
 
 
+def suggested_address(text: str, suggestion: str, *, city: str = "") -> str:
+    """The full address to try for a suggestion: a street name alone (``Avenue Saint-Jean``)
+    gets the civic number and the city written in ``text`` (``150 Avenue Saint-Jean,
+    Mascouche``); a suggestion that is already an address is returned as it is.
+
+    ``city`` is used when ``text`` names none (the region's city).
+    """
+    if suggestion[:1].isdigit():
+        return suggestion
+    try:
+        parsed = parse_address(text)
+    except InvalidInput:
+        return suggestion
+    head = f"{parsed.housenumber} {suggestion}" if parsed.number is not None else suggestion
+    if parsed.unit:
+        head = f"{parsed.unit}-{head}"
+    where = parsed.city or city
+    return f"{head}, {where}" if where else head
+
+
 def geocode_many(
     region: Region,
     texts: Iterable[str],
@@ -156,4 +177,4 @@ def geocode_many(
     return out
 
 
-__all__ = ["geocode", "geocode_many", "require"]
+__all__ = ["geocode", "geocode_many", "require", "suggested_address"]

@@ -46,6 +46,12 @@ class GeocodeResult:
     radius_m
         Error radius in metres: the true place lies within this distance of the position for
         about 95 % of answers (measured, see ``docs/geocoding.md``); ``None`` when not found.
+    city
+        The city written in the address (as the places table names it when it knows it).
+    off_map
+        The city or postal code written lies beyond the region's map: no street of the map
+        was tried (see :mod:`dispatch.geo.places`); the coverage may still be answered by
+        straight line from that place.
     """
 
     lat: float | None
@@ -61,6 +67,8 @@ class GeocodeResult:
     postcode: str = ""
     out_of_province: bool = False
     radius_m: float | None = None
+    city: str = ""
+    off_map: bool = False
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:

@@ -38,9 +38,8 @@ from dispatch.errors import InvalidInput, OSMFileError, RegionNotFound, ShopPlac
 from dispatch.files import private_folder
 from dispatch.geo._osm import read_osm
 from dispatch.geo._overpass import download_area
-from dispatch.geo.built_region import Region
+from dispatch.geo.built_region import Region, coverage_warnings
 from dispatch.geo.geocode import geocode
-from dispatch.geo.geodesy import decimal_text
 from dispatch.geo.point import GeoPoint
 from dispatch.i18n import N_, _
 from dispatch.settings import Settings, load_settings
@@ -245,7 +244,8 @@ def build_region(
     _check_shop(region, shop, path, settings)
     meta["shop"] = shop.to_dict()
     region.shop = shop
-    meta["warnings"] = _coverage_warnings(region, shop, ext)
+    meta["data_radius_km"] = round(_data_radius_km(region, shop), 3)
+    meta["warnings"] = coverage_warnings(meta["data_radius_km"], ext)
 
     say(_("Writing the region"), 0.9)
     _write_bundle(target, meta, arrays)
@@ -290,19 +290,12 @@ def _check_shop(region: Region, shop: GeoPoint, path: Path, settings: Settings) 
         )
 
 
-def _coverage_warnings(region: Region, shop: GeoPoint, ext_km: float) -> list[str]:
+def _data_radius_km(region: Region, shop: GeoPoint) -> float:
+    """How far the data reaches around the shop in its nearest direction (km)."""
     south, west, north, east = region.bbox
     edges = [GeoPoint(south, shop.lon), GeoPoint(north, shop.lon), GeoPoint(shop.lat, west),
              GeoPoint(shop.lat, east)]
-    nearest = min(_geodesic_m(shop, e) for e in edges) / 1000
-    if nearest + 0.05 < ext_km:
-        return [
-            _(
-                "The data covers only about {km} km around the shop in some directions "
-                "(extended zone: {extended_km} km); addresses beyond it cannot be routed."
-            ).format(km=decimal_text(nearest), extended_km=decimal_text(ext_km, "g"))
-        ]
-    return []
+    return min(_geodesic_m(shop, e) for e in edges) / 1000
 
 
 def _write_bundle(target: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:

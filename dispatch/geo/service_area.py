@@ -39,12 +39,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dispatch.billing.fees import ZONE_LABELS
+from dispatch.billing.fees import ZONE_LABELS, TravelFee, travel_fee
 from dispatch.errors import InvalidInput
 from dispatch.geo.coverage import Coverage, CoverageBatch
 from dispatch.geo.geocode import geocode, require
 from dispatch.geo.geocode_result import GeocodeResult
 from dispatch.geo.geodesy import geodesic_m
+from dispatch.geo.places import Place, locate, on_map, postal_code_alone
 from dispatch.geo.point import GeoPoint
 from dispatch.geo.service_zones import (
     ZONES,
@@ -62,7 +63,6 @@ RING_POINTS = 16
 _M_PER_DEG_LAT = 111_320.0
 
 if TYPE_CHECKING:
-    from dispatch.billing.fees import TravelFee
     from dispatch.geo.built_region import Region
     from dispatch.settings import Settings
 
@@ -260,8 +260,87 @@ def _within_radius(
     return zones, low, high, any(a is None for a in amounts)
 
 
+def check_place(
+    region: Region, place: Place, *, settings: Settings, remote: bool = False,
+    _geocode: GeocodeResult | None = None,
+) -> Coverage:
+    """Coverage of a place known only by its postal area or city, by straight line.
+
+    The zone comes from the straight distance between the shop and the place's centroid
+    (whatever ``service_area.zone_by`` says: no road distance is known there), every zone
+    within the centroid's error radius is listed, and the travel fee is to be confirmed
+    (no amount). The notes say how the place was located and that road distance is not
+    available there.
+    """
+    sa = settings.service_area
+    d = np.array([geodesic_m(region.shop, [place.lat], [place.lon])[0]])
+    ring = np.array([max(0.0, float(d[0]) - place.radius_m), float(d[0]), float(d[0]) + place.radius_m])
+    inf = np.full(3, np.inf)
+    custom = load_custom_polygon(settings)
+    if custom is not None:
+        lats = np.full(3, place.lat)
+        lons = np.full(3, place.lon)
+        served, core, ext = polygon_membership(custom, lats, lons)
+    else:
+        served = core = ext = None
+    code = place.key if place.kind == "fsa" else ((_geocode.postcode if _geocode else "") or "")
+    fsa = np.array([fsa_served(code, settings)] * 3, dtype=bool) if code and sa.fsa_prefixes else None
+    zones_at = classify(
+        ring, inf, core_km=region.core_km, extended_km=region.extended_km, zone_by="straight",
+        in_served=served, in_core=core, in_extended=ext, fsa_served=fsa,
+    )
+    zone = str(zones_at[1])
+    zones = tuple(z for z in ZONES if z in {str(z) for z in zones_at})
+    origin = origin_label(settings, region)
+    label = _(ZONE_LABELS[zone])
+    if remote:
+        fee = travel_fee(zone, None, tariff=settings.tariff, core_km=region.core_km, origin=origin, remote=True)
+    else:
+        text = _(
+            "Travel from {origin}: road distance not available there, {zone} by straight line: "
+            "fee to be confirmed"
+        ).format(origin=origin, zone=label)
+        fee = TravelFee(None, zone, None, origin, text, True)
+    how = (
+        _("Located by the postal code {fsa} ({name}), about {radius} km around its centre.")
+        if place.kind == "fsa"
+        else _("Located by the city {name}, about {radius} km around its centre.")
+    ).format(fsa=place.key, name=place.name, radius=f"{place.radius_m / 1000:.0f}")
+    if on_map(place, region.bbox) and _geocode is None:
+        first = _("A postal code alone locates only its area: zone estimated by straight line, fee to "
+                  "be confirmed. Give the number and the street for the road distance.")
+    else:
+        first = _("The region's map does not reach this place: zone estimated by straight line, road "
+                  "distance not available there, fee to be confirmed.")
+    notes = [first, how]
+    if len(zones) > 1:
+        notes.append(
+            _("Zone to be confirmed: the place may be in the zones {zones}.").format(
+                zones=", ".join(_(ZONE_LABELS[z]) for z in zones)
+            )
+        )
+    return Coverage(
+        zone=zone,
+        straight_km=float(d[0]) / 1000.0,
+        road_km=None,
+        drive_min=None,
+        travel_fee=fee,
+        point=place.point,
+        geocode=_geocode,
+        notes=tuple(notes),
+        zones=zones,
+        fee_min=None,
+        fee_max=None,
+        fee_max_on_quote=True,
+        place=place,
+    )
+
+
 def check_address(region: Region, text: str, *, settings: Settings, remote: bool = False) -> Coverage:
     """Geocode an address, then check its coverage.
+
+    An address whose city or postal code lies beyond the region's map, and a postal code
+    alone, are answered by straight line from the place (:func:`check_place`).
 
     Raises
     ------
@@ -270,7 +349,17 @@ def check_address(region: Region, text: str, *, settings: Settings, remote: bool
     AddressNotFound
         The address could not be placed (exit code 3); the message carries suggestions.
     """
-    result = require(geocode(region, text, settings=settings))
+    code = postal_code_alone(text)
+    if code is not None:
+        place = locate(postcode=code.code)
+        if place is not None:
+            return check_place(region, place, settings=settings, remote=remote)
+    found = geocode(region, text, settings=settings)
+    if not found.found and found.off_map and not found.out_of_province:
+        place = locate(postcode=found.postcode, city=found.city)
+        if place is not None:
+            return check_place(region, place, settings=settings, remote=remote, _geocode=found)
+    result = require(found)
     point = result.point
     assert point is not None  # require() refuses a result without a position
     return check_point(
@@ -279,4 +368,4 @@ def check_address(region: Region, text: str, *, settings: Settings, remote: bool
     )
 
 
-__all__ = ["RING_POINTS", "check_address", "check_point", "check_points", "origin_label", "ring_points"]
+__all__ = ["RING_POINTS", "check_address", "check_place", "check_point", "check_points", "origin_label", "ring_points"]

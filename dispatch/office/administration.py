@@ -9,12 +9,15 @@ rates by :func:`dispatch.money.parse_rate` (up to four: 0.575 $/km); a bad one r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dispatch import records
 from dispatch.billing.rules import parse_amount
+from dispatch.errors import InvalidInput
+from dispatch.i18n import N_
 from dispatch.money import parse_rate
 from dispatch.settings import Settings, settings_to_toml
 
@@ -34,6 +37,47 @@ def company_settings(s: Settings, *, name: str, address: str, phone: str, email:
     """``s`` with the company's name and contact details replaced."""
     return s.with_section("general", company_name=name, company_address=address,
                           company_phone=phone, company_email=email)
+
+
+def legal_settings(
+    s: Settings,
+    *,
+    legal_name: str,
+    address: str,
+    gst_number: str,
+    qst_number: str,
+    interac_email: str,
+    paypal_link: str = "",
+) -> Settings:
+    """``s`` with the company's legal identity replaced (printed on every invoice).
+
+    Raises
+    ------
+    InvalidInput
+        An empty name, GST or QST number, or an Interac address that is not an e-mail address.
+    """
+    clean = {k: " ".join(str(v).split()) for k, v in {
+        "legal_name": legal_name, "gst_number": gst_number, "qst_number": qst_number,
+        "interac_email": interac_email, "paypal_link": paypal_link, "address": address,
+    }.items()}  # fmt: skip
+    if not clean["legal_name"]:
+        raise InvalidInput(N_("Give the company's legal name (printed on every invoice)."))
+    if not clean["gst_number"]:
+        raise InvalidInput(N_("Give the company's GST registration number (printed on every invoice)."))
+    if not clean["qst_number"]:
+        raise InvalidInput(N_("Give the company's QST registration number (printed on every invoice)."))
+    if "@" not in clean["interac_email"] or " " in clean["interac_email"]:
+        msg = N_("The Interac address {value!r} is not an e-mail address.")
+        raise InvalidInput(msg, value=clean["interac_email"])
+    if clean["paypal_link"] and not clean["paypal_link"].startswith("https://"):
+        msg = N_("The PayPal link must start with https:// (got {value!r}).")
+        raise InvalidInput(msg, value=clean["paypal_link"])
+    general = replace(s.general, company_name=clean["legal_name"], company_address=clean["address"] or s.general.company_address)
+    billing = replace(
+        s.billing, gst_number=clean["gst_number"], qst_number=clean["qst_number"],
+        interac_email=clean["interac_email"], paypal_link=clean["paypal_link"],
+    )  # fmt: skip
+    return replace(s, general=general, billing=billing)
 
 
 def tariff_settings(
@@ -79,6 +123,7 @@ def add_technician(
 __all__ = [
     "add_technician",
     "company_settings",
+    "legal_settings",
     "roster",
     "save_settings",
     "tariff_settings",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dispatch.billing import invoices as invoice_book
 from dispatch.billing.documents import invoice_documents
-from dispatch.billing.rules import PAYMENT_LABELS, method_label, parse_amount
+from dispatch.billing.rules import PAYMENT_LABELS, Bill, method_label, parse_amount
 from dispatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,9 +70,46 @@ def request_invoices(db: Database, request_id: int) -> list[Invoice]:
     return invoice_book.list_invoices(db, request_id=request_id, kind="invoice")
 
 
-def issue_invoice(db: Database, request_id: int, *, settings: Settings, actor: str) -> Invoice:
-    """Issue the invoice of a finished visit (``-> invoiced``)."""
-    return invoice_book.issue_invoice(db, request_id, settings=settings, actor=actor)
+def invoice_preview(
+    db: Database, request_id: int, *, settings: Settings, travel_amount: object = None
+) -> Bill:
+    """The lines and totals of the invoice a finished visit would get (shown for confirmation)."""
+    amount = None if travel_amount in (None, "") else parse_amount(travel_amount)
+    return invoice_book.invoice_preview(db, request_id, settings=settings, travel_amount=amount)
+
+
+def legal_identity_missing(settings: Settings) -> list[str]:
+    """The company's legal fields still at their placeholder (no invoice until they are set)."""
+    return invoice_book.legal_identity_missing(settings)
+
+
+def issue_invoice(
+    db: Database, request_id: int, *, settings: Settings, actor: str, travel_amount: object = None
+) -> Invoice:
+    """Issue the invoice of a finished visit (``-> invoiced``).
+
+    Raises
+    ------
+    InvalidInput
+        The company's GST/QST numbers or Interac address are still placeholders, or the
+        travel of an "on quote" trip has no agreed amount (French messages).
+    """
+    amount = None if travel_amount in (None, "") else parse_amount(travel_amount)
+    return invoice_book.issue_invoice(db, request_id, settings=settings, actor=actor, travel_amount=amount)
+
+
+def issue_credit_note(
+    db: Database, number: str, *, reason: str, settings: Settings, actor: str, amount: object = None
+) -> Invoice:
+    """A credit note against invoice ``number``: all of it, or a pre-tax ``amount`` typed.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, a bad amount, or more than the invoice's balance (French messages).
+    """
+    value = None if amount in (None, "") else parse_amount(amount)
+    return invoice_book.issue_credit_note(db, number, reason=reason, settings=settings, actor=actor, amount=value)
 
 
 def record_payment(
@@ -99,7 +136,10 @@ __all__ = [
     "InvoiceBoard",
     "invoice_board",
     "invoice_files",
+    "invoice_preview",
+    "issue_credit_note",
     "issue_invoice",
+    "legal_identity_missing",
     "method_label",
     "record_payment",
     "request_invoices",

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -78,10 +78,14 @@ class CallItem:
     requested_at: datetime
     attempts: int
     last_outcome: str | None
+    #: ``visit`` (a first visit to book) or ``return`` (a device ready in the workshop: the
+    #: return visit, where it is tested at home, to book).
+    purpose: str = "visit"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "purpose": self.purpose,
             "request_id": self.request_id,
             "appointment_id": self.appointment_id,
             "name": self.name,
@@ -166,16 +170,23 @@ def _item(
 
 
 def requests_to_contact(db: Database) -> list[CallItem]:
-    """Requests waiting for a first call (state ``requested``), oldest first."""
+    """Requests waiting for a call to agree on a time, oldest first: new requests (state
+    ``requested``), then devices ready in the workshop whose return visit is to book
+    (``repaired_in_workshop``, ``purpose="return"``)."""
     with db.read() as s:
         q = (
             sa.select(RequestRow, CustomerRow, AddressRow)
             .join(CustomerRow, RequestRow.customer_id == CustomerRow.id)
             .join(AddressRow, RequestRow.address_id == AddressRow.id)
-            .where(RequestRow.state == State.REQUESTED.value)
+            .where(RequestRow.state.in_([State.REQUESTED.value, State.REPAIRED_IN_WORKSHOP.value]))
             .order_by(RequestRow.created_at, RequestRow.id)
         )
-        return [_item(s, "contact", r, c, a) for r, c, a in s.execute(q).all()]
+        items = [
+            replace(_item(s, "contact", r, c, a), purpose="return")
+            if r.state == State.REPAIRED_IN_WORKSHOP.value else _item(s, "contact", r, c, a)
+            for r, c, a in s.execute(q).all()
+        ]  # fmt: skip
+        return [i for i in items if i.purpose == "visit"] + [i for i in items if i.purpose == "return"]
 
 
 def confirmation_calls(db: Database, day: date) -> list[CallItem]:
@@ -260,9 +271,11 @@ def record_call(
                 msg = N_("Request {id} has no appointment to confirm.")
                 raise InvalidInput(msg, id=req.id)
             appt_id = appt.id
+        # a device ready in the workshop: the time agreed is the return visit's
+        appt_kind = "return" if req.state == State.REPAIRED_IN_WORKSHOP.value else "visit"
         if outcome == "reached" and kind == "contact" and window is not None:
             booked = st.book_appointment(
-                db, req.id, start=window[0], end=window[1], actor=actor,
+                db, req.id, start=window[0], end=window[1], actor=actor, kind=appt_kind,
                 technician_id=technician_id, duration_min=duration_min, force=force,
             )  # fmt: skip
             appt_id = booked.id
@@ -273,7 +286,7 @@ def record_call(
             assert window is not None  # a rescheduled call without a window was refused above
             if appt_id is None:  # a contact call agreeing on a time
                 appt_id = st.book_appointment(
-                    db, req.id, start=window[0], end=window[1], actor=actor,
+                    db, req.id, start=window[0], end=window[1], actor=actor, kind=appt_kind,
                     technician_id=technician_id, duration_min=duration_min, force=force,
                 ).id  # fmt: skip
             else:

@@ -21,6 +21,7 @@ Each of these is written to the audit log (who, when, counts), never the persona
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -50,12 +51,17 @@ from dispatch.records.schema import (
     AuditRow,
     Base,
     CallRow,
+    ClockEventRow,
     CustomerRow,
+    EstimateLineRow,
     InvoiceLineRow,
     InvoiceRow,
     PaymentRow,
     RequestRow,
+    SignatureRow,
     VisitRow,
+    WorkshopEventRow,
+    WorkshopItemRow,
 )
 
 if TYPE_CHECKING:
@@ -74,8 +80,14 @@ def _plain(row: Base, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
-def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, Any]:
-    """Everything held about a customer, JSON-ready (the export is logged)."""
+def export_customer(
+    db: Database, customer_id: int, *, actor: str, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Everything held about a customer, JSON-ready (the export is logged).
+
+    Signatures are included as PNG (base64); with ``settings``, the signed copies of the
+    policy are attached as PDF (base64) under ``documents``.
+    """
     with db.write() as s:
         cust = _get(s, CustomerRow, customer_id, "customer")
         reqs = s.scalars(
@@ -86,12 +98,21 @@ def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, 
             sa.select(AddressRow).where(AddressRow.customer_id == cust.id).order_by(AddressRow.id)
         ).all()
 
-        def rows(
-            cls: type[AppointmentRow | VisitRow | CallRow], col: InstrumentedAttribute[int]
-        ) -> list[dict[str, Any]]:
+        def rows(cls: type[Any], col: InstrumentedAttribute[int]) -> list[dict[str, Any]]:
             if not rids:
                 return []
             return [_plain(r) for r in s.scalars(sa.select(cls).where(col.in_(rids)).order_by(cls.id))]
+
+        vids = list(s.scalars(sa.select(VisitRow.id).where(VisitRow.request_id.in_(rids)))) if rids else []
+        signatures = [
+            {**_plain(r, exclude=("png",)), "png_base64": base64.b64encode(r.png).decode("ascii")}
+            for r in (s.scalars(sa.select(SignatureRow).where(SignatureRow.request_id.in_(rids)).order_by(SignatureRow.id)) if rids else [])
+        ]
+        estimate = [
+            _plain(r) for r in s.scalars(
+                sa.select(EstimateLineRow).where(EstimateLineRow.visit_id.in_(vids)).order_by(EstimateLineRow.id)
+            )
+        ] if vids else []  # fmt: skip
 
         invoices = [
             invoice_from_row(s, r).to_dict()
@@ -109,17 +130,33 @@ def export_customer(db: Database, customer_id: int, *, actor: str) -> dict[str, 
             )
         ]
         audit(s, actor, "export", "customer", cust.id, requests=len(rids), invoices=len(invoices))
-        return {
+        signed = sorted({sig["request_id"] for sig in signatures if sig["purpose"] == "policy"})
+        out = {
             "exported_at": now().isoformat(),
             "customer": _plain(cust),
             "addresses": [_plain(a) for a in addrs],
             "requests": [_plain(r) for r in reqs],
             "appointments": rows(AppointmentRow, AppointmentRow.request_id),
             "visits": rows(VisitRow, VisitRow.request_id),
+            "estimate_lines": estimate,
+            "signatures": signatures,
+            "workshop_items": rows(WorkshopItemRow, WorkshopItemRow.request_id),
             "calls": rows(CallRow, CallRow.request_id),
             "invoices": invoices,
             "audit": entries,
         }
+    if settings is not None:
+        from dispatch.office.visit_papers import signed_policy_pdf  # fpdf2: only when exporting
+
+        out["documents"] = [
+            {
+                "name": f"politique-signee-demande-{rid}.pdf",
+                "mime": "application/pdf",
+                "base64": base64.b64encode(signed_policy_pdf(db, rid, settings=settings)).decode("ascii"),
+            }
+            for rid in signed
+        ]
+    return out
 
 
 @dataclass(frozen=True)
@@ -282,6 +319,13 @@ def purge_expired(
                 continue
             if rids:
                 s.execute(sa.delete(CallRow).where(CallRow.request_id.in_(rids)))
+                vids = sa.select(VisitRow.id).where(VisitRow.request_id.in_(rids))
+                items = sa.select(WorkshopItemRow.id).where(WorkshopItemRow.request_id.in_(rids))
+                s.execute(sa.delete(SignatureRow).where(SignatureRow.request_id.in_(rids)))
+                s.execute(sa.delete(WorkshopEventRow).where(WorkshopEventRow.item_id.in_(items)))
+                s.execute(sa.delete(WorkshopItemRow).where(WorkshopItemRow.request_id.in_(rids)))
+                s.execute(sa.delete(ClockEventRow).where(ClockEventRow.visit_id.in_(vids)))
+                s.execute(sa.delete(EstimateLineRow).where(EstimateLineRow.visit_id.in_(vids)))
                 s.execute(sa.delete(VisitRow).where(VisitRow.request_id.in_(rids)))
                 s.execute(sa.delete(AppointmentRow).where(AppointmentRow.request_id.in_(rids)))
                 s.execute(sa.delete(RequestRow).where(RequestRow.id.in_(rids)))

@@ -13,8 +13,12 @@ and payments, call outcomes, staff accounts and an audit log. Modules, one idea 
 * :mod:`~dispatch.records.customers`, :mod:`~dispatch.records.requests`,
   :mod:`~dispatch.records.roster` (technicians), :mod:`~dispatch.records.appointments`:
   the repositories;
-* :mod:`~dispatch.records.visits`: the visit workflow (arrival, diagnosis, outcome, return,
-  remote sessions);
+* :mod:`~dispatch.records.visits`: the visit on site (arrival, signed policy, diagnostic clock,
+  estimate, the customer's answer), :mod:`~dispatch.records.workshop` (device taken, repaired,
+  returned and tested at home), :mod:`~dispatch.records.remote` (remote support sessions);
+* :mod:`~dispatch.records.policies` (the versioned policy document),
+  :mod:`~dispatch.records.signatures` (drawn signatures), :mod:`~dispatch.records.diagnostic_clock`
+  (the clock's rules);
 * :mod:`~dispatch.records.lifecycle`: the states of a request and the allowed transitions;
 * :mod:`~dispatch.records.backup` (backups and restore), :mod:`~dispatch.records.migrations`.
 
@@ -41,6 +45,9 @@ from dispatch.records.appointments import (
 from dispatch.records.audit_trail import audit, audit_log
 from dispatch.records.customers import get_customer, update_customer
 from dispatch.records.database import Database, now, open_database, schema_revision
+from dispatch.records.diagnostic_clock import ClockReading
+from dispatch.records.policies import PolicyVersion, current_policy, policy_version, store_policy
+from dispatch.records.remote import end_remote_session, session_request, start_remote_session
 from dispatch.records.requests import (
     cancel_request,
     create_request,
@@ -65,6 +72,7 @@ from dispatch.records.schema import (
     UserRow,
     VisitRow,
 )
+from dispatch.records.signatures import Signature, check_signature_png, signatures_of
 from dispatch.records.values import (
     Address,
     Appointment,
@@ -76,15 +84,26 @@ from dispatch.records.values import (
     VisitRecord,
 )
 from dispatch.records.visits import (
-    end_remote_session,
+    clock_of,
+    diagnostic_clock,
+    estimate_lines_of,
+    outcome_name,
     record_arrival,
     record_diagnosis,
+    record_estimate,
     record_outcome,
     record_policy_signed,
-    record_return,
-    record_workshop_repair,
-    start_remote_session,
     visits_of,
+)
+from dispatch.records.workshop import (
+    WorkshopItem,
+    advance_workshop,
+    receive_device,
+    record_return,
+    record_test,
+    record_workshop_repair,
+    workshop_item,
+    workshop_items,
 )
 from dispatch.settings import TZ
 
@@ -98,6 +117,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "CallRow",
+    "ClockReading",
     "CounterRow",
     "Customer",
     "CustomerRow",
@@ -107,13 +127,17 @@ __all__ = [
     "InvoiceLineRow",
     "InvoiceRow",
     "PaymentRow",
+    "PolicyVersion",
     "RequestRow",
+    "Signature",
     "TechnicianRecord",
     "TechnicianRow",
     "UserRow",
     "VisitRecord",
     "VisitRow",
+    "WorkshopItem",
     "add_technician",
+    "advance_workshop",
     "appointments_between",
     "appointments_for_day",
     "appointments_of",
@@ -121,27 +145,42 @@ __all__ = [
     "audit_log",
     "book_appointment",
     "cancel_request",
+    "check_signature_png",
+    "clock_of",
     "confirm_appointment",
     "create_request",
+    "current_policy",
+    "diagnostic_clock",
     "end_remote_session",
+    "estimate_lines_of",
     "get_appointment",
     "get_customer",
     "get_request",
     "list_requests",
     "now",
     "open_database",
+    "outcome_name",
+    "policy_version",
+    "receive_device",
     "record_arrival",
     "record_diagnosis",
+    "record_estimate",
     "record_outcome",
     "record_policy_signed",
     "record_return",
+    "record_test",
     "record_workshop_repair",
     "request_by_message_id",
     "schema_revision",
+    "session_request",
+    "signatures_of",
     "start_remote_session",
+    "store_policy",
     "technicians",
     "update_appointment",
     "update_customer",
     "update_technician",
     "visits_of",
+    "workshop_item",
+    "workshop_items",
 ]

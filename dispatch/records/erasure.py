@@ -34,7 +34,10 @@ from dispatch.records.schema import (
     CallRow,
     CustomerRow,
     RequestRow,
+    SignatureRow,
     VisitRow,
+    WorkshopEventRow,
+    WorkshopItemRow,
 )
 
 if TYPE_CHECKING:
@@ -148,6 +151,13 @@ def anonymise(s: Session, cust: CustomerRow, when: datetime) -> tuple[list[int],
             v.tested_with = ""
         for c in s.scalars(sa.select(CallRow).where(CallRow.request_id.in_(rids))):
             c.note = ""
+        # drawn signatures and names are personal data; what was signed stays on the visit
+        s.execute(sa.delete(SignatureRow).where(SignatureRow.request_id.in_(rids)))
+        for item in s.scalars(sa.select(WorkshopItemRow).where(WorkshopItemRow.request_id.in_(rids))):
+            item.serial = ""
+            item.accessories = ""
+            for ev in s.scalars(sa.select(WorkshopEventRow).where(WorkshopEventRow.item_id == item.id)):
+                ev.note = ""
     return rids, len(addrs)
 
 

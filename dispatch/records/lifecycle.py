@@ -6,13 +6,16 @@ Only the transitions listed in :data:`TRANSITIONS` are allowed; anything else ra
 On-site track::
 
     requested ─> contacted (time agreed: an appointment with a window)
-              ─> confirmed (day-before call done)
-              ─> on_site ─> policy_signed ─> diagnosed (diagnostic minutes, estimate)
+              ─> confirmed (day-before call done; it confirms, but a booked visit can be
+                            worked without it: contacted ─> on_site is allowed too)
+              ─> on_site ─> policy_signed (the customer read and signed the policy)
+              ─> diagnosed (the diagnostic clock stopped; the estimate's lines stored)
               ─> repaired_on_site          (estimate accepted, repaired on site)
                | in_workshop               (accepted, equipment taken to the workshop)
                    ─> repaired_in_workshop ─> return_scheduled (return visit booked)
                    ─> returned (tested at the customer's home in their presence or that of
                       a person they designate; the invoice is presented there)
+                      | in_workshop (the test at home failed: back to the workshop)
                | workshop_refused          (accepted but workshop refused: intervention stops)
                | estimate_refused
               ─> invoiced ─> paid
@@ -65,7 +68,8 @@ S = State
 #: Every allowed transition: state -> the states it may go to.
 TRANSITIONS: dict[State, frozenset[State]] = {
     S.REQUESTED: frozenset({S.CONTACTED, S.REMOTE_SESSION, S.CANCELLED}),
-    S.CONTACTED: frozenset({S.CONFIRMED, S.REMOTE_SESSION, S.CANCELLED}),
+    # the day-before call confirms, but a visit not yet confirmed can still be worked
+    S.CONTACTED: frozenset({S.CONFIRMED, S.ON_SITE, S.REMOTE_SESSION, S.CANCELLED}),
     S.CONFIRMED: frozenset({S.ON_SITE, S.CANCELLED}),
     S.ON_SITE: frozenset({S.POLICY_SIGNED}),
     S.POLICY_SIGNED: frozenset({S.DIAGNOSED}),
@@ -75,7 +79,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.REPAIRED_ON_SITE: frozenset({S.INVOICED}),
     S.IN_WORKSHOP: frozenset({S.REPAIRED_IN_WORKSHOP}),
     S.REPAIRED_IN_WORKSHOP: frozenset({S.RETURN_SCHEDULED}),
-    S.RETURN_SCHEDULED: frozenset({S.RETURNED}),
+    # the test at the customer's home failed: the device goes back to the workshop
+    S.RETURN_SCHEDULED: frozenset({S.RETURNED, S.IN_WORKSHOP}),
     S.RETURNED: frozenset({S.INVOICED}),
     S.WORKSHOP_REFUSED: frozenset({S.INVOICED}),
     S.ESTIMATE_REFUSED: frozenset({S.INVOICED}),

@@ -205,8 +205,95 @@ class VisitRow(Base):
     repair_lines: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
     tested_with: Mapped[str] = mapped_column(sa.String(200), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # migration 0007: the company's process on record
+    estimate_at: Mapped[datetime | None] = mapped_column(Instant)
+    outcome_at: Mapped[datetime | None] = mapped_column(Instant)
+    consent_at: Mapped[datetime | None] = mapped_column(Instant)
+    policy_version: Mapped[int | None] = mapped_column()
+    policy_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
+    test_passed: Mapped[bool | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
+
+
+class PolicyVersionRow(Base):
+    """One version of the service policy the customer signs (migration 0007)."""
+
+    __tablename__ = "policy_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+
+
+class WorkshopItemRow(Base):
+    """A device taken to the workshop (migration 0007)."""
+
+    __tablename__ = "workshop_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
+    device: Mapped[str] = mapped_column(sa.String(200))
+    serial: Mapped[str] = mapped_column(sa.String(100), default="")
+    accessories: Mapped[str] = mapped_column(sa.Text, default="")
+    state: Mapped[str] = mapped_column(sa.String(12), index=True)
+    received_at: Mapped[datetime] = mapped_column(Instant)
+    updated_at: Mapped[datetime] = mapped_column(Instant)
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class WorkshopEventRow(Base):
+    """One change of state of a workshop item (its history)."""
+
+    __tablename__ = "workshop_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("workshop_items.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(12))
+    at: Mapped[datetime] = mapped_column(Instant)
+    actor: Mapped[str] = mapped_column(sa.String(100), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class SignatureRow(Base):
+    """A drawn signature (PNG) and the signer's name: the policy or a workshop receipt."""
+
+    __tablename__ = "signatures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
+    workshop_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workshop_items.id"))
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    signer_name: Mapped[str] = mapped_column(sa.String(200))
+    png: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signed_at: Mapped[datetime] = mapped_column(Instant)
+    document_version: Mapped[int | None] = mapped_column()
+    document_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class ClockEventRow(Base):
+    """Start, pause, resume or stop of a diagnostic (or remote session) clock."""
+
+    __tablename__ = "clock_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(10))
+    at: Mapped[datetime] = mapped_column(Instant)
+    actor: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class EstimateLineRow(Base):
+    """One line (labour or parts) of the estimate presented to the customer."""
+
+    __tablename__ = "estimate_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    label: Mapped[str] = mapped_column(sa.String(500))
+    amount: Mapped[Decimal] = mapped_column(Money)
 
 
 class InvoiceRow(Base):
@@ -322,6 +409,72 @@ class LoginThrottleRow(Base):
     delayed_until: Mapped[datetime | None] = mapped_column(Instant)
 
 
+class OutboxRow(Base):
+    """A message to a customer (e-mail or SMS) waiting to be sent, or its outcome (migration
+    0006); see :mod:`dispatch.messaging.outbox`."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index(None, "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    message_id: Mapped[str] = mapped_column(sa.String(300))
+    channel: Mapped[str] = mapped_column(sa.String(5))
+    event: Mapped[str] = mapped_column(sa.String(30))
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"), index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    body: Mapped[str] = mapped_column(sa.Text)
+    html: Mapped[str] = mapped_column(sa.Text, default="")
+    attachments: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
+    state: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(Instant)
+    lease_until: Mapped[datetime | None] = mapped_column(Instant)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Instant, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(Instant)
+
+
+class ConsentRow(Base):
+    """A customer's consent to one channel (migration 0006); see :mod:`dispatch.messaging.consent`."""
+
+    __tablename__ = "customer_consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(5))
+    consented_at: Mapped[datetime] = mapped_column(Instant)
+    wording: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(20), default="")
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Instant)
+    withdrawn_how: Mapped[str] = mapped_column(sa.String(20), default="")
+
+
+class WorkerStatusRow(Base):
+    """A worker process's heartbeat (migration 0006); see :mod:`dispatch.messaging.worker`."""
+
+    __tablename__ = "worker_status"
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    pid: Mapped[int] = mapped_column()
+    host: Mapped[str] = mapped_column(sa.String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(Instant)
+    heartbeat_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class WorkerJobRow(Base):
+    """The last run of one periodic job of the worker (migration 0006)."""
+
+    __tablename__ = "worker_jobs"
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    runs: Mapped[int] = mapped_column(default=0)
+    last_started_at: Mapped[datetime | None] = mapped_column(Instant)
+    last_finished_at: Mapped[datetime | None] = mapped_column(Instant)
+    last_ok_at: Mapped[datetime | None] = mapped_column(Instant)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    last_result: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
 @event.listens_for(InvoiceRow, "before_update")
 @event.listens_for(InvoiceLineRow, "before_update")
 def _invoice_immutable(
@@ -338,16 +491,26 @@ __all__ = [
     "AuditRow",
     "Base",
     "CallRow",
+    "ClockEventRow",
+    "ConsentRow",
     "CounterRow",
     "CustomerRow",
+    "EstimateLineRow",
     "Instant",
     "InvoiceLineRow",
     "InvoiceRow",
     "LoginThrottleRow",
     "Money",
+    "OutboxRow",
     "PaymentRow",
+    "PolicyVersionRow",
     "RequestRow",
+    "SignatureRow",
     "TechnicianRow",
     "UserRow",
     "VisitRow",
+    "WorkerJobRow",
+    "WorkerStatusRow",
+    "WorkshopEventRow",
+    "WorkshopItemRow",
 ]

@@ -180,6 +180,12 @@ class VisitRecord(_Record):
     tested_with: str
     notes: str
     version: int
+    estimate_at: datetime | None = None
+    outcome_at: datetime | None = None
+    consent_at: datetime | None = None
+    policy_version: int | None = None
+    policy_sha256: str = ""
+    test_passed: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def test_html_is_french_and_escapes_customer_text(invoice, settings):
     assert 'lang="fr-CA"' in page and "Facture F2026-00001" in page and "3 décembre 2026" in page
     for text in ("35,00 $", "63,75 $", "12,75 $", "111,50 $", "5,58 $", "11,12 $", "128,20 $", "78,20 $"):
         assert text in page
-    assert "TPS (5 %) — no 123456789 RT0001" in page and "TVQ (9,975 %)" in page
+    assert "TPS (5 %) — no 987654321 RT0001" in page and "TVQ (9,975 %)" in page
     assert "Partiellement payée" in page and invoice.interac_ref in page
     assert "1,6 km par la route" in page
 

@@ -194,8 +194,9 @@ def test_database_itself_refuses_raw_updates_of_issued_invoices(db, settings):
 def _issue_in_process(url: str, data_dir: str, request_ids: list[int], queue) -> None:
     """Child process: open the database itself and issue invoices for ``request_ids``."""
     from dispatch.settings import load_settings
+    from tests.conftest import with_legal_identity
 
-    settings = load_settings(data_dir=data_dir, env={})
+    settings = with_legal_identity(load_settings(data_dir=data_dir, env={}))
     db = st.open_database(url)
     try:
         for rid in request_ids:
@@ -239,7 +240,7 @@ def test_payments_are_listed_by_date_range(db, settings):
 def test_remote_interrupted_invoice_has_no_travel(db, settings):
     """Remote session interrupted after 10 min: one line 21.25, total 24.43, no travel line."""
     req = make_request(db, remote_ok=True, coverage=CORE_COVERAGE)
-    st.start_remote_session(db, req.id, actor="t")
+    st.start_remote_session(db, req.id, actor="t", consent=True)
     st.end_remote_session(db, req.id, minutes=10, interrupted=True, actor="t")
     inv = iv.issue_invoice(db, req.id, settings=settings, actor="x")
     assert [(ln.kind, str(ln.amount)) for ln in inv.lines] == [("diagnostic", "21.25")]

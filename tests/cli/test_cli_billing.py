@@ -11,6 +11,7 @@ from dispatch import records as st
 from dispatch.cli.main import main
 from dispatch.records import TZ
 from tests.office.test_intake import make_email
+from tests.signing import sign_policy
 
 pytest_plugins = ["tests.storage_support"]
 
@@ -100,7 +101,7 @@ def test_request_to_paid_invoice_through_the_commands(capsys, db, monkeypatch, m
 
     # on site (the dashboard's visit form does this)
     st.record_arrival(db, rid, actor="t", at=datetime(2026, 12, 3, 9, 20, tzinfo=TZ))
-    st.record_policy_signed(db, rid, actor="t")
+    sign_policy(db, rid)
     st.record_diagnosis(db, rid, minutes=45, actor="t")
     st.record_outcome(db, rid, "workshop_refused", actor="t")
 

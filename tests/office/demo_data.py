@@ -8,6 +8,7 @@ from pathlib import Path
 from dispatch import records
 from dispatch.records import Database
 from dispatch.settings import Settings, load_settings
+from tests.conftest import with_legal_identity
 from tests.servers.dashboard import prepare_data_dir
 
 DAY = date(2026, 6, 2)  # a Tuesday
@@ -21,5 +22,5 @@ def open_demo(
         tmp_path / "data", regions_from=regions_data_dir, demo_day=DAY,
         n_technicians=n_technicians, n_visits=n_visits,
     )  # fmt: skip
-    settings = load_settings(data_dir=d, env={})
+    settings = with_legal_identity(load_settings(data_dir=d, env={}))
     return settings, records.open_database(settings=settings)

@@ -10,6 +10,7 @@ from dispatch import records
 from dispatch.errors import InvalidInput
 from dispatch.office import billing_desk
 from tests.office.demo_data import DAY, open_demo
+from tests.signing import sign_policy
 
 
 @pytest.fixture()
@@ -18,7 +19,7 @@ def invoiced(tmp_path, mascouche, regions_data_dir):
     settings, db = open_demo(tmp_path, regions_data_dir, n_technicians=2, n_visits=4)
     rid = records.appointments_for_day(db, DAY)[0].request_id
     records.record_arrival(db, rid, actor="test")
-    records.record_policy_signed(db, rid, actor="test")
+    sign_policy(db, rid)
     records.record_diagnosis(db, rid, minutes=45, actor="test")
     records.record_outcome(db, rid, "estimate_refused", actor="test")
     inv = billing_desk.issue_invoice(db, rid, settings=settings, actor="test")

@@ -12,6 +12,7 @@ from dispatch.cli.main import main as cli_main
 from dispatch.office import planning
 from dispatch.settings import load_settings
 from tests.servers.dashboard import prepare_data_dir
+from tests.signing import sign_policy
 
 DAY = date(2026, 6, 2)
 
@@ -129,7 +130,7 @@ def test_replan_from_now_keeps_finished_visits_fixed(demo, mascouche):
     first = dp.plan.routes[0].stops[0].visit
     rid = dp.visits[first].request_id
     records.record_arrival(db, rid, actor="test")
-    records.record_policy_signed(db, rid, actor="test")
+    sign_policy(db, rid)
     records.record_diagnosis(db, rid, minutes=30, actor="test")
     noon = datetime(DAY.year, DAY.month, DAY.day, 12, 0, tzinfo=planning.TZ)
     again = planning.replan_from_now(mascouche, db, dp, now=noon)

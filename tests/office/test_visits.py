@@ -12,6 +12,7 @@ from dispatch.office import auth, billing_desk, planning, visits
 from dispatch.office.visits import State
 from tests.office.demo_data import DAY, open_demo
 from tests.servers.dashboard import STAFF_PASSWORD
+from tests.signing import sign_policy
 
 
 @pytest.fixture()
@@ -63,7 +64,7 @@ def test_visit_steps_follow_the_buttons_and_read_a_quebec_estimate(demo):
     assert visits.visit_step(db, rid).state == State.CONFIRMED
     visits.record_arrival(db, rid, actor="test")
     assert visits.visit_step(db, rid).state == State.ON_SITE
-    visits.record_policy_signed(db, rid, actor="test")
+    sign_policy(db, rid)
     step = visits.visit_step(db, rid)
     assert step.state == State.POLICY_SIGNED and step.label
     visits.record_diagnosis(db, rid, minutes=40, estimate=" 180,50 ", actor="test")
@@ -77,7 +78,7 @@ def test_a_bad_estimate_is_refused_in_french_and_nothing_changes(demo):
     _, db = demo
     rid = _first_request(db)
     visits.record_arrival(db, rid, actor="test")
-    visits.record_policy_signed(db, rid, actor="test")
+    sign_policy(db, rid)
     with pytest.raises(InvalidInput) as bad:
         visits.record_diagnosis(db, rid, minutes=40, estimate="cent", actor="test")
     assert bad.value.params["shown"] == "cent" and "125.50" in bad.value.template
@@ -96,7 +97,7 @@ def test_repair_on_site_bills_the_typed_line_and_other_outcomes_ignore_it(demo, 
     rids = [a.request_id for a in records.appointments_for_day(db, DAY)[:2]]
     for rid in rids:
         visits.record_arrival(db, rid, actor="test")
-        visits.record_policy_signed(db, rid, actor="test")
+        sign_policy(db, rid)
         visits.record_diagnosis(db, rid, minutes=30, estimate="", actor="test")
     with pytest.raises(InvalidInput, match="douze"):
         visits.record_outcome(db, rids[0], "repaired_on_site", actor="test", repair_label="Écran",

@@ -17,6 +17,7 @@ from dispatch.records.lifecycle import (
     cancellation_timing,
     check_transition,
 )
+from tests.signing import sign_policy
 from tests.storage_data import make_request
 
 pytest_plugins = ["tests.storage_support"]
@@ -92,7 +93,7 @@ def test_on_site_track_to_invoiceable_outcome(db):
     st.confirm_appointment(db, appt.id, actor="bureau")
     assert st.get_request(db, req.id).state == "confirmed"
     st.record_arrival(db, req.id, actor="tech")
-    st.record_policy_signed(db, req.id, actor="tech")
+    sign_policy(db, req.id)
     v = st.record_diagnosis(db, req.id, minutes=45, estimate=Decimal("180.00"), actor="tech")
     assert v.diagnostic_min == 45 and v.estimate == Decimal("180.00")
     v = st.record_outcome(db, req.id, "repaired_on_site", repair_lines=[("Nettoyage", "40.00")], actor="tech")
@@ -112,7 +113,7 @@ def test_diagnosis_estimate_typed_as_text_is_read_as_a_quebec_amount(db):
     appt = st.book_appointment(db, req.id, **window(), actor="b")
     st.confirm_appointment(db, appt.id, actor="b")
     st.record_arrival(db, req.id, actor="t")
-    st.record_policy_signed(db, req.id, actor="t")
+    sign_policy(db, req.id)
     with pytest.raises(InvalidInput):
         st.record_diagnosis(db, req.id, minutes=30, estimate="cent dollars", actor="t")
     assert st.get_request(db, req.id).state == "policy_signed"
@@ -126,7 +127,7 @@ def test_workshop_track_books_a_return_visit_with_the_designated_person(db):
     appt = st.book_appointment(db, req.id, **window(), actor="b")
     st.confirm_appointment(db, appt.id, actor="b")
     st.record_arrival(db, req.id, actor="t")
-    st.record_policy_signed(db, req.id, actor="t")
+    sign_policy(db, req.id)
     st.record_diagnosis(db, req.id, minutes=30, actor="t")
     st.record_outcome(db, req.id, "in_workshop", actor="t")
     st.record_workshop_repair(db, req.id, repair_lines=[("Carte mère", "250.00")], actor="t")
@@ -145,22 +146,31 @@ def test_workshop_track_books_a_return_visit_with_the_designated_person(db):
 def test_remote_track_interrupted_by_customer(db):
     """requested -> remote_session -> remote_interrupted keeps the minutes done so far."""
     req = make_request(db, remote_ok=True)
-    st.start_remote_session(db, req.id, actor="t")
+    st.start_remote_session(db, req.id, actor="t", consent=True)
     v = st.end_remote_session(db, req.id, minutes=10, interrupted=True, actor="t")
     assert v.kind == "remote" and v.diagnostic_min == 10
     assert st.get_request(db, req.id).state == "remote_interrupted"
 
 
 def test_skipping_a_step_is_refused_and_changes_nothing(db):
-    """Arriving on site before the day-before confirmation raises and leaves the request as it was."""
+    """Recording the customer's answer before any diagnostic raises and leaves the request as it was."""
     req = make_request(db)
     st.book_appointment(db, req.id, **window(), actor="b")
+    st.record_arrival(db, req.id, actor="t")
     before = st.get_request(db, req.id)
-    with pytest.raises(InvalidTransition, match="contacted -> on_site"):
-        st.record_arrival(db, req.id, actor="t")
+    with pytest.raises(InvalidTransition, match="on_site -> repaired_on_site"):
+        st.record_outcome(db, req.id, "repaired_on_site", repair_lines=[("Écran", "180,00")], actor="t")
     after = st.get_request(db, req.id)
     assert (after.state, after.version) == (before.state, before.version)
-    assert st.visits_of(db, req.id) == []
+
+
+def test_a_booked_visit_not_yet_confirmed_can_be_worked(db):
+    """The day-before call confirms, but is not a hidden precondition: contacted -> on_site."""
+    req = make_request(db)
+    st.book_appointment(db, req.id, **window(), actor="b")
+    st.record_arrival(db, req.id, actor="t")
+    assert st.get_request(db, req.id).state == "on_site"
+    assert [v.kind for v in st.visits_of(db, req.id)] == ["visit"]
 
 
 def test_customer_cancellation_24_h_before_is_on_time_and_free(db, settings):

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.servers.dashboard import STAFF_PASSWORD, add_staff, prepare_data_dir
+from tests.signing import sign_policy
 from views._common import plain
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -197,7 +198,7 @@ def test_request_form_stores_the_request_with_its_coverage(app_dir):
 def test_optimise_the_day_draws_one_route_per_technician(demo_dir):
     """"Optimiser la journée" plans the demo day and the map gets the routes and stops."""
     at = _page("views/dispatcher.py")
-    at.date_input(key="dispatch_day").set_value(DEMO_DAY)
+    at.selectbox(key="dispatch_day").set_value(DEMO_DAY)
     at.run()
     at.button(key="optimize").click()
     at.run()
@@ -215,7 +216,7 @@ def test_optimise_the_day_draws_one_route_per_technician(demo_dir):
 def test_pinning_a_visit_moves_it_to_that_technician(demo_dir):
     """Pinning a visit to a technician and re-optimising puts it in that technician's route."""
     at = _page("views/dispatcher.py")
-    at.date_input(key="dispatch_day").set_value(DEMO_DAY)
+    at.selectbox(key="dispatch_day").set_value(DEMO_DAY)
     at.run()
     at.button(key="optimize").click()
     at.run()
@@ -302,7 +303,9 @@ def test_contact_call_reached_books_the_visit(app_dir):
         settings=settings, region="mascouche",
     )
     at = _page("views/dispatcher.py")
-    at.date_input(key=f"c_day_{req.id}").set_value(DEMO_DAY)
+    at.selectbox(key="dispatch_day").set_value(DEMO_DAY)
+    at.run()
+    assert at.selectbox(key=f"c_day_{req.id}").value == DEMO_DAY  # the page's day, not today
     at.selectbox(key=f"c_out_{req.id}").set_value("reached")
     at.button(key=f"c_save_{req.id}").click()
     at.run()
@@ -317,12 +320,13 @@ def _refused_estimate_invoice(demo_dir):
     from dispatch import records
     from dispatch.billing.invoices import issue_invoice
     from dispatch.settings import load_settings
+    from tests.conftest import with_legal_identity
 
-    settings = load_settings(data_dir=demo_dir, env={})
+    settings = with_legal_identity(load_settings(data_dir=demo_dir, env={}))
     db = records.open_database(settings=settings)
     rid = records.appointments_for_day(db, DEMO_DAY)[0].request_id
     records.record_arrival(db, rid, actor="test")
-    records.record_policy_signed(db, rid, actor="test")
+    sign_policy(db, rid)
     records.record_diagnosis(db, rid, minutes=45, actor="test")
     records.record_outcome(db, rid, "estimate_refused", actor="test")
     return db, settings, issue_invoice(db, rid, settings=settings, actor="test")
@@ -513,7 +517,7 @@ def test_dispatcher_day_table_logs_one_view_per_customer_shown(demo_dir):
     shown = {a.request_id for a in records.appointments_for_day(db, DEMO_DAY)}
     assert len(shown) == 12
     at = _page("views/dispatcher.py")
-    at.date_input(key="dispatch_day").set_value(DEMO_DAY)
+    at.selectbox(key="dispatch_day").set_value(DEMO_DAY)
     at.run()
     assert not at.exception, at.exception
     views = [e for e in _views(demo_dir, "request") if e.details.get("page") == "repartition"]
@@ -575,7 +579,7 @@ def test_pages_read_in_the_language_of_the_settings(demo_dir, monkeypatch, langu
     assert not at.exception, at.exception
     assert at.title[0].value == texts["title"]
     assert [t.label for t in at.tabs] == texts["tabs"]
-    assert at.date_input(key="dispatch_day").label == texts["day"]
+    assert at.selectbox(key="dispatch_day").label == texts["day"]
     at.switch_page("views/coverage.py")
     at.run()
     assert at.title[0].value == texts["coverage"]

@@ -62,7 +62,7 @@ def _export(args: Namespace, settings: Settings) -> dict[str, object]:
     from dispatch.office.privacy import export_customer
 
     with database(settings) as db:
-        data = export_customer(db, args.customer_id, actor=actor(args))
+        data = export_customer(db, args.customer_id, actor=actor(args), settings=settings)
     if args.out:
         out = private_file(Path(args.out).expanduser())  # personal data: 0600 before any byte
         out.write_text(json.dumps(json.loads(dumps(data)), ensure_ascii=False, indent=2), encoding="utf-8")
