@@ -10,6 +10,7 @@ following the sidebar navigation (a Streamlit login lasts as long as the tab's s
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 
 import pytest
@@ -22,6 +23,7 @@ from tests.servers.dashboard import (
     prepare_data_dir,
     wait_idle,
 )
+from tests.views import visit_paths as vp
 from tests.views.browsing import BROWSER_TEST, click, login, nav, open_path
 
 pytestmark = BROWSER_TEST
@@ -115,14 +117,23 @@ def test_technician_records_a_visit_and_downloads_the_invoice(page, dashboard):
     wait_idle(page)
     frame = map_frame(page)
     assert frame.locator(".opms-stop-icon").count() >= 1
-    click(page, "Je suis arrivé")
-    click(page, "Politique signée")
-    click(page, "Enregistrer le diagnostic")
-    page.get_by_text("Estimation refusée").click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
-    click(page, "Enregistrer la réponse")
-    click(page, "Produire la facture")
+    first = page.get_by_test_id("stExpander").filter(has_text="(visite, demande ").first
+    first.wait_for()
+    rid = int(re.search(r"\(visite, demande (\d+)\)", first.inner_text()).group(1))
+    vp.press(page, vp.card(page, rid), "Je suis arrivé")
+    vp.sign(page, vp.card(page, rid))
+    vp.card(page, rid).get_by_label("Nom de la personne qui signe").fill("Client Présent")
+    vp.press(page, vp.card(page, rid), "Signer la politique")
+    vp.press(page, vp.card(page, rid), "Démarrer le diagnostic")
+    vp.press(page, vp.card(page, rid), "Arrêter le diagnostic")
+    box = vp.card(page, rid)
+    box.get_by_label("Description").first.fill("Remplacement du disque")
+    box.get_by_label("Montant ($)").first.fill("120,00")
+    vp.press(page, box, "Enregistrer l'estimation")
+    vp.card(page, rid).get_by_text("Estimation refusée", exact=True).click()
+    vp.settle(page)
+    vp.press(page, vp.card(page, rid), "Enregistrer la réponse")
+    vp.press(page, vp.card(page, rid), "Émettre la facture")
     with page.expect_download() as info:
         page.get_by_role("button", name="Télécharger la facture (PDF)").first.click()
     path = info.value.path()

@@ -13,6 +13,7 @@ no JavaScript dialog may open and no request may leave 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from datetime import datetime, time, timedelta
 
@@ -26,6 +27,7 @@ from tests.servers.dashboard import (
     prepare_data_dir,
     wait_idle,
 )
+from tests.views import visit_paths as vp
 from tests.views.browsing import BROWSER_TEST, click, login, nav, open_path, tab
 
 pytestmark = BROWSER_TEST
@@ -215,20 +217,30 @@ def test_technician_and_billing_pages_show_customer_text_as_text(page, dashboard
     map_frame(page).locator(".opms-stop-icon").first.wait_for()
     assert "evil.example" in _shown(page)  # the first stop is open: its customer's text is shown
     _assert_clean(page)
-    click(page, "Je suis arrivé")
-    click(page, "Politique signée")
-    page.get_by_label("Estimation donnée au client ($)").fill(f"{LINK} {IMAGE}")
-    click(page, "Enregistrer le diagnostic")
+    first = page.get_by_test_id("stExpander").filter(has_text="(visite, demande ").first
+    first.wait_for()
+    rid = int(re.search(r"\(visite, demande (\d+)\)", first.inner_text()).group(1))
+    vp.press(page, vp.card(page, rid), "Je suis arrivé")
+    vp.sign(page, vp.card(page, rid))
+    vp.card(page, rid).get_by_label("Nom de la personne qui signe").fill(f"{LINK} {IMAGE}")
+    vp.press(page, vp.card(page, rid), "Signer la politique")
+    _assert_clean(page)
+    vp.press(page, vp.card(page, rid), "Démarrer le diagnostic")
+    vp.press(page, vp.card(page, rid), "Arrêter le diagnostic")
+    box = vp.card(page, rid)
+    box.get_by_label("Description").first.fill(f"{LINK} {IMAGE}")
+    box.get_by_label("Montant ($)").first.fill(f"{LINK} {IMAGE}")
+    vp.press(page, box, "Enregistrer l'estimation")
     page.get_by_test_id("stAlert").first.wait_for()
     _assert_clean(page)
     assert "[Payez ici](http://evil.example/link)".lower() in _shown(page)
-    page.get_by_label("Estimation donnée au client ($)").fill("180,00")
-    click(page, "Enregistrer le diagnostic")
-    page.get_by_text("Estimation refusée").click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
-    click(page, "Enregistrer la réponse")
-    click(page, "Produire la facture")
+    vp.card(page, rid).get_by_label("Montant ($)").first.fill("180,00")
+    vp.press(page, vp.card(page, rid), "Enregistrer l'estimation")
+    _assert_clean(page)
+    vp.card(page, rid).get_by_text("Estimation refusée", exact=True).click()
+    vp.settle(page)
+    vp.press(page, vp.card(page, rid), "Enregistrer la réponse")
+    vp.press(page, vp.card(page, rid), "Émettre la facture")
     page.get_by_role("button", name="Télécharger la facture (PDF)").first.wait_for()
     _assert_clean(page)
 
