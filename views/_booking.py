@@ -17,7 +17,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
-from dispatch.office import booking, booking_screen, calls, labels
+from dispatch.office import booking, booking_screen, calls, labels, slots
 from views import _access, _common, _dates
 
 #: Session key of the confirmation shown after a booking (kept across the rerun).
@@ -110,14 +110,18 @@ def requests_to_book(s: Any, user: Any, db: Any, region: Any, *, day: date) -> N
     done = st.session_state.pop(DONE_KEY, None)
     if done:
         st.success(_common.plain(done), icon=":material/event_available:")
-    items = calls.requests_to_contact(db)
+    items = slots.call_list(db)  # the windows picked by customers first, as tentative
     if not items:
         st.info(_("No request to call back."))
         return
     st.caption(_("Windows proposed from {day} (the day chosen above).").format(day=_common.long_date(day)))
     for item in items:
         fee = _("on estimate") if item.travel_fee is None else _common.money(item.travel_fee)
-        with st.expander(f"{_common.plain(item.name)} — {_common.plain(item.address)}", expanded=len(items) == 1):
+        title = f"{_common.plain(item.name)} — {_common.plain(item.address)}"
+        if item.window_start is not None and item.window_end is not None:
+            picked = _("window picked by the customer, to be confirmed: {window}")
+            title += " — " + picked.format(window=slots.slot_label(item.window_start, item.window_end))
+        with st.expander(title, expanded=len(items) == 1):
             _access.viewed(s, user, "request", item.request_id, page="repartition")
             st.write(
                 _("Phone: {phone} · Email: {email} · Zone: {zone} · Travel: {fee}").format(
