@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 #: French labels of the workshop states (English msgids).
 STATE_LABELS = {
-    "received": N_("Received"),
+    "received": N_("Received at the workshop"),  # not "Received" (money collected, Facturation)
     "repairing": N_("Being repaired"),
     "ready": N_("Ready"),
     "returned": N_("Returned"),

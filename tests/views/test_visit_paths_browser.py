@@ -135,12 +135,12 @@ def _answer(page, rid: int, label: str) -> None:
     vp.settle(page)
 
 
-def _pay(page, rid: int, amount: str | None, method: str) -> None:
-    box = vp.card(page, rid)
+def _pay(page, rid: int, amount: str | None, method: str, *, kind: str = "visite") -> None:
+    box = vp.card(page, rid, kind=kind)
     box.get_by_label("Mode de paiement").click()
     page.get_by_role("option", name=method).click()
     vp.settle(page)
-    box = vp.card(page, rid)
+    box = vp.card(page, rid, kind=kind)
     if amount is not None:
         box.get_by_label("Montant ($)").fill(amount)
     if method != "Comptant":
@@ -236,7 +236,7 @@ def test_b_workshop_receipt_return_visit_test_at_home_then_paid(phone, desk, wor
     lines = {"Déplacement": travel, "Temps de diagnostic": DIAGNOSTIC_30_MIN,
              "Carte mère": Decimal("250.00"), "Déplacement (visite de retour)": travel}
     _issue(phone, rid, lines, kind="visite de retour")
-    _pay(phone, rid, None, "Virement bancaire")
+    _pay(phone, rid, None, "Virement bancaire", kind="visite de retour")
     assert vp.request_state(dash.data_dir, rid) == "paid"
 
 
