@@ -19,6 +19,9 @@ if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # tests/test_deploy.py checks deploy/ with caddy and systemd-analyze; best effort.
+    command -v caddy >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends caddy >/dev/null || true
+    command -v systemd-analyze >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends systemd >/dev/null || true
   else
     echo "Missing Debian packages: ${need[*]} (run as root or: sudo apt-get install ${need[*]})" >&2
   fi
