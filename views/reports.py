@@ -42,8 +42,13 @@ def _f(x: Any) -> float:
 _BOTTOM = alt.Legend(orient="bottom", direction="horizontal", columns=2)
 
 
+#: Québec number format on the value axes (``1 200``, ``2,5``): Vega formats in English, so
+#: the label's separators are swapped (thousands first, then the decimal point).
+_QC_LABELS = "replace(replace(datum.label, ',', '\u202f'), '.', ',')"
+
+
 def _chart(chart: alt.Chart | alt.LayerChart, *, key: str) -> None:
-    st.altair_chart(chart, width="stretch", key=key)
+    st.altair_chart(chart.configure_axisQuantitative(labelExpr=_QC_LABELS), width="stretch", key=key)
 
 
 # ---- the period ------------------------------------------------------------------------------
@@ -106,8 +111,8 @@ bars = alt.Chart(billed).mark_bar().encode(
              alt.Tooltip("amount:Q", title=_("Amount ($)"), format=",.2f")],
 )  # fmt: skip
 collected = pd.DataFrame(
-    [{"start": p.start.isoformat(), "amount": _f(p.collected)} for p in revenue.collected_series]
-)
+    [{"start": p.start.isoformat(), "amount": _f(p.collected)} for p in revenue.collected_series if p.start <= today]
+)  # the days to come have no payments yet: the line stops at today
 line = alt.Chart(collected).mark_line(point=True, color="#111").encode(
     x="start:O", y="amount:Q",
     tooltip=[alt.Tooltip("start:O", title=step_title), alt.Tooltip("amount:Q", title=_("Collected ($)"), format=",.2f")],
