@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from tests.servers import _process
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("OPMS_SHARED_DIR", ROOT.parent / "shared")).resolve()
@@ -146,35 +147,18 @@ class Dashboard:
         env["OPMS_DATA_DIR"] = str(self.data_dir)
         env.pop("OPMS_CONFIG", None)
         env["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(
-                streamlit_command("127.0.0.1", self.port),
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                msg = f"streamlit exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}"
-                raise RuntimeError(msg)
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        msg = f"streamlit did not answer on {self.url} within {timeout} s"
-        raise TimeoutError(msg)
+        self.proc = _process.spawn(streamlit_command("127.0.0.1", self.port), log=self.log, env=env, cwd=ROOT)
+
+        def answers() -> bool:
+            with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                return bool(r.status == 200)
+
+        _process.wait_until_ready(self.proc, answers, name=f"streamlit on {self.url}", timeout=timeout,
+                                  log_tail=self.log.read_text, poll_s=0.3)
+        return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: streamlit only
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        _process.stop(self.proc)  # its own session: streamlit only
         self.proc = None
 
     def __enter__(self) -> Dashboard:

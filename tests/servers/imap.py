@@ -18,12 +18,12 @@ import imaplib
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+from tests.servers import _process
 
 DOVECOT = "/usr/sbin/dovecot"
 USER = "siteweb"
@@ -134,24 +134,19 @@ service imap-login {{
 
     def start(self, *, timeout: float = 20.0) -> ImapServer:
         conf = self._config()
-        with open(self.root / "stdout.log", "wb") as out:
-            self.proc = subprocess.Popen(
-                [DOVECOT, "-F", "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                msg = f"dovecot exited with {self.proc.returncode}: {self.log()[-2000:]}"
-                raise RuntimeError(msg)
-            try:
-                with socket.create_connection((self.host, self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        msg = f"dovecot did not answer on {self.host}:{self.port} within {timeout} s"
-        raise TimeoutError(msg)
+        self.proc = _process.spawn([DOVECOT, "-F", "-c", str(conf)], log=self.root / "stdout.log")
+
+        def answers() -> bool:
+            with socket.create_connection((self.host, self.port), timeout=1):
+                return True
+
+        try:
+            _process.wait_until_ready(self.proc, answers, name=f"dovecot on {self.host}:{self.port}",
+                                      timeout=timeout, log_tail=self.log, poll_s=0.1)
+        except TimeoutError:
+            self.stop()  # and its throw-away folder
+            raise
+        return self
 
     def log(self) -> str:
         text = ""
@@ -162,13 +157,7 @@ service imap-login {{
         return text
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: this dovecot only
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        _process.stop(self.proc)  # its own session: this dovecot only
         self.proc = None
         shutil.rmtree(self.root, ignore_errors=True)
 
