@@ -102,16 +102,27 @@ def _list(args: Namespace, settings: Settings) -> dict[str, object]:
     return {"count": len(items), "invoices": [i.to_dict() for i in items]}
 
 
-def _pay(args: Namespace, settings: Settings) -> dict[str, object]:
+def _pay(args: Namespace, settings: Settings) -> object:
+    """Record a payment; JSON: the invoice (``paid``, ``balance``, ``status``), else one French line."""
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.billing.invoices imports in 0.31 s)
     from dispatch.billing.invoices import record_payment
+    from dispatch.i18n import _
+    from dispatch.money import format_money
 
     when = parse_instant(args.date) if args.date else None
     with database(settings) as db:
-        return record_payment(
+        inv = record_payment(
             db, args.number, method=args.method, amount=args.amount, reference=args.reference,
             actor=actor(args), received_at=when,
-        ).to_dict()  # fmt: skip
+        )  # fmt: skip
+    if args.json:
+        return inv.to_dict()
+    pay = inv.payments[-1]
+    print(_("Payment of {amount} recorded ({method}) on {number}: balance {balance} ({status}).").format(
+        amount=format_money(pay.amount), method=pay.method_label, number=inv.number,
+        balance=format_money(inv.balance), status=inv.status_label,
+    ))  # fmt: skip
+    return 0
 
 
 def _credit(args: Namespace, settings: Settings) -> dict[str, object]:
