@@ -81,8 +81,8 @@ def generate_requests(
         :meth:`DispatchProblem.add_visit` (locations are :class:`GeoPoint` of real address
         points; each visit's ``label`` is its address).
     """
-    if not 1 <= n_technicians <= 20 or not 0 <= n_visits <= 500:
-        msg = "n_technicians must be in 1..20 and n_visits in 0..500."
+    if not 1 <= n_technicians <= 50 or not 0 <= n_visits <= 500:
+        msg = "n_technicians must be in 1..50 and n_visits in 0..500."
         raise ValueError(msg)
     rng = random.Random(seed)
     addr = region.addresses

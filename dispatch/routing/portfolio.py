@@ -56,6 +56,31 @@ EJECT_CHECKS = 40_000
 #: up to 60 visits, 1.0 s on 150.
 VROOM_EXPLORATION: int | None = 3
 VROOM_MAX_JOBS = 80
+#: Largest exact day model (matrix entries, :func:`dispatch.routing._pyvrp_day.model_entries`)
+#: per second of budget; a larger day searches the lunch relaxation (no lunch spots, the
+#: lunch's time kept free, placed by the product's scheduler). Building costs 14-31 ms per
+#: million entries here, so 5 million per second keeps the build near a tenth of the budget:
+#: 12 technicians / 150 visits (4.3 M) stay exact at 1 s, 20 / 300 (23 M) from 5 s.
+MODEL_ENTRIES_PER_S = 5_000_000
+#: Work of the route exchange per second of budget (pairs of routes examined, plus
+#: :data:`GROUP_WORK` per group of technicians re-chosen: the numpy calls of a group cost
+#: about what 5,000 pairs do). 30 million as the fixed bound it replaces: the same plans up
+#: to 60 visits, and a 50-technician day no longer spends seconds on its 19,600 triples.
+EXCHANGE_WORK = 30_000_000
+#: Above this many PyVRP clients, the searches start from the cheapest-insertion day
+#: (:func:`dispatch.routing.repair.repair_routes` from empty routes) instead of PyVRP's
+#: random start and its exhaustive descent, which alone took 1.0-1.3 s on 500 visits.
+GREEDY_START_CLIENTS = 400
+#: Largest day the wall-clock mode polishes with OR-Tools: building its routing model
+#: takes longer than the polish finds on larger days (0.3-0.5 s past the budget at 500).
+POLISH_MAX_JOBS = 150
+#: Share of the budget the search may use in all, whatever its work counts say: the rest
+#: is for timing and checking the plan. In the repeatable mode this clock only cuts what
+#: the work counts would overrun (a large day on a busy machine); otherwise it is the plan.
+HARD_SHARE = 0.9
+#: Time to time, diagnose and check a plan after the search, per visit of the day (measured
+#: 0.35 s for 500 visits on a busy machine), kept out of the search's share.
+PLAN_S_PER_JOB = 0.0006
 
 _THREADS: ThreadPoolExecutor | None = None
 
@@ -76,7 +101,13 @@ def cost_of(inst: EngineInput, routes: Sequence[Sequence[int]]) -> int:
 
 
 def recombine_routes(
-    inst: EngineInput, routes: list[list[int]], pool: _pyvrp_day.RoutePool, *, packing_time: float
+    inst: EngineInput,
+    routes: list[list[int]],
+    pool: _pyvrp_day.RoutePool,
+    *,
+    packing_time: float,
+    max_work: int = EXCHANGE_WORK,
+    deadline: float | None = None,
 ) -> list[list[int]]:
     """The best day made of pooled routes (see :mod:`dispatch.routing._recombine`), never worse than
     ``routes``; every route chosen is checked by the product's scheduler."""
@@ -92,8 +123,10 @@ def recombine_routes(
             k = next(i for i, (w, rr) in enumerate(cols) if w == v and set(rr) == set(r))
         start.append(k)
     for _ in range(3):
-        picked = _recombine.exchange(len(inst.vehicles), len(inst.jobs), cols, value, start)
-        if packing_time > 0:
+        picked = _recombine.exchange(
+            len(inst.vehicles), len(inst.jobs), cols, value, start, max_work=max_work, deadline=deadline
+        )
+        if packing_time > 0 and (deadline is None or _time.perf_counter() < deadline):
             picked = _recombine.set_packing(len(inst.vehicles), cols, value, picked, deterministic_time=packing_time)
         bad = [c for c in picked if c >= 0 and not route_feasible(inst, cols[c][0], list(cols[c][1]))]
         if not bad:
@@ -120,14 +153,18 @@ def _search_day(
     Repeatable mode: every search stops on an iteration count, CP-SAT on deterministic
     time, the ejections on a work count; the clock only guards.
     """
-    model = _pyvrp_day.DayModel(inst)
+    # what is left after the search times and checks the plan: about 0.6 ms per visit
+    hard = t0 + max(0.5 * time_limit, HARD_SHARE * time_limit - PLAN_S_PER_JOB * len(inst.jobs))
+    exact = _pyvrp_day.model_entries(inst) <= MODEL_ENTRIES_PER_S * time_limit
+    model = _pyvrp_day.DayModel(inst, exact_lunch=exact)
     n_clients = max(1, model.size)
     n_jobs = max(1, len(inst.jobs))
     iterations_done: list[int] = []
 
     def budget(share: float, clients_rate: float) -> tuple[int | None, float]:
-        if deterministic:
-            return max(10, int(clients_rate * share * time_limit)), 4 * share * time_limit  # clock = guard
+        if deterministic:  # the clock guards: a work count that would overrun is cut
+            guard = min(4 * share * time_limit, max(0.02 * time_limit, hard - _time.perf_counter()))
+            return max(10, int(clients_rate * share * time_limit)), guard
         room = deadline - _time.perf_counter() - 0.2 * time_limit
         return None, max(0.02 * time_limit, min(share * time_limit, room))
 
@@ -140,6 +177,11 @@ def _search_day(
         # neighbours): measured about 80 iterations/s at 918 clients, not 140
         rate = PYVRP_RATE / n_clients * (30 / n_jobs) ** 0.76 * min(1.0, 300 / n_clients)
         iterations, limit = budget(share, min(rate, MAX_ITERATIONS))
+        if all(init is not None for _, init in tasks) and limit * rate < 3:
+            # not three iterations fit in what is left: the starts stand (a 500-visit day's
+            # iteration costs 0.15-0.3 s); skipped rather than overrun
+            starts = [init for _, init in tasks if init is not None]
+            return starts, {key: None for key in model.pool_routes(starts[0])}
         pools: list[_pyvrp_day.RoutePool] = [{} for _ in tasks]
         futures = [
             _threads().submit(
@@ -169,37 +211,54 @@ def _search_day(
     vroom: Future[EngineResult] | None = None
     if VROOM_EXPLORATION is not None and len(inst.jobs) <= VROOM_MAX_JOBS and _vroom.available():
         vroom = _threads().submit(_vroom.solve, inst, exploration=VROOM_EXPLORATION)
-    sols, pool = run(FIRST_SHARE, [(seed, None), (seed + 1000, None)])
+    greedy: list[list[int]] | None = None
+    first: pyvrp.Solution | None = None
+    if model.size > GREEDY_START_CLIENTS:  # large day: start from cheapest insertions
+        greedy = repair_routes(inst, [[] for _ in inst.vehicles], list(range(len(inst.jobs))), deadline=hard)[0]
+        first = start_of(greedy)
+    sols, pool = run(FIRST_SHARE, [(seed, first), (seed + 1000, first)])
     cands = [model.routes_of(sol) for sol in sols]
+    if greedy is not None:
+        cands.append(greedy)
     if vroom is not None:
         try:
             cands.append(vroom.result().routes)
         except Exception:  # an optional start: the PyVRP answers stand alone
             vroom = None
-    cands = [repair_routes(inst, r, [])[0] for r in cands]
+    cands = [repair_routes(inst, r, [], deadline=hard)[0] for r in cands]
     if vroom is not None:
         for v, r in enumerate(cands[-1]):
             if r:
                 pool[(v, tuple(r))] = None
     best = min(cands, key=lambda r: cost_of(inst, r))
-    best = recombine_routes(inst, best, pool, packing_time=packing)
-    if CONTINUE_SHARE > 0 and (deterministic or deadline - _time.perf_counter() > 0.3 * time_limit):
+    work = int(EXCHANGE_WORK * time_limit)
+    best = recombine_routes(inst, best, pool, packing_time=packing, max_work=work, deadline=hard)
+    if CONTINUE_SHARE > 0 and (
+        deadline - _time.perf_counter() > 0.3 * time_limit
+        if not deterministic
+        else hard - _time.perf_counter() > 0.1 * time_limit
+    ):
         start = start_of(best)
         more, pool2 = run(CONTINUE_SHARE, [(seed + 2000, start), (seed + 3000, start)])
         pool.update(pool2)
         for sol in more:
-            repaired = repair_routes(inst, model.routes_of(sol), [])[0]
+            repaired = repair_routes(inst, model.routes_of(sol), [], deadline=hard)[0]
             if cost_of(inst, repaired) < cost_of(inst, best):
                 best = repaired
-        best = recombine_routes(inst, best, pool, packing_time=packing)
+        best = recombine_routes(inst, best, pool, packing_time=packing, max_work=work, deadline=hard)
     served = {j for r in best for j in r}
-    routes, dropped, _ = repair_routes(inst, best, [j for j in range(len(inst.jobs)) if j not in served])
+    routes, dropped, _ = repair_routes(
+        inst, best, [j for j in range(len(inst.jobs)) if j not in served], deadline=hard
+    )
     # a work count scaled with the budget, smaller on large days (each check is longer)
     checks = int(EJECT_CHECKS * time_limit * min(1.0, 60 / max(1, len(inst.jobs))))
-    routes, dropped = eject_insert(inst, routes, dropped, max_checks=max(1000, checks))
-    result = EngineResult(routes=routes, dropped=dropped, engine="pyvrp", seconds=0.0, stats={"pool": len(pool), "iterations": sum(iterations_done)})
-    left = deadline - _time.perf_counter()
-    if not deterministic and left > 0.1 * time_limit:
+    routes, dropped = eject_insert(inst, routes, dropped, max_checks=max(1000, checks), deadline=hard)
+    stats: dict[str, object] = {
+        "pool": len(pool), "iterations": sum(iterations_done), "lunch_model": "exact" if exact else "relaxed",
+    }
+    result = EngineResult(routes=routes, dropped=dropped, engine="pyvrp", seconds=0.0, stats=stats)
+    left = hard - _time.perf_counter()
+    if not deterministic and left > 0.1 * time_limit and len(inst.jobs) <= POLISH_MAX_JOBS:
         # wall-clock mode: the time left goes to OR-Tools' own moves (guided local search
         # from these routes). Not in the repeatable mode: measured on the bench days, the
         # 0.3 s OR-Tools needs on 60 visits served fewer visits than as PyVRP iterations
@@ -252,9 +311,15 @@ def engine_solve(
 __all__ = [
     "CONTINUE_SHARE",
     "EJECT_CHECKS",
+    "EXCHANGE_WORK",
     "FIRST_SHARE",
+    "GREEDY_START_CLIENTS",
+    "HARD_SHARE",
     "MAX_ITERATIONS",
+    "MODEL_ENTRIES_PER_S",
     "PACKING_SHARE",
+    "PLAN_S_PER_JOB",
+    "POLISH_MAX_JOBS",
     "PYVRP_RATE",
     "VROOM_EXPLORATION",
     "VROOM_MAX_JOBS",

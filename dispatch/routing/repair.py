@@ -8,6 +8,7 @@ one ejection; :func:`diagnose` gives the reason code of each visit still left ou
 
 from __future__ import annotations
 
+import time as _time
 from dataclasses import replace
 
 from dispatch.routing._engine import EngineInput
@@ -18,32 +19,38 @@ from dispatch.routing.translate import UNREACHABLE_S
 def best_insertion(inst: EngineInput, routes: list[list[int]], j: int) -> tuple[int, int, int] | None:
     """Cheapest feasible (extra cost, vehicle, position) to insert job ``j``; ``None`` if none."""
     job = inst.jobs[j]
-    cands = []
+    d = inst.durations
+    here = job.loc
+    cands: list[tuple[int, int, int]] = []
     for v, route in enumerate(routes):
         if job.allowed is not None and v not in job.allowed:
             continue
-        base = route_travel(inst, v, route)
-        extra_fixed = inst.vehicles[v].fixed_cost if not route else 0
+        veh = inst.vehicles[v]
+        locs = [veh.start, *(inst.jobs[k].loc for k in route), veh.end]
+        extra_fixed = veh.fixed_cost if not route else 0
         positions = [job.position] if job.position is not None else range(len(route) + 1)
         for p in positions:
             if p > len(route):
                 continue
-            cand = [*route[:p], j, *route[p:]]
-            cands.append((route_travel(inst, v, cand) - base + extra_fixed, v, p, cand))
-    cands.sort(key=lambda c: c[:3])
-    for delta, v, p, cand in cands:
+            a, b = locs[p], locs[p + 1]  # the detour through the job, between a and b
+            cands.append((int(d[a][here] + d[here][b] - d[a][b]) + extra_fixed, v, p))
+    cands.sort()
+    for delta, v, p in cands:
+        route = routes[v]
+        cand = [*route[:p], j, *route[p:]]
         if windows_ok(inst, v, cand) and route_feasible(inst, v, cand):
             return (delta, v, p)
     return None
 
 
 def repair_routes(
-    inst: EngineInput, routes: list[list[int]], dropped: list[int]
+    inst: EngineInput, routes: list[list[int]], dropped: list[int], *, deadline: float | None = None
 ) -> tuple[list[list[int]], list[int], set[int]]:
     """Make every route feasible under our own scheduler, then insert what fits and pays.
 
     Returns the routes, the jobs still left out, and those of them that could have been
-    inserted but cost more than their penalty.
+    inserted but cost more than their penalty. After ``deadline`` (``time.perf_counter``)
+    no more insertions are tried: the routes are feasible, the rest stays left out.
     """
     routes = [list(r) for r in routes]
     removed = list(dropped)
@@ -54,6 +61,9 @@ def repair_routes(
             removed.append(route.pop(k))
     still, not_worth = [], set()
     for j in sorted(removed, key=lambda j: -inst.jobs[j].penalty):
+        if deadline is not None and _time.perf_counter() > deadline:
+            still.append(j)
+            continue
         ins = best_insertion(inst, routes, j)
         if ins is not None and ins[0] < inst.jobs[j].penalty:
             routes[ins[1]].insert(ins[2], j)
@@ -70,7 +80,12 @@ def routes_cost(inst: EngineInput, routes: list[list[int]]) -> int:
 
 
 def eject_insert(
-    inst: EngineInput, routes: list[list[int]], dropped: list[int], *, max_checks: int = 40_000
+    inst: EngineInput,
+    routes: list[list[int]],
+    dropped: list[int],
+    *,
+    max_checks: int = 40_000,
+    deadline: float | None = None,
 ) -> tuple[list[list[int]], list[int]]:
     """Serve more visits by one ejection: a left-out visit takes the place of a served one,
     which moves to another route (or the same one elsewhere).
@@ -80,7 +95,8 @@ def eject_insert(
     feasible place in that route, then re-insert the removed visit at its cheapest feasible
     place anywhere. The first success is applied, when the extra travel (and fixed cost)
     is below the job's penalty. The search stops after ``max_checks``
-    route evaluations (a work count, so the result is repeatable).
+    route evaluations (a work count, so the result is repeatable), or at ``deadline``
+    (``time.perf_counter``) if that comes first.
     """
     routes = [list(r) for r in routes]
     still = list(dropped)
@@ -124,7 +140,8 @@ def eject_insert(
                     still.remove(j)
                     done = progress = True
                     break
-            if checks >= max_checks:
+            if checks >= max_checks or (deadline is not None and _time.perf_counter() > deadline):
+                checks = max_checks
                 break
     return routes, sorted(still)
 
@@ -143,12 +160,10 @@ def diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set[
         for v in able
     ):
         return "unreachable"
-    unpinned = replace(job, position=None)
-    alone_ok = []
-    for v in able:
-        probe = replace(inst, jobs=[*inst.jobs[:j], unpinned, *inst.jobs[j + 1 :]])
-        if route_feasible(probe, v, [j]):
-            alone_ok.append(v)
+    probe = inst if job.position is None else replace(
+        inst, jobs=[*inst.jobs[:j], replace(job, position=None), *inst.jobs[j + 1 :]]
+    )
+    alone_ok = [v for v in able if route_feasible(probe, v, [j])]
     if not alone_ok:
         return "window_unreachable"
     if job.position is not None:

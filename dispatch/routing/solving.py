@@ -27,7 +27,7 @@ from dispatch.i18n import N_
 from dispatch.routing._engine import EngineVehicle
 from dispatch.routing.feasibility import check_plan
 from dispatch.routing.plan import Plan, Route, Stop, unassigned_visit
-from dispatch.routing.portfolio import engine_solve
+from dispatch.routing.portfolio import PLAN_S_PER_JOB, engine_solve
 from dispatch.routing.problem import DispatchProblem
 from dispatch.routing.repair import diagnose, repair_routes
 from dispatch.routing.schedule import route_feasible, schedule_route
@@ -81,7 +81,10 @@ def solve(
     res = engine_solve(
         inst, time_limit=time_limit, seed=seed, engine=engine, deterministic=deterministic, started=t0
     )
-    routes, dropped, not_worth = repair_routes(inst, res.routes, res.dropped)
+    # the engines' answers are feasible for our scheduler already (the portfolio repairs
+    # them); insertions here stop with the budget, what is left out stays diagnosed
+    deadline = t0 + max(0.5 * time_limit, 0.95 * time_limit - PLAN_S_PER_JOB * len(inst.jobs))
+    routes, dropped, not_worth = repair_routes(inst, res.routes, res.dropped, deadline=deadline)
     return _build_plan(problem, model, routes, dropped, engine=res.engine, t0=t0, not_worth=not_worth)
 
 
