@@ -68,6 +68,9 @@ remote_page = st.Page(
 reports_page = st.Page(
     "views/reports.py", title=_("Reports"), icon=":material/bar_chart:", url_path="rapports",
 )
+messages_page = st.Page(
+    "views/messages.py", title=_("Messages"), icon=":material/mail:", url_path="messages",
+)
 settings_page = st.Page(
     "views/parametres.py", title=_("Settings"), icon=":material/settings:", url_path="parametres"
 )
@@ -86,7 +89,7 @@ else:
         page for page, path in ((dispatcher, "views/dispatcher.py"),
                                 (technician, "views/technician.py"), (workshop_page, "views/workshop.py"),
                                 (remote_page, "views/remote.py"), (billing, "views/billing.py"),
-                                (reports_page, "views/reports.py"))
+                                (reports_page, "views/reports.py"), (messages_page, "views/messages.py"))
         if _access.allowed(user, path)
     ]
     sections = {"": [welcome], _("Customers"): [coverage, request, slot_page]}
@@ -96,7 +99,7 @@ else:
         sections[_("Administration")] = [settings_page]
     if _access.allowed(user, "views/setup.py"):
         sections.setdefault(_("Administration"), []).insert(0, setup_page)
-    nav = st.navigation(sections)
+    nav = st.navigation(sections, expanded=True)  # every page listed (13 for an admin; not "View 3 more")
     if user is not None:
         _access.sidebar(user)
 nav.run()

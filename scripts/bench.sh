@@ -8,6 +8,8 @@
 #   bench_network.py       ~1 min    Vancouver build, matrices, osmnx/scipy/networkx peers
 #   bench_geocode.py       ~1 min    offline geocoding and coverage throughput
 #   bench_invoices.py      <1 min    SQLite; PostgreSQL too when OPMS_TEST_PG_URL is set
+#   bench_outbox.py        ~1 min    1,000 e-mails through the worker to a local SMTP server
+#                                    (SQLite; PostgreSQL too when OPMS_TEST_PG_URL is set)
 #   bench_browser.py       ~2 min    dashboard in chromium: "Optimiser la journée" -> routes
 #   bench_load.py          ~4 min    200 coverage checks/s for 60 s, then 20 browser sessions
 #   fuzz.py                ~9 min    hostile input, the 8-minute run of BENCHMARKS.md
@@ -48,6 +50,7 @@ have_chromium=0
 run network $PY benchmarks/bench_network.py
 run geocode $PY benchmarks/bench_geocode.py
 run invoices $PY benchmarks/bench_invoices.py --n 200
+run outbox $PY benchmarks/bench_outbox.py --n 1000
 if [ $have_chromium = 1 ]; then
   run browser $PY benchmarks/bench_browser.py --runs 5
   run load $PY benchmarks/bench_load.py

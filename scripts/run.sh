@@ -6,7 +6,8 @@
 # 1. First run only: build the default region (Mascouche) from ../shared when it is there,
 #    so the planner can be tried at once; otherwise the dashboard guides the user to build
 #    one from an OSM file.
-# 2. Start the dashboard in the foreground (Ctrl+C stops it).
+# 2. Start the message worker (`opms-dispatch worker`) in the background, then the dashboard
+#    in the foreground (Ctrl+C stops both).
 # Other processes that run beside the dashboard are started between 1 and 2, in the
 # background, and stopped with it (see the trap below).
 set -euo pipefail
@@ -29,6 +30,14 @@ stop_background() {
 }
 trap stop_background EXIT
 # (start each one as:  some-command &  pids+=($!) )
+# The worker sends the messages to customers and runs the periodic jobs. Without a mail server
+# configured it keeps running: the messages wait, queued, and its job records why.
+# WORKER=0 leaves it out (another machine runs it).
+if [ "${WORKER:-1}" != 0 ]; then
+  $BIN/opms-dispatch worker --quiet &
+  pids+=($!)
+  echo "Processus d'envoi des messages démarré (pid ${pids[-1]})."
+fi
 
 # --- 2. the dashboard ---------------------------------------------------------------------
 echo "Tableau de bord : http://$HOST:$PORT (Ctrl+C pour arrêter)"

@@ -40,6 +40,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "views/remote.py": ("dispatcher", "technician"),
     "views/billing.py": ("billing",),
     "views/reports.py": ("billing",),
+    "views/messages.py": ("dispatcher",),
     "views/parametres.py": (),
     "views/setup.py": (),
 }

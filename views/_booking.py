@@ -18,7 +18,7 @@ import streamlit as st
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
 from dispatch.office import booking, booking_screen, calls, labels, slots
-from views import _access, _common, _dates
+from views import _access, _common, _dates, _messages
 
 #: Session key of the confirmation shown after a booking (kept across the rerun).
 DONE_KEY = "booking_done"
@@ -132,5 +132,6 @@ def requests_to_book(s: Any, user: Any, db: Any, region: Any, *, day: date) -> N
             st.write(_("Problem: {problem}").format(problem=_common.plain(item.problem or "—")))
             if item.desired_date:
                 st.caption(_("Desired date: {day}").format(day=_dates.day_label(item.desired_date)))
+            _messages.request_messages(db, item.request_id)
             _suggestions(s, db, region, item, day=day)
             _by_hand(s, db, item, day=day)

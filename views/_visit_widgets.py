@@ -121,3 +121,17 @@ def invoice_step(db: Any, s: Any, rid: int, *, actor: str, key: str, on_done: Ca
             _common.error_box(err)
         else:
             on_done()
+
+
+def en_route_button(db: Any, s: Any, appointment_id: int, *, eta: Any, actor: str, key: str) -> None:
+    """"I'm on my way": tells the customer the technician left, with the plan's arrival time."""
+    from dispatch.office import messages_desk
+
+    if st.button(_("I'm on my way"), key=key):
+        try:
+            ids = messages_desk.announce_departure(db, appointment_id, eta=eta, settings=s, actor=actor)
+        except DispatchError as err:
+            _common.error_box(err)
+        else:
+            st.success(_("The customer is told you are on the way (arrival about {eta}).").format(
+                eta=_common.hhmm(eta)) if ids else _("No message to send: the customer has no address."))

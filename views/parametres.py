@@ -1,4 +1,5 @@
-"""Staff page "Paramètres": company, zones, tariff, technicians, regions, map exports.
+"""Staff page "Paramètres": company, zones, tariff, technicians, regions, map exports, and the
+company's mailbox and SMS account (settings in force, the worker's health, a test message).
 
 Values are saved to ``<data dir>/settings.toml`` (the file the whole product reads); the
 region itself (shop position, radii) is built on the home page.
@@ -14,7 +15,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
-from dispatch.office import administration, policy, region_setup
+from dispatch.office import administration, messages_desk, policy, region_setup
 from maps import export
 from views import _access, _common
 
@@ -28,8 +29,8 @@ def _save(new) -> None:
     st.success(_("Settings saved in {path}.").format(path=_common.plain(path)))
 
 
-tab_company, tab_policy, tab_tariff, tab_techs, tab_region = st.tabs(
-    [_("Company"), _("Policy"), _("Rates"), _("Technicians"), _("Region and map")]
+tab_company, tab_policy, tab_tariff, tab_techs, tab_region, tab_mail = st.tabs(
+    [_("Company"), _("Policy"), _("Rates"), _("Technicians"), _("Region and map"), _("E-mail and SMS")]
 )
 
 with tab_company, st.form("company_form"):
@@ -190,3 +191,63 @@ with tab_region:
             c2.download_button(_("Territory (GeoJSON)"), st.session_state["export_geojson"],
                                file_name="territoire.geojson", mime="application/geo+json",
                                key="export_geojson_dl")
+
+with tab_mail:
+    st.write(_("Messages to customers (acknowledgement, appointment, reminder, on the way, invoice) "
+               "go out through the company's mailbox (SMTP) and SMS account. Without an SMTP "
+               "server they wait, queued, on the Messages page."))  # fmt: skip
+    lines = messages_desk.messaging_settings(s)
+    st.dataframe(
+        pd.DataFrame([{_("Section"): f"[{ln.section}]", _("Setting"): ln.name, _("Value"): ln.value,
+                       _("Environment variable"): ln.env} for ln in lines]),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+    st.caption(_("Passwords and tokens are never shown. An environment variable (OPMS_MAIL__SMTP_HOST …) "
+                 "overrides the file; the SMS account is set in the file or the environment."))  # fmt: skip
+    with st.form("mail_form"):
+        m = s.mail
+        c1, c2, c3 = st.columns([3, 1, 1])
+        host = c1.text_input(_("SMTP server"), m.smtp_host, key="mail_host")
+        port = c2.text_input(_("Port"), str(m.smtp_port), key="mail_port")
+        security = c3.selectbox(_("Security"), ["starttls", "ssl", "none"], key="mail_security",
+                                index=["starttls", "ssl", "none"].index(m.smtp_security))  # fmt: skip
+        c4, c5 = st.columns(2)
+        login = c4.text_input(_("SMTP login"), m.smtp_user, key="mail_user")
+        password = c5.text_input(_("SMTP password (empty: unchanged)"), "", type="password", key="mail_password")
+        c6, c7 = st.columns(2)
+        sender = c6.text_input(_("Sender address"), m.from_address, key="mail_from")
+        public = c7.text_input(_("Public address of the dashboard (links)"), m.public_url, key="mail_public")
+        if st.form_submit_button(_("Save")):
+            try:
+                new = messages_desk.update_mail_settings(
+                    s, smtp_host=host, smtp_port=port, smtp_user=login, smtp_security=security,
+                    from_address=sender, public_url=public, smtp_password=password,
+                )  # fmt: skip
+            except DispatchError as err:
+                _common.error_box(err)
+            else:
+                _save(new)
+    mdb = _common.database(s)
+    h = messages_desk.worker_health(mdb, s)
+    if h.heartbeat_at is None:
+        st.warning(_("The worker has never run: messages wait until `opms-dispatch worker` is started "
+                     "(`make run` starts it)."))  # fmt: skip
+    elif not h.alive:
+        st.warning(_("The worker is stopped (last sign of life {ago}): messages wait.").format(
+            ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip
+    else:
+        st.success(_("Worker running (pid {pid} on {host}), last sign of life {ago}.").format(
+            pid=h.pid, host=_common.plain(h.host), ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip
+    for j in h.jobs:
+        if j.last_error:
+            st.error(_("{job}: {error}").format(job=messages_desk.job_label(j.name), error=_common.plain(j.last_error)))
+    st.subheader(_("Send a test message"))
+    c1, c2 = st.columns([3, 1])
+    to = c1.text_input(_("E-mail address"), key="mail_test_to", placeholder="patron@example.com")
+    if c2.button(_("Send a test message"), key="mail_test_send", type="primary"):
+        try:
+            ref = messages_desk.send_test_message(s, to)
+        except DispatchError as err:
+            _common.error_box(err)
+        else:
+            st.success(_("Test message sent to {to} ({ref}).").format(to=_common.plain(to), ref=_common.plain(ref)))

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
-from dispatch.office import intake
+from dispatch.messaging.wording import WORDING as consent_wording  # light: no database import
 from dispatch.settings import TZ
 from views import _common, _dates
 
@@ -78,6 +78,10 @@ with st.form("request_form", clear_on_submit=False, enter_to_submit=False):
         ),
         key="req_consent",
     )
+    st.caption(_(consent_wording).format(company=s.general.company_name))
+    c5, c6 = st.columns(2)
+    by_email = c5.checkbox(_("Write to me by e-mail"), key="req_ch_email", value=True)
+    by_sms = c6.checkbox(_("Write to me by text message"), key="req_ch_sms")
     sent = st.form_submit_button(_("Send the request"), type="primary")
 
 if sent:
@@ -93,10 +97,13 @@ if sent:
     elif not consent:
         st.warning(_("Tick the consent box to send the request."))
     else:
+        from dispatch.office import intake  # imported when sent: the form shows at once
+
         form = intake.RequestForm(
             name=name.strip(), address=address.strip(), phone=phone.strip(),
             email=email.strip(), problem=problem.strip(), desired_date=desired,
             remote_ok=remote, consent=consent,
+            channels=tuple(c for c, on in (("email", by_email and bool(email.strip())), ("sms", by_sms)) if on),
         )
         try:
             with st.spinner(_("Sending…")):

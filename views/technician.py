@@ -22,6 +22,7 @@ from dispatch.i18n import _
 from dispatch.office import (
     billing_desk,
     daysheet,
+    messages_desk,
     planning,
     policy,
     visit_papers,
@@ -343,6 +344,9 @@ for i, stop in enumerate(stops, start=1):
                 )
             )
         if latest[rid].id == a.appointment.id:
+            if a.request_state in messages_desk.DEPARTURE_STATES:  # tell the customer "on the way"
+                w.en_route_button(db, s, a.appointment.id, eta=stop.arrival, actor=actor,
+                                  key=f"enroute_{a.appointment.id}")
             _visit_form(rid)
         else:
             st.caption(_("See the card of the return visit."))

@@ -53,7 +53,7 @@ for item in items:
         for target in _NEXT.get(item.state, ()):
             if st.button(_BUTTONS[target], key=f"ws_{target}_{item.id}", type="primary"):
                 try:
-                    workshop_desk.advance(db, item.request_id, target, actor=actor, note=note)
+                    workshop_desk.advance(db, item.request_id, target, actor=actor, note=note, settings=s)
                 except DispatchError as err:
                     _common.error_box(err)
                 else:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.errors import InvalidInput, NotFound
 from dispatch.i18n import N_, _
+from dispatch.messaging.wording import WORDING
 from dispatch.records import audit, now
 from dispatch.records.schema import ConsentRow, CustomerRow, OutboxRow
 
@@ -31,13 +32,6 @@ if TYPE_CHECKING:
     from dispatch.records import Database
 
 CHANNELS = ("email", "sms")
-
-#: The wording the public form shows beside the channel choice (stored with each consent).
-WORDING = N_(
-    "I agree that {company} writes to me about this request (acknowledgement, appointment, "
-    "reminder, arrival, invoice) by the channels I ticked. I can withdraw this consent at "
-    "any time with the link at the bottom of each message or by calling {company}."
-)
 
 
 @dataclass(frozen=True)

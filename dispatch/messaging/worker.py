@@ -137,6 +137,8 @@ class Worker:
                 self._paused.pop(c, None)
         out = report.to_dict()
         out["paused"] = {c: until.isoformat() for c, (until, _n) in self._paused.items()}
+        # a channel without a server: its messages wait, queued (the office sees it here)
+        out["unconfigured"] = [c for c in ("email", "sms") if c not in configured_channels(settings)]
         return out
 
     def heartbeat(self) -> None:
@@ -262,16 +264,16 @@ def health(db: Database, settings: Settings, *, name: str = "worker", at: dateti
     """The worker's health: alive when its heartbeat is younger than a minute (or 3 passes)."""
     when = at or now()
     limit = timedelta(seconds=max(60.0, 3 * settings.mail.send_interval_s))
-    with db.read() as s:
+    with db.read() as s:  # read every field inside the session (its end expires the rows)
         st = s.get(WorkerStatusRow, name)
         jobs = tuple(
             JobHealth(r.name, r.runs, r.last_started_at, r.last_ok_at, r.last_error, dict(r.last_result or {}))
             for r in s.scalars(sa.select(WorkerJobRow).order_by(WorkerJobRow.name)).all()
         )
-    if st is None:
-        return WorkerHealth(name, False, None, "", None, None, jobs)
-    alive = when - st.heartbeat_at <= limit
-    return WorkerHealth(name, alive, st.pid, st.host, st.started_at, st.heartbeat_at, jobs)
+        if st is None:
+            return WorkerHealth(name, False, None, "", None, None, jobs)
+        alive = when - st.heartbeat_at <= limit
+        return WorkerHealth(name, alive, st.pid, st.host, st.started_at, st.heartbeat_at, jobs)
 
 
 __all__ = ["JOB_PROVIDERS", "JobHealth", "PeriodicJob", "Worker", "WorkerHealth", "health", "provided_jobs", "register_job"]

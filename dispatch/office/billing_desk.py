@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from dispatch.billing import invoices as invoice_book
 from dispatch.billing.documents import invoice_documents
 from dispatch.billing.rules import PAYMENT_LABELS, Bill, method_label, parse_amount
+from dispatch.messaging import events
 from dispatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -88,6 +89,9 @@ def issue_invoice(
 ) -> Invoice:
     """Issue the invoice of a finished visit (``-> invoiced``).
 
+    The customer's e-mail (the invoice's PDF attached, how to pay) is written to the outbox in
+    the same transaction (:func:`dispatch.messaging.events.invoice_issued`).
+
     Raises
     ------
     InvalidInput
@@ -95,7 +99,10 @@ def issue_invoice(
         travel of an "on quote" trip has no agreed amount (French messages).
     """
     amount = None if travel_amount in (None, "") else parse_amount(travel_amount)
-    return invoice_book.issue_invoice(db, request_id, settings=settings, actor=actor, travel_amount=amount)
+    with db.write() as s:
+        inv = invoice_book.issue_invoice(db, request_id, settings=settings, actor=actor, travel_amount=amount)
+        events.invoice_issued(s, inv.number, settings=settings)
+    return inv
 
 
 def issue_credit_note(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from dispatch import records as st
 from dispatch.errors import InvalidInput
 from dispatch.i18n import N_, _
+from dispatch.messaging import events
 from dispatch.records import (
     AddressRow,
     AppointmentRow,
@@ -233,7 +234,11 @@ def record_call(
     kind
         ``contact`` (first call of a new request) or ``confirmation`` (day-before call).
     settings
-        Needed for ``cancelled`` (notice hours and late fee of the tariff).
+        Needed for ``cancelled`` (notice hours and late fee of the tariff) and for the
+        customer's message, written to the outbox in the call's transaction: the appointment
+        agreed, moved or confirmed (:func:`dispatch.messaging.events.appointment_confirmed`,
+        one per window), the cancellation (:func:`~dispatch.messaging.events.cancellation_acknowledged`).
+        Without settings no message is written.
     appointment_id
         The appointment of a confirmation call (default: the request's next scheduled one).
     window
@@ -304,7 +309,20 @@ def record_call(
         s.add(row)
         s.flush()
         st.audit(s, actor, "call", "request", req.id, kind=kind, outcome=outcome)
+        if settings is not None:
+            _notify_customer(s, req.id, outcome, appointment_id=appt_id, settings=settings)
         return CallRecord(row.id, row.request_id, row.appointment_id, kind, outcome, note, when, actor)
+
+
+def _notify_customer(
+    s: Session, request_id: int, outcome: str, *, appointment_id: int | None, settings: Settings
+) -> None:
+    """The customer's message of a call's outcome, in the call's transaction: the appointment
+    agreed, moved or confirmed (with its ``.ics``; one per window), or the cancellation."""
+    if outcome in {"reached", "rescheduled"} and appointment_id is not None:
+        events.appointment_confirmed(s, appointment_id, settings=settings)
+    elif outcome == "cancelled":
+        events.cancellation_acknowledged(s, request_id, settings=settings)
 
 
 def calls_of(db: Database, request_id: int) -> list[CallRecord]:

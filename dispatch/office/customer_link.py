@@ -42,6 +42,7 @@ from dispatch import records
 from dispatch.errors import InvalidInput, InvalidTransition
 from dispatch.files import private_file, private_folder
 from dispatch.i18n import N_
+from dispatch.messaging import events
 from dispatch.money import CENT
 from dispatch.office.slots import (
     CUSTOMER,
@@ -270,13 +271,20 @@ def confirm_by_link(db: Database, settings: Settings, token: str, *, now: dateti
 def cancel_by_link(
     db: Database, settings: Settings, token: str, *, now: datetime | None = None, reason: str = ""
 ) -> InterventionRequest:
-    """Cancel the request at the customer's demand (late inside the notice, with the fee)."""
+    """Cancel the request at the customer's demand (late inside the notice, with the fee).
+
+    The acknowledgement (late or not, and the fee) is written to the outbox in the same
+    transaction (:func:`dispatch.messaging.events.cancellation_acknowledged`).
+    """
     request_id = read_token(settings, token, now=now)
     at = now if now is not None else clock()
-    return records.cancel_request(
-        db, request_id, settings=settings, actor=ACTOR, at=at,
-        reason=reason or "annulé par le client (lien)",
-    )  # fmt: skip
+    with db.write() as s:
+        req = records.cancel_request(
+            db, request_id, settings=settings, actor=ACTOR, at=at,
+            reason=reason or "annulé par le client (lien)",
+        )  # fmt: skip
+        events.cancellation_acknowledged(s, request_id, settings=settings)
+    return req
 
 
 def ask_to_move(

@@ -36,10 +36,13 @@ from dispatch.errors import (
 )
 from dispatch.geo.region import load_region
 from dispatch.geo.service_area import check_address
-from dispatch.i18n import N_
+from dispatch.i18n import N_, _
+from dispatch.messaging import consent, events
 from dispatch.records import create_request, request_by_message_id
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from dispatch.geo.built_region import Region
     from dispatch.geo.coverage import Coverage
     from dispatch.records import Database, InterventionRequest
@@ -65,13 +68,16 @@ class RequestForm:
     desired_date: date | None = None
     remote_ok: bool = False
     consent: bool = False
+    #: Channels the customer agreed to be written on (``email``, ``sms``; empty: none), with
+    #: the wording :data:`dispatch.messaging.consent.WORDING` shown beside the choice.
+    channels: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "address": self.address, "phone": self.phone, "email": self.email,
             "problem": self.problem,
             "desired_date": self.desired_date.isoformat() if self.desired_date else None,
-            "remote_ok": self.remote_ok, "consent": self.consent,
+            "remote_ok": self.remote_ok, "consent": self.consent, "channels": list(self.channels),
         }  # fmt: skip
 
 
@@ -152,6 +158,11 @@ def submit(
     The public form (``source="form"``) requires the customer's consent to the privacy policy
     (nothing is stored without it); an e-mail without a clear consent is stored flagged
     ``consentement à confirmer``.
+
+    In the same transaction, the channels the customer agreed to (``form.channels``) are
+    recorded and the acknowledgement is written to the outbox
+    (:func:`dispatch.messaging.events.request_received`): a request that is not stored sends
+    nothing, a stored one cannot lose its acknowledgement.
     """
     if source == "form" and not form.consent:
         msg = N_("Consent to the privacy policy is required to send the request.")
@@ -171,24 +182,37 @@ def submit(
             coverage = coverage_record(cov)
     if not form.consent:
         flags.append(FLAG_CONSENT)
-    return create_request(
-        db,
-        name=form.name,
-        phone=form.phone,
-        email=form.email,
-        address=form.address,
-        problem=form.problem,
-        desired_date=form.desired_date,
-        remote_ok=form.remote_ok,
-        consent=form.consent,
-        source=source,
-        message_id=message_id,
-        coverage=coverage,
-        region=str(region_name),
-        flags=flags,
-        actor=actor,
-        at=at,
-    )
+    with db.write() as s:
+        req = create_request(
+            db,
+            name=form.name,
+            phone=form.phone,
+            email=form.email,
+            address=form.address,
+            problem=form.problem,
+            desired_date=form.desired_date,
+            remote_ok=form.remote_ok,
+            consent=form.consent,
+            source=source,
+            message_id=message_id,
+            coverage=coverage,
+            region=str(region_name),
+            flags=flags,
+            actor=actor,
+            at=at,
+        )
+        _acknowledge(s, req, form, settings=settings, source=source, actor=actor)
+    return req
+
+
+def _acknowledge(
+    s: Session, req: InterventionRequest, form: RequestForm, *, settings: Settings, source: str, actor: str
+) -> None:
+    """Record the channels the customer chose, then enqueue the acknowledgement (caller's transaction)."""
+    if form.channels:
+        wording = _(consent.WORDING).format(company=settings.general.company_name)
+        consent.record_consent(s, req.customer.id, form.channels, wording=wording, source=source, actor=actor)
+    events.request_received(s, req.id, settings=settings)
 
 
 # --------------------------------------------------------------------------------------------

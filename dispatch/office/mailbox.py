@@ -283,12 +283,17 @@ def _submit_free(
         if cov is not None:
             coverage = coverage_record(cov)
     flags.append(FLAG_CONSENT)
-    return create_request(
-        db, name=form.name, phone=form.phone, email=form.email, address=form.address or NO_ADDRESS,
-        problem=form.problem, desired_date=form.desired_date, remote_ok=False, consent=False,
-        source="email", message_id=parsed.message_id, coverage=coverage, region=str(region_name),
-        flags=flags, actor=actor, at=parsed.received_at,
-    )  # fmt: skip
+    from dispatch.messaging import events
+
+    with db.write() as s:  # the acknowledgement is queued with the request (a cancelled trace without consent)
+        req = create_request(
+            db, name=form.name, phone=form.phone, email=form.email, address=form.address or NO_ADDRESS,
+            problem=form.problem, desired_date=form.desired_date, remote_ok=False, consent=False,
+            source="email", message_id=parsed.message_id, coverage=coverage, region=str(region_name),
+            flags=flags, actor=actor, at=parsed.received_at,
+        )  # fmt: skip
+        events.request_received(s, req.id, settings=settings)
+    return req
 
 
 def take_in(
@@ -589,6 +594,26 @@ def poll_mailbox(
     return report
 
 
+def worker_jobs(settings: Settings) -> list[Any]:
+    """The worker's job reading the mailbox every ``[mail] poll_interval_s`` seconds.
+
+    None when no mailbox is configured (``mail.imap_host`` empty). Found by
+    :data:`dispatch.messaging.worker.JOB_PROVIDERS`; an unreachable mailbox is the job's
+    recorded error (the messages wait on the server) and the next reading tries again.
+    """
+    from dispatch.messaging.worker import PeriodicJob
+
+    mail = getattr(settings, "mail", None)
+    if not str(getattr(mail, "imap_host", "") or "").strip():
+        return []
+
+    def read(db: Database, settings: Settings, at: Any) -> dict[str, Any]:
+        report = poll_mailbox(db, settings)
+        return dict(report.to_dict()["counts"])
+
+    return [PeriodicJob("mailbox", float(getattr(mail, "poll_interval_s", 60.0) or 60.0), read)]
+
+
 __all__ = [
     "FLAG_CHECK",
     "NO_ADDRESS",
@@ -606,4 +631,5 @@ __all__ = [
     "poll_mailbox",
     "read_request_email",
     "take_in",
+    "worker_jobs",
 ]

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 
 from dispatch import records
 from dispatch.i18n import N_, _
+from dispatch.messaging import events
+from dispatch.settings import load_settings
 
 if TYPE_CHECKING:
     from dispatch.records import Database, VisitRecord, WorkshopItem
+    from dispatch.settings import Settings
 
 #: French labels of the workshop states (English msgids).
 STATE_LABELS = {
@@ -38,9 +41,21 @@ def workshop_board(db: Database, *, states: Sequence[str] = ()) -> list[Workshop
     return records.workshop_items(db, states=states)
 
 
-def advance(db: Database, request_id: int, state: str, *, actor: str, note: str = "") -> WorkshopItem:
-    """Move a device to ``repairing`` or ``ready`` (ready: the return visit is to be booked)."""
-    return records.advance_workshop(db, request_id, state, actor=actor, note=note)
+def advance(
+    db: Database, request_id: int, state: str, *, actor: str, note: str = "", settings: Settings | None = None
+) -> WorkshopItem:
+    """Move a device to ``repairing`` or ``ready`` (ready: the return visit is to be booked).
+
+    ``ready`` writes the customer's "device ready" message to the outbox in the same
+    transaction (:func:`dispatch.messaging.events.workshop_ready`); ``settings`` default to
+    the settings in force (:func:`dispatch.settings.load_settings`).
+    """
+    with db.write() as s:
+        item = records.advance_workshop(db, request_id, state, actor=actor, note=note)
+        if state == "ready":
+            cfg = settings if settings is not None else load_settings()
+            events.workshop_ready(s, request_id, settings=cfg, device=item.device, item_id=item.id)
+    return item
 
 
 def home_test(

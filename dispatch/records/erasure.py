@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.errors import StorageError
-from dispatch.i18n import N_
+from dispatch.i18n import N_, _
 from dispatch.records.audit_trail import audit
 from dispatch.records.database import Database, now
 from dispatch.records.schema import (
@@ -33,6 +33,7 @@ from dispatch.records.schema import (
     AppointmentRow,
     CallRow,
     CustomerRow,
+    OutboxRow,
     RequestRow,
     SignatureRow,
     VisitRow,
@@ -158,6 +159,17 @@ def anonymise(s: Session, cust: CustomerRow, when: datetime) -> tuple[list[int],
             item.accessories = ""
             for ev in s.scalars(sa.select(WorkshopEventRow).where(WorkshopEventRow.item_id == item.id)):
                 ev.note = ""
+    # the messages written to the customer hold their address, name and texts: emptied, and
+    # those not sent yet never will be (the row stays: the office sees that a message existed)
+    s.execute(
+        sa.update(OutboxRow).where(OutboxRow.customer_id == cust.id)
+        .values(recipient="", subject="", body="", html="", attachments=[])
+    )  # fmt: skip
+    s.execute(
+        sa.update(OutboxRow)
+        .where(OutboxRow.customer_id == cust.id, OutboxRow.state.in_(["queued", "sending", "failed"]))
+        .values(state="cancelled", lease_until=None, last_error=_("Customer erased (Law 25): not sent."))
+    )
     return rids, len(addrs)
 
 

@@ -210,3 +210,22 @@ def test_imap_folder_names_use_modified_utf7():
     """RFC 3501: « Traités » is Trait&AOk-s, « & » is &-."""
     assert mb.imap_utf7("Traités") == "Trait&AOk-s"
     assert mb.imap_utf7("A&B") == "A&-B"
+
+
+def test_the_worker_reads_the_mailbox_on_its_schedule(imap, db, settings):
+    """``make run`` starts the worker; with ``[mail] imap_*`` set, its "mailbox" job takes
+    the website's e-mails in (no command to run), and moves them."""
+    from dataclasses import replace
+
+    from dispatch.messaging.worker import Worker
+
+    assert mb.worker_jobs(settings) == []  # no mailbox configured: no job
+    mail = replace(settings.mail, imap_host=imap.host, imap_port=imap.port, imap_user=imap.user,
+                   imap_password=imap.password, poll_interval_s=60.0)
+    configured = replace(settings, mail=mail)
+    assert [j.name for j in mb.worker_jobs(configured)] == ["mailbox"]
+    imap.append(message(FORM_BODY, message_id="<form-w@opms.example>"))
+    results = Worker(db, configured, jobs=mb.worker_jobs(configured)).run_once()
+    assert results["mailbox"]["created"] == 1, results
+    assert [r.message_id for r in st.list_requests(db)] == ["<form-w@opms.example>"]
+    assert imap.messages()["INBOX"] == []

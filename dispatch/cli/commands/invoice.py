@@ -75,13 +75,12 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
 
 def _issue(args: Namespace, settings: Settings) -> dict[str, object]:
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.billing.invoices imports in 0.31 s)
-    from dispatch.billing.invoices import issue_invoice
-    from dispatch.money import money
+    # the office's use case: the customer's e-mail (PDF attached) is queued in the same transaction
+    from dispatch.office.billing_desk import issue_invoice
 
-    travel = money(args.travel_amount) if args.travel_amount else None
     with database(settings) as db:
         return issue_invoice(
-            db, args.request_id, settings=settings, actor=actor(args), travel_amount=travel
+            db, args.request_id, settings=settings, actor=actor(args), travel_amount=args.travel_amount or None
         ).to_dict()
 
 
