@@ -493,8 +493,13 @@ def load_settings(
     return settings
 
 
-def settings_to_toml(settings: Settings) -> str:
-    """Serialise settings to TOML text (what the Settings page saves)."""
+def settings_to_toml(settings: Settings, *, env: typing.Mapping[str, str] | None = None) -> str:
+    """Serialise settings to TOML text (what the Settings page saves).
+
+    The fields set by ``OPMS_<SECTION>__<FIELD>`` variables of ``env`` (default
+    ``os.environ``) are left out: the environment gives them again at every start, and a
+    password passed that way (``OPMS_MAIL__SMTP_PASSWORD``) must not land in the file.
+    """
 
     def plain(obj: object) -> Any:  # a TOML value
         if dataclasses.is_dataclass(obj):
@@ -511,6 +516,10 @@ def settings_to_toml(settings: Settings) -> str:
 
     data = plain(settings)
     data.pop("data_dir", None)
+    for section, values in _env_values(os.environ if env is None else env).items():
+        for name in values:
+            if isinstance(data.get(section), dict):
+                data[section].pop(name, None)
     return tomli_w.dumps(data)
 
 

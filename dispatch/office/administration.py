@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from dispatch import records
 from dispatch.billing.rules import parse_amount
 from dispatch.errors import InvalidInput
+from dispatch.files import private_file
 from dispatch.i18n import N_
 from dispatch.money import parse_rate
 from dispatch.settings import Settings, settings_to_toml
@@ -26,9 +27,14 @@ if TYPE_CHECKING:
 
 
 def save_settings(new: Settings) -> Path:
-    """Write ``new`` to ``<data dir>/settings.toml``; returns the file's path."""
+    """Write ``new`` to ``<data dir>/settings.toml`` (0600); returns the file's path.
+
+    Fields the environment sets (``OPMS_<SECTION>__<FIELD>``) are not written (see
+    :func:`dispatch.settings.settings_to_toml`).
+    """
     path = new.data_dir / "settings.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)  # it may hold the mail and SMS passwords typed in Paramètres: 0600
     path.write_text(settings_to_toml(new), encoding="utf-8")
     return path
 

@@ -54,6 +54,21 @@ def test_saved_settings_are_read_back(settings):
     assert again.tariff.core_flat == Decimal("41.25")
 
 
+def test_a_password_from_the_environment_never_lands_in_the_settings_file(settings, monkeypatch):
+    """Saving Paramètres keeps secrets given by OPMS_* variables out of settings.toml (0600)."""
+    monkeypatch.setenv("OPMS_MAIL__SMTP_PASSWORD", "s3cret-from-env")
+    from_env = load_settings(data_dir=settings.data_dir)
+    assert from_env.mail.smtp_password == "s3cret-from-env"
+    path = administration.save_settings(
+        administration.company_settings(from_env, name="Ordi Plus", address="1 rue Dupras",
+                                        phone="450 555-0000", email="info@example.com")
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "s3cret-from-env" not in text and "Ordi Plus" in text
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_settings(data_dir=settings.data_dir).mail.smtp_password == "s3cret-from-env"
+
+
 def test_roster_lists_added_technicians_active_or_not(settings):
     """A technician added from the form appears in the roster; a blank name is refused."""
     db = records.open_database(settings=settings)
