@@ -62,15 +62,20 @@ VROOM_MAX_JOBS = 80
 #: million entries here, so 5 million per second keeps the build near a tenth of the budget:
 #: 12 technicians / 150 visits (4.3 M) stay exact at 1 s, 20 / 300 (23 M) from 5 s.
 MODEL_ENTRIES_PER_S = 5_000_000
+#: Largest day searched with the exact lunch model whatever the budget: beyond it, the
+#: relaxation served more at every budget measured (20 technicians / 300 visits: 136 at
+#: 1 s relaxed, 117 at 5 s exact, the exact model's iterations being 3-4 times dearer).
+EXACT_MAX_JOBS = 200
 #: Work of the route exchange per second of budget (pairs of routes examined, plus
 #: :data:`GROUP_WORK` per group of technicians re-chosen: the numpy calls of a group cost
 #: about what 5,000 pairs do). 30 million as the fixed bound it replaces: the same plans up
 #: to 60 visits, and a 50-technician day no longer spends seconds on its 19,600 triples.
 EXCHANGE_WORK = 30_000_000
-#: Above this many PyVRP clients, the searches start from the cheapest-insertion day
-#: (:func:`dispatch.routing.repair.repair_routes` from empty routes) instead of PyVRP's
-#: random start and its exhaustive descent, which alone took 1.0-1.3 s on 500 visits.
-GREEDY_START_CLIENTS = 400
+#: Above this many visits x sqrt(budget in s), the searches start from the cheapest-insertion
+#: day (:func:`dispatch.routing.repair.repair_routes` from empty routes) instead of PyVRP's
+#: random start and its exhaustive descent, which alone took 0.6-1.0 s on 400 visits and
+#: 1.0-1.3 s on 500 (a 300-visit day keeps the random start at 1 s: 136 served against 112).
+GREEDY_START_JOBS = 300
 #: Largest day the wall-clock mode polishes with OR-Tools: building its routing model
 #: takes longer than the polish finds on larger days (0.3-0.5 s past the budget at 500).
 POLISH_MAX_JOBS = 150
@@ -155,7 +160,7 @@ def _search_day(
     """
     # what is left after the search times and checks the plan: about 0.6 ms per visit
     hard = t0 + max(0.5 * time_limit, HARD_SHARE * time_limit - PLAN_S_PER_JOB * len(inst.jobs))
-    exact = _pyvrp_day.model_entries(inst) <= MODEL_ENTRIES_PER_S * time_limit
+    exact = len(inst.jobs) <= EXACT_MAX_JOBS and _pyvrp_day.model_entries(inst) <= MODEL_ENTRIES_PER_S * time_limit
     model = _pyvrp_day.DayModel(inst, exact_lunch=exact)
     n_clients = max(1, model.size)
     n_jobs = max(1, len(inst.jobs))
@@ -177,9 +182,9 @@ def _search_day(
         # neighbours): measured about 80 iterations/s at 918 clients, not 140
         rate = PYVRP_RATE / n_clients * (30 / n_jobs) ** 0.76 * min(1.0, 300 / n_clients)
         iterations, limit = budget(share, min(rate, MAX_ITERATIONS))
-        if all(init is not None for _, init in tasks) and limit * rate < 3:
-            # not three iterations fit in what is left: the starts stand (a 500-visit day's
-            # iteration costs 0.15-0.3 s); skipped rather than overrun
+        if all(init is not None for _, init in tasks) and limit * rate < 6:
+            # not six iterations fit in what is left (a search also costs its set-up, and
+            # a 500-visit day's iteration 0.15-0.3 s): the starts stand, nothing overruns
             starts = [init for _, init in tasks if init is not None]
             return starts, {key: None for key in model.pool_routes(starts[0])}
         pools: list[_pyvrp_day.RoutePool] = [{} for _ in tasks]
@@ -213,7 +218,7 @@ def _search_day(
         vroom = _threads().submit(_vroom.solve, inst, exploration=VROOM_EXPLORATION)
     greedy: list[list[int]] | None = None
     first: pyvrp.Solution | None = None
-    if model.size > GREEDY_START_CLIENTS:  # large day: start from cheapest insertions
+    if len(inst.jobs) > GREEDY_START_JOBS * time_limit**0.5:  # large day: start from cheapest insertions
         greedy = repair_routes(inst, [[] for _ in inst.vehicles], list(range(len(inst.jobs))), deadline=hard)[0]
         first = start_of(greedy)
     sols, pool = run(FIRST_SHARE, [(seed, first), (seed + 1000, first)])
@@ -311,9 +316,10 @@ def engine_solve(
 __all__ = [
     "CONTINUE_SHARE",
     "EJECT_CHECKS",
+    "EXACT_MAX_JOBS",
     "EXCHANGE_WORK",
     "FIRST_SHARE",
-    "GREEDY_START_CLIENTS",
+    "GREEDY_START_JOBS",
     "HARD_SHARE",
     "MAX_ITERATIONS",
     "MODEL_ENTRIES_PER_S",
