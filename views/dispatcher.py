@@ -223,6 +223,11 @@ with tab_confirm:
         c1.write(f"**{_common.plain(item.name)}** — {_common.plain(item.address)}  \n"
                  f"{_common.hhmm(item.window_start)} – {_common.hhmm(item.window_end)} · "
                  f"{_common.plain(item.phone)}")
+        notes = [calls.reminder_label(item.reminder)] if item.reminder else []
+        if item.confirmed_by_link:
+            notes.append(_("confirmed by the customer (link)"))
+        if notes:
+            c1.caption(" · ".join(notes))
         outcome = c2.selectbox(_("Outcome"), ["reached", "message_left"], format_func=calls.outcome_label,
                                key=f"cf_out_{item.appointment_id}", label_visibility="collapsed")
         if c3.button(_("Note"), key=f"cf_save_{item.appointment_id}"):

@@ -39,6 +39,9 @@ from dispatch.records.lifecycle import State
 if TYPE_CHECKING:
     from dispatch.settings import Settings
 
+#: The flag the customer's link sets on confirming (:data:`dispatch.office.customer_link.FLAG_CONFIRMED`).
+CONFIRMED_BY_LINK = "confirmé par le client (lien)"
+
 #: Call outcomes and their labels (English msgids: read them with :func:`outcome_label`).
 OUTCOMES: dict[str, str] = {
     "reached": N_("Reached"),
@@ -82,6 +85,14 @@ class CallItem:
     #: ``visit`` (a first visit to book) or ``return`` (a device ready in the workshop: the
     #: return visit, where it is tested at home, to book).
     purpose: str = "visit"
+    #: Day-before calls: the state of the reminder message of the appointment (``sent``,
+    #: ``queued``, ``failed``, ``cancelled``; ``""``: none written).
+    reminder: str = ""
+
+    @property
+    def confirmed_by_link(self) -> bool:
+        """The customer confirmed the time through the link of their messages."""
+        return CONFIRMED_BY_LINK in self.flags
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +116,8 @@ class CallItem:
             "requested_at": self.requested_at.isoformat(),
             "attempts": self.attempts,
             "last_outcome": self.last_outcome,
+            "reminder": self.reminder,
+            "confirmed_by_link": self.confirmed_by_link,
         }
 
 
@@ -170,6 +183,21 @@ def _item(
     )
 
 
+#: What the call list says of an appointment's day-before reminder, by message state.
+REMINDER_LABELS: dict[str, str] = {
+    "sent": N_("reminder sent"),
+    "sending": N_("reminder being sent"),
+    "queued": N_("reminder waiting to be sent"),
+    "failed": N_("reminder failed"),
+    "cancelled": N_("no reminder (the customer did not agree to messages)"),
+}
+
+
+def reminder_label(state: str) -> str:
+    """The call list's words for a reminder's state (French by default)."""
+    return _(REMINDER_LABELS.get(state, state))
+
+
 def requests_to_contact(db: Database) -> list[CallItem]:
     """Requests waiting for a call to agree on a time, oldest first: new requests (state
     ``requested``), then devices ready in the workshop whose return visit is to book
@@ -204,7 +232,38 @@ def confirmation_calls(db: Database, day: date) -> list[CallItem]:
             .where(AppointmentRow.status == "scheduled")
             .order_by(AppointmentRow.window_start, AppointmentRow.id)
         )
-        return [_item(s, "confirmation", r, c, a, ap) for ap, r, c, a in s.execute(q).all()]
+        items = [_item(s, "confirmation", r, c, a, ap) for ap, r, c, a in s.execute(q).all()]
+        states = _reminder_states(s, [i.appointment_id for i in items if i.appointment_id is not None])
+        return [replace(i, reminder=states.get(i.appointment_id or 0, "")) for i in items]
+
+
+#: Which state of an appointment's reminders the call list shows (the best one: a reminder
+#: sent by e-mail counts even if the text message failed).
+_REMINDER_ORDER = ("sent", "sending", "queued", "failed", "cancelled")
+
+
+def _reminder_states(s: Session, appointment_ids: list[int]) -> dict[int, str]:
+    """Appointment id -> the best state of its day-before reminder messages."""
+    if not appointment_ids:
+        return {}
+    from dispatch.records.schema import OutboxRow
+
+    rows = s.execute(
+        sa.select(OutboxRow.idempotency_key, OutboxRow.state).where(OutboxRow.event == "reminder")
+        .where(OutboxRow.request_id.is_not(None))
+    ).all()
+    wanted = set(appointment_ids)
+    out: dict[int, str] = {}
+    for key, state in rows:
+        parts = str(key).split(":")  # reminder:<appointment>:<window start>:<channel>
+        if len(parts) < 2 or not parts[1].isdigit() or int(parts[1]) not in wanted:
+            continue
+        appt = int(parts[1])
+        rank = _REMINDER_ORDER.index(state) if state in _REMINDER_ORDER else len(_REMINDER_ORDER)
+        best = out.get(appt)
+        if best is None or rank < (_REMINDER_ORDER.index(best) if best in _REMINDER_ORDER else 99):
+            out[appt] = state
+    return out
 
 
 def record_call(

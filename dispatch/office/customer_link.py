@@ -44,6 +44,7 @@ from dispatch.files import private_file, private_folder
 from dispatch.i18n import N_
 from dispatch.messaging import events
 from dispatch.money import CENT
+from dispatch.office import calls
 from dispatch.office.slots import (
     CUSTOMER,
     TENTATIVE,
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
     from dispatch.settings import Settings
 
 #: Office flag: the customer confirmed the time through the link.
-FLAG_CONFIRMED = "confirmé par le client (lien)"
+FLAG_CONFIRMED = calls.CONFIRMED_BY_LINK
 #: Office flag: the customer asked through the link to move the appointment.
 FLAG_MOVE = "déplacement demandé par le client"
 #: How long a link stays valid.

@@ -215,3 +215,26 @@ def test_erased_customer_messages_are_emptied_and_the_unsent_cancelled(db, mail_
     assert len(msgs) == 4 and {m.state for m in msgs} == {"cancelled"}
     assert {(m.recipient, m.subject, m.body) for m in msgs} == {("", "", "")}
     assert "Marie" not in repr([m.to_dict(content=True) for m in msgs])
+
+
+def test_the_day_before_call_list_shows_who_was_reminded_and_who_confirmed_by_link(db, mail_settings):
+    """The reminder e-mail complements the office's day-before call: the list says which
+    appointments got it and which customers already confirmed through their link."""
+    from dispatch.messaging.events import day_before_reminders
+
+    reminded = request_with_consent(db, channels=("email",))
+    silent = request_with_consent(db, channels=(), name="Paul Roy", email="paul@example.com",
+                                  phone="450 555-9876")  # agreed to no message
+    for req in (reminded, silent):
+        cl.record_call(db, req.id, "reached", kind="contact", window=WINDOW, actor="lea", settings=mail_settings)
+    items = {i.request_id: i for i in cl.confirmation_calls(db, NINE.date())}
+    assert (items[reminded.id].reminder, items[silent.id].reminder) == ("", "")
+    with db.write() as s:
+        day_before_reminders(s, NINE.date(), settings=mail_settings, at=NINE - timedelta(hours=20))
+    customer_link.confirm_by_link(db, mail_settings, customer_link.make_token(mail_settings, reminded.id),
+                                  now=NINE - timedelta(hours=19))
+    items = {i.request_id: i for i in cl.confirmation_calls(db, NINE.date())}
+    assert items[reminded.id].reminder == "queued" and items[silent.id].reminder == "cancelled"
+    assert items[reminded.id].confirmed_by_link and not items[silent.id].confirmed_by_link
+    assert cl.reminder_label("cancelled") == "aucun rappel (le client n'a pas accepté les messages)"
+    assert items[reminded.id].to_dict()["confirmed_by_link"] is True
