@@ -243,6 +243,9 @@ PHONE_MAX_WIDTH = 768
 
 #: Page CSS for phone widths: nothing wider than the screen, so nothing scrolls sideways.
 PHONE_CSS = f"""<style>
+/* at every width: Streamlit's keyboard hints under a field being typed in are English
+   ("Press Enter to apply", "Press Ctrl+Enter to submit form"); the buttons say what to do */
+[data-testid="InputInstructions"] {{ display: none; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem;
     max-width: 100vw; }}

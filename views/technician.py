@@ -22,7 +22,6 @@ from dispatch.i18n import _
 from dispatch.office import (
     billing_desk,
     daysheet,
-    messages_desk,
     planning,
     policy,
     visit_papers,
@@ -281,7 +280,7 @@ _INVOICE_READY = (State.REPAIRED_ON_SITE, State.WORKSHOP_REFUSED, State.ESTIMATE
                   State.REMOTE_COMPLETED, State.REMOTE_INTERRUPTED)
 
 
-def _visit_form(rid: int) -> None:
+def _visit_form(rid: int, *, appointment_id: int, eta: Any) -> None:
     sheet = visit_sheet.visit_sheet(db, rid, settings=s).to_dict()
     state = State(sheet["state"])
     st.write(_("**Status:** {label}").format(label=sheet["state_label"]))
@@ -289,6 +288,8 @@ def _visit_form(rid: int) -> None:
     if warning:
         st.warning(_common.plain(warning))
     if state in (State.CONTACTED, State.CONFIRMED):
+        # before the arrival only (the state read now, not the day's cached list)
+        w.en_route_button(db, s, appointment_id, eta=eta, actor=actor, key=f"enroute_{appointment_id}")
         _arrival(rid, sheet)
     elif state == State.ON_SITE:
         _policy(rid)
@@ -344,9 +345,6 @@ for i, stop in enumerate(stops, start=1):
                 )
             )
         if latest[rid].id == a.appointment.id:
-            if a.request_state in messages_desk.DEPARTURE_STATES:  # tell the customer "on the way"
-                w.en_route_button(db, s, a.appointment.id, eta=stop.arrival, actor=actor,
-                                  key=f"enroute_{a.appointment.id}")
-            _visit_form(rid)
+            _visit_form(rid, appointment_id=a.appointment.id, eta=stop.arrival)
         else:
             st.caption(_("See the card of the return visit."))

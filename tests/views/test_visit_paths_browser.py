@@ -97,6 +97,8 @@ def _arrive_sign_diagnose(page, rid: int, *, name: str) -> None:
     assert "Politique de service" in _text(box) or "politique" in _text(box).lower()
     vp.sign(page, box)
     box.get_by_label("Nom de la personne qui signe").fill(name)
+    hints = page.get_by_test_id("InputInstructions")  # Streamlit's English "Press Enter to apply"
+    assert all(not hints.nth(k).is_visible() for k in range(hints.count()))
     vp.press(page, box, "Signer la politique")
     box = vp.card(page, rid)
     assert "Politique signée" in _text(box)
