@@ -4,7 +4,10 @@ Starts the dashboard on 127.0.0.1 over a temporary data directory (the Mascouche
 from ``../shared`` and a demo day of today), drives Debian's chromium through playwright,
 and writes ``screenshots/<page>-<desktop|phone>.png`` (not committed). The dispatcher is
 shot after "Optimiser la journée" and the coverage page after checking an address, so the
-maps show their layers. Any request leaving 127.0.0.1 is reported (and fails the run).
+maps show their layers. Then the technician's phone is shot through the steps of a visit
+(``visite-<step>-phone.png``: the policy to read and sign, the running diagnostic clock, the
+estimate, the workshop receipt) on a second data directory seeded like the visit-path tests.
+Any request leaving 127.0.0.1 is reported (and fails the run).
 """
 
 from __future__ import annotations
@@ -36,8 +39,11 @@ SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 STAFF_LABELS = {
     "/repartition": "Répartition",
     "/technicien": "Technicien",
+    "/atelier": "Atelier",
+    "/a-distance": "À distance",
     "/facturation": "Facturation",
     "/rapports": "Rapports",
+    "/messages": "Messages",
     "/parametres": "Paramètres",
 }
 PAGES = [
@@ -47,8 +53,11 @@ PAGES = [
     ("demande", "/demande", None),
     ("repartition", "/repartition", "optimise"),
     ("technicien", "/technicien", "publish"),
+    ("atelier", "/atelier", None),
+    ("a-distance", "/a-distance", None),
     ("facturation", "/facturation", None),
     ("rapports", "/rapports", None),
+    ("messages", "/messages", None),
     ("parametres", "/parametres", None),
 ]
 
@@ -140,11 +149,73 @@ def main() -> int:
                     print(target.relative_to(ROOT))
                     page.close()
                 context.close()
+        leaks.update(_visit_steps(Path(tmp) / "visit", regions_from=data))
     if leaks:
         print("Requests that left 127.0.0.1:", *sorted(leaks), sep="\n  ")
         return 1
     print("No request left 127.0.0.1.")
     return 0
+
+
+def _shoot(page, name: str) -> None:
+    """A full-height phone screenshot ``screenshots/visite-<name>-phone.png``."""
+    width, height = SIZES["phone"]
+    page.wait_for_timeout(500)
+    page.set_viewport_size({"width": width, "height": min(_full_height(page) + 40, 6000)})
+    page.wait_for_timeout(400)
+    target = OUT / f"visite-{name}-phone.png"
+    page.screenshot(path=str(target), full_page=True)
+    page.set_viewport_size({"width": width, "height": height})
+    print(target.relative_to(ROOT))
+
+
+def _visit_steps(data_dir: Path, *, regions_from: Path) -> set[str]:
+    """Shoot the technician's phone through a visit's steps; returns the requests that left."""
+    from dispatch.office.planning import TZ
+    from tests.views import visit_paths as vp
+
+    data = prepare_data_dir(data_dir, regions_from=regions_from)
+    ids = vp.seed_paths(data, datetime.now(TZ).date())
+    add_staff(data)
+    with Dashboard(data) as dash, launch_chromium() as browser:
+        context = browser.new_context(viewport=vp.PHONE, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        urls = record_requests(page)
+        page.goto(dash.url + "/")
+        wait_idle(page)
+        page.get_by_label("Nom d'utilisateur").fill("tech1")
+        page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Se connecter").first.click()
+        vp.settle(page)
+        vp.go(page, "Technicien")
+        rid = ids["b"]
+        vp.press(page, vp.card(page, rid), "Je suis arrivé")
+        box = vp.card(page, rid)
+        vp.sign(page, box)
+        box.get_by_label("Nom de la personne qui signe").fill("Bruno Atelier")
+        _shoot(page, "politique")
+        vp.press(page, box, "Signer la politique")
+        vp.press(page, vp.card(page, rid), "Démarrer le diagnostic")
+        page.wait_for_timeout(2500)
+        _shoot(page, "diagnostic")
+        vp.press(page, vp.card(page, rid), "Arrêter le diagnostic")
+        box = vp.card(page, rid)
+        box.get_by_label("Description").first.fill("Carte mère")
+        box.get_by_label("Montant ($)").first.fill("250,00")
+        vp.press(page, box, "Enregistrer l'estimation")
+        _shoot(page, "estimation")
+        vp.card(page, rid).get_by_text("Accepté : équipement apporté à l'atelier", exact=True).click()
+        vp.settle(page)
+        box = vp.card(page, rid)
+        box.get_by_label("Appareil").fill("Portable Lenovo T14")
+        box.get_by_label("Numéro de série").fill("PF-3X9K2")
+        box.get_by_label("Accessoires pris").fill("Chargeur")
+        vp.sign(page, box)
+        box.get_by_label("Nom de la personne qui signe").fill("Bruno Atelier")
+        _shoot(page, "atelier")
+        leaks = external(urls)
+        context.close()
+    return set(leaks)
 
 
 if __name__ == "__main__":
