@@ -34,6 +34,15 @@ from dispatch.routing.schedule import route_feasible, schedule_route
 #: iteration costs more: 60,000 served the same visits over 16 days x 6 seeds (22 s less
 #: driving per day) but some 1 s calls took 1.05-1.14 s.
 PYVRP_RATE = 50_000
+#: PyVRP iterations per second of one of two parallel searches on days beyond 60 visits, as
+#: ``LARGE_DAY_RATE x (30 / visits) ** 1.08`` (measured single searches, this machine: 199/s
+#: at 100 visits, 141 at 150, 74 at 200 with lunch spots, 55 at 300 in the relaxation, where
+#: the fit of :data:`PYVRP_RATE` gave 73, 26, 9 and 29: the repeatable mode stopped after a
+#: quarter to a half of its budget and 5 or 10 s served no more than 1 s). Days up to 60
+#: visits keep the fit they were tuned with; beyond 300 the random start's descent (1 s and
+#: more) is not counted by either fit, and more iterations left no time for the final
+#: insertions (at 5 s: 178 visits served instead of 223 at 400, 242 instead of 310 at 500).
+LARGE_DAY_RATE = 424
 #: Most PyVRP iterations per second of budget of one search, whatever the size: a day of a
 #: few visits converges in a few hundred, and its iterations cost less than the rate above
 #: assumes (session 3: a 1-visit day took 2.7-3.2 s for a 1 s budget, the clock guard
@@ -181,6 +190,8 @@ def _search_day(
         # beyond 300 clients an iteration costs more per client (longer routes, more
         # neighbours): measured about 80 iterations/s at 918 clients, not 140
         rate = PYVRP_RATE / n_clients * (30 / n_jobs) ** 0.76 * min(1.0, 300 / n_clients)
+        if 60 < n_jobs <= 300:  # measured there: the fit above under-counts 2-8 times
+            rate = max(rate, LARGE_DAY_RATE * (30 / n_jobs) ** 1.08)
         iterations, limit = budget(share, min(rate, MAX_ITERATIONS))
         if all(init is not None for _, init in tasks) and limit * rate < 6:
             # not six iterations fit in what is left (a search also costs its set-up, and
@@ -321,6 +332,7 @@ __all__ = [
     "FIRST_SHARE",
     "GREEDY_START_JOBS",
     "HARD_SHARE",
+    "LARGE_DAY_RATE",
     "MAX_ITERATIONS",
     "MODEL_ENTRIES_PER_S",
     "PACKING_SHARE",
