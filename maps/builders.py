@@ -423,6 +423,29 @@ class RouteView:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PositionView:
+    """A technician's last shared position as drawn: their colour and the time of the fix."""
+
+    lat: float
+    lon: float
+    technician: str
+    time: str
+    color: str = "#616161"
+    late: str = ""
+
+
+def position_marker(view: PositionView) -> DivMarker:
+    """The marker of a technician's live position (a dot of their colour, the time in the tooltip)."""
+    tip = _("{name} at {time}").format(name=view.technician, time=view.time)
+    if view.late:
+        tip += " — " + view.late
+    return _div_marker(
+        (view.lat, view.lon), label="&#9679;", color=view.color, size=22, css_class="opms-position",
+        tooltip=esc(tip), popup="<b>" + esc(tip) + "</b>",
+    )
+
+
 def _stop_popup(index: int, stop: StopView, technician: str) -> str:
     head = f"<b>{index}. {esc(stop.title)}</b>"
     eta = "<br>" + _("Expected arrival: <b>{eta}</b>").format(eta=esc(stop.eta)) if stop.eta else ""
@@ -463,6 +486,7 @@ def day_plan_map(
     routes: Sequence[RouteView],
     *,
     unassigned: Iterable[StopView] = (),
+    positions: Iterable[PositionView] = (),
     tile_url: str = "",
     base_url: str = DASHBOARD_BASE_URL,
     height: str | int = "100%",
@@ -478,6 +502,8 @@ def day_plan_map(
     unassigned
         Visits no technician could take (drawn as grey "!" markers; put the reason in
         ``lines``).
+    positions
+        The technicians' last shared positions (:func:`position_marker`).
     tile_url, base_url, height
         Display options.
 
@@ -510,6 +536,9 @@ def day_plan_map(
                 square=True,
             ).add_to(group)
             pts.append((stop.lat, stop.lon))
+    for view in positions:
+        position_marker(view).add_to(m)
+        pts.append((view.lat, view.lon))
     shop_marker(shop).add_to(m)
     if len(pts) > 1:
         m.fit_bounds(_bounds(pts), padding=(20, 20))
@@ -548,12 +577,14 @@ __all__ = [
     "TECHNICIAN_COLORS",
     "ZONE_COLORS",
     "ZONE_LABELS",
+    "PositionView",
     "RouteView",
     "StopView",
     "coverage_map",
     "day_plan_map",
     "esc",
     "geodesic_circle",
+    "position_marker",
     "service_area_map",
     "shop_marker",
     "technician_color",

@@ -12,7 +12,7 @@ from dispatch.i18n import _
 from dispatch.office import booking, calls, labels, planning
 from maps.builders import day_plan_map, technician_color
 from maps.timeline import timeline_html
-from views import _access, _booking, _common, _dates, _day_plan
+from views import _access, _booking, _common, _dates, _day_plan, _live
 
 s = _common.settings()
 user = _access.require(s, "views/dispatcher.py")
@@ -99,6 +99,9 @@ with tab_day:
             _optimise()
     if st.session_state.get("dispatch_error"):
         st.error(_common.plain(st.session_state["dispatch_error"]))
+    live_rows = _live.technicians_live(region, db, day, s)
+    _live.positions_caption(live_rows)
+    _live.late_list(live_rows)
 
     day_plan = plans.get(plan_key)
     if day_plan is not None:
@@ -117,8 +120,8 @@ with tab_day:
         colors = {tid: technician_color(i) for i, tid in enumerate(order)}
         views, left = _day_plan.route_views(day_plan, colors)
         m = day_plan_map(
-            region, views, unassigned=left, tile_url=s.online.tile_url,
-            base_url=_common.static_base_url(),
+            region, views, unassigned=left, positions=_live.position_views(live_rows, colors),
+            tile_url=s.online.tile_url, base_url=_common.static_base_url(),
         )
         _common.show_map(m, key=f"plan_map_{plan_key}", height=520)
 
@@ -147,8 +150,8 @@ with tab_day:
         if day == datetime.now(tz).date() and st.button(
             _("Re-optimise the rest of the day"), key="replan", icon=":material/update:",
             help=_(
-                "Starts again from the progress noted by the technicians: visits done stay done, "
-                "the others may change technician."
+                "Starts again from the progress noted by the technicians and from the positions "
+                "their phones shared: visits done stay done, the others may change technician."
             ),
         ):
             try:
@@ -166,7 +169,9 @@ with tab_day:
             except DispatchError as err:
                 _common.error_box(err)
             else:
-                st.success(_("{count} visit(s) assigned: each technician sees their route.").format(count=n))
+                _live.forget_published(day)
+                st.success(_("{count} visit(s) assigned: each technician sees their route.").format(count=n)
+                           if n else _("Routes already published: each technician sees their route."))
 
         if plan.unassigned or day_plan.skipped:
             st.subheader(_("Unassigned visits"))

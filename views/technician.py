@@ -31,7 +31,7 @@ from dispatch.office import (
 )
 from dispatch.office.visits import State
 from maps.builders import RouteView, StopView, technician_route_map
-from views import _access, _common
+from views import _access, _common, _live
 from views import _visit_widgets as w
 
 s = _common.settings()
@@ -80,6 +80,7 @@ m = technician_route_map(
     base_url=_common.static_base_url(),
 )
 _common.show_map(m, key=f"tech_map_{tech.id}_{day}", height=300)
+_live.sharing_toggle(db, tech.id, day, actor=f"tech:{tech.name}")
 actor = f"tech:{tech.name}"
 OPEN = "tech_open_request"
 

@@ -57,7 +57,7 @@ class PeriodicJob:
 
 
 #: Modules whose ``worker_jobs(settings)`` gives more jobs (skipped when absent).
-JOB_PROVIDERS: list[str] = ["dispatch.office.mailbox"]
+JOB_PROVIDERS: list[str] = ["dispatch.office.mailbox", "dispatch.office.live"]
 
 _REGISTERED: list[PeriodicJob] = []
 

@@ -295,13 +295,28 @@ _IN_PROGRESS_STATES = frozenset({"on_site", "policy_signed"})
 
 
 def replan_from_now(
-    region: Region, db: Database, day_plan: DayPlan, *, now: datetime, time_limit: float = 0.5
+    region: Region,
+    db: Database,
+    day_plan: DayPlan,
+    *,
+    now: datetime,
+    time_limit: float = 0.5,
+    positions: Mapping[str, GeoPoint] | None = None,
 ) -> DayPlan:
     """Re-plan the rest of the day from the technicians' progress recorded in records.
 
     Visits whose request is diagnosed or later are done; a visit on site stays with its
     technician; every other visit may move (:func:`dispatch.routing.reoptimize`).
+
+    ``positions`` (routing technician id -> where they are) default to the positions their
+    phones shared in the last 30 minutes (:func:`dispatch.office.live.current_positions`);
+    a technician without one starts from their last finished visit. Give ``{}`` to ignore
+    the shared positions.
     """
+    if positions is None:
+        from dispatch.office.live import current_positions
+
+        positions = current_positions(db, day_plan.day, now=now)
     states = {visit_id(a.appointment.id): a.request_state
               for a in records.appointments_for_day(db, day_plan.day)}
     served = {s.visit: r.technician for r in day_plan.plan.routes for s in r.stops}
@@ -309,6 +324,7 @@ def replan_from_now(
     in_progress = {served[v]: v for v, st in states.items() if st in _IN_PROGRESS_STATES and v in served}
     plan, problem = reoptimize(
         day_plan.problem, day_plan.plan, now=now, done=done, in_progress=in_progress,
+        positions={t.id: positions[t.id] for t in day_plan.problem.technicians if t.id in positions},
         time_limit=time_limit,
     )
     out = DayPlan(day_plan.day, problem, plan, day_plan.visits, day_plan.technicians,

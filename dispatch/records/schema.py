@@ -514,3 +514,44 @@ __all__ = [
     "WorkshopEventRow",
     "WorkshopItemRow",
 ]
+
+
+class TechnicianPositionRow(Base):
+    """One position a technician's phone shared (migration 0008); kept for the day only.
+
+    See :mod:`dispatch.records.positions`: raw points of past days are purged and summed up
+    in ``position_days``.
+    """
+
+    __tablename__ = "technician_positions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technician_id: Mapped[int] = mapped_column(sa.ForeignKey("technicians.id"), index=True)
+    lat: Mapped[float] = mapped_column(sa.Float)
+    lon: Mapped[float] = mapped_column(sa.Float)
+    accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    recorded_at: Mapped[datetime] = mapped_column(Instant, index=True)
+
+
+class PositionConsentRow(Base):
+    """A technician's consent to share their position on one day (migration 0008)."""
+
+    __tablename__ = "position_consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technician_id: Mapped[int] = mapped_column(sa.ForeignKey("technicians.id"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    consented_at: Mapped[datetime] = mapped_column(Instant)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Instant)
+    __table_args__ = (sa.UniqueConstraint("technician_id", "day"),)
+
+
+class PositionDayRow(Base):
+    """What is kept of a technician's positions of a past day (migration 0008): counts only."""
+
+    __tablename__ = "position_days"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technician_id: Mapped[int] = mapped_column(sa.ForeignKey("technicians.id"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    points: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime | None] = mapped_column(Instant)
+    last_at: Mapped[datetime | None] = mapped_column(Instant)
+    __table_args__ = (sa.UniqueConstraint("technician_id", "day"),)
