@@ -35,8 +35,8 @@ def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentPars
 
 def run(args: Namespace, settings: Settings) -> dict[str, object]:
     # lazy: keeps `opms-dispatch --help` fast (measured: dispatch.office.planning imports in 0.14 s, dispatch.records 0.26 s)
-    from dispatch.geo.region import load_region
     from dispatch.cli.commands._db import actor
+    from dispatch.geo.region import load_region
     from dispatch.office.planning import default_region_name, plan_day, publish
     from dispatch.records import open_database
 
