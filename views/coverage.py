@@ -10,10 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dispatch.errors import AddressNotFound, DispatchError
-from dispatch.geo import check_address
-from dispatch.geo.geocode import suggested_address
 from dispatch.i18n import _
-from maps.builders import coverage_map, service_area_map
 from views import _common
 
 #: Session keys: the address to check at once (a suggestion clicked) and the one carried over
@@ -39,6 +36,12 @@ st.write(
         "shop and the estimated travel fee."
     )
 )
+# Imported once the title is on the screen: the first visitor of a fresh server sees the page
+# while the geocoder and the map builders (numpy, shapely, folium...) load.
+from dispatch.geo import check_address  # noqa: E402
+from dispatch.geo.geocode import suggested_address  # noqa: E402
+from maps.builders import coverage_map, service_area_map  # noqa: E402
+
 region = _common.require_region(s)
 city = str(getattr(region, "name", "") or "").replace("-", " ").title()
 
@@ -75,12 +78,16 @@ if submitted:
                     full = suggested_address(address, sugg, city=city)
                     st.button(full, key=f"coverage_sugg_{i}", icon=":material/arrow_forward:",
                               on_click=_use_suggestion, args=(full,))
-            else:
+            else:  # the notice alone: the error's own advice is for the command line (--latlon)
                 st.error(
                     _("Address not found or outside our map: {reason}").format(
-                        reason=_common.plain(_common.error_text(err))
+                        reason=_common.plain(notice)
                     )
                 )
+                st.caption(_(
+                    "Give the civic number, the street and the city (\"123, rue Dupras, "
+                    "Mascouche\"), or your full postal code (\"J7K 3C1\")."
+                ))
         except DispatchError as err:
             st.error(
                 _("Address not found or outside our map: {reason}").format(

@@ -209,8 +209,11 @@ with tab_mail:
         c1, c2, c3 = st.columns([3, 1, 1])
         host = c1.text_input(_("SMTP server"), m.smtp_host, key="mail_host")
         port = c2.text_input(_("Port"), str(m.smtp_port), key="mail_port")
-        security = c3.selectbox(_("Security"), ["starttls", "ssl", "none"], key="mail_security",
-                                index=["starttls", "ssl", "none"].index(m.smtp_security))  # fmt: skip
+        security_labels = {"starttls": "STARTTLS (587)", "ssl": "SSL/TLS (465)",
+                           "none": _("None (local relay, 25)")}
+        security = c3.selectbox(_("Security"), list(security_labels), key="mail_security",
+                                format_func=security_labels.__getitem__,
+                                index=list(security_labels).index(m.smtp_security))  # fmt: skip
         c4, c5 = st.columns(2)
         login = c4.text_input(_("SMTP login"), m.smtp_user, key="mail_user")
         password = c5.text_input(_("SMTP password (empty: unchanged)"), "", type="password", key="mail_password")

@@ -1,7 +1,8 @@
 """Home page "Accueil": the staff login, then (admin) build the region and load demo data.
 
 Logged out it is the "Connexion" page; on a fresh machine without any account it offers to
-create the first administrator. A staff member who is not an admin sees links to their pages.
+create the first administrator, and then (when the region is built) opens "Mise en route", the
+setup checklist. A staff member who is not an admin sees links to their pages.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import streamlit as st
 
 from dispatch.errors import DispatchError, OSMFileError
 from dispatch.i18n import _
-from dispatch.office import setup_checklist
+from dispatch.office import auth, setup_checklist
 from views import _access, _common
 
 
@@ -26,14 +27,21 @@ def _upload_refused(err: OSMFileError) -> str:
     ).format(detail=_common.plain(detail))
 
 
+#: Session key: this visitor is creating the first administrator of a fresh machine.
+FIRST_ADMIN_KEY = "welcome_first_admin"
+
 if _common.public_mode():  # the website's iframe never shows the staff home page
     st.switch_page("views/coverage.py")
 
 s = _common.settings()
 user = _access.current_user(s)
 if user is None:
+    # a fresh machine: whoever creates the first administrator is taken to the checklist next
+    st.session_state[FIRST_ADMIN_KEY] = not auth.list_users(_common.database(s))
     _access.login_form(s)
     st.stop()
+if st.session_state.pop(FIRST_ADMIN_KEY, False) and user.role == "admin" and _common.region_names(s):
+    st.switch_page("views/setup.py")  # the region is there: "Mise en route" is the next step
 st.title(_("Welcome"))
 # Imported once someone is logged in: the login form of a fresh server shows without waiting
 # for the road network and the solvers (numpy, shapely, pyvrp...).

@@ -13,7 +13,8 @@ done, what is in force, and which page does it (one click away on the dashboard)
 * ``policy``: the company's policy text (a versioned document, when the installed version has
   one: looked up lazily, see :func:`lookup_policy_check`, else reported as not available);
 * ``mail``: the outgoing mail server (``[mail] smtp_host`` and ``from_address``, read with
-  defaults so that a version without a ``[mail]`` section reports it as not available).
+  defaults so that a version without a ``[mail]`` section reports it as not available); set in
+  Settings › E-mail and SMS, which also sends a test message.
 
 ``region``, ``technicians`` and ``company`` are needed before the first invoice
 (:attr:`Checklist.missing_for_invoice`); the dashboard's home page names what is missing.
@@ -28,6 +29,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,12 +223,20 @@ def _technicians_item(db: Database) -> SetupItem:
         _("Technicians"), required_for_invoice=True)
 
 
+def _number(value: object) -> str:
+    """``35.00`` -> ``35,00``, ``0.575`` -> ``0,575``: an amount or a rate, the Québec way
+    (at least two decimals, the comma; the ``$`` is in the sentence)."""
+    d = Decimal(str(value))
+    text = f"{d:.2f}" if d == d.quantize(Decimal("0.01")) else f"{d.normalize():f}"
+    return text.replace(".", ",")
+
+
 def _tariff_item(settings: Settings, sections: set[str]) -> SetupItem:
     t, b = settings.tariff, settings.billing
     in_force = _(
         "core zone {core} $, extended zone {extended} $ + {per_km} $/km, diagnostic {hourly} $/h"
-    ).format(core=t.core_flat, extended=t.extended_flat, per_km=t.extended_per_km,
-             hourly=b.hourly_rate)
+    ).format(core=_number(t.core_flat), extended=_number(t.extended_flat),
+             per_km=_number(t.extended_per_km), hourly=_number(b.hourly_rate))
     done = "tariff" in sections
     detail = (_("Rates saved: {rates}.") if done else _(
         "Default rates ({rates}): check them and save them once.")).format(rates=in_force)
@@ -272,10 +282,10 @@ def _mail_item(settings: Settings) -> SetupItem:
     if not host or not sender:
         return SetupItem("mail", title, False, _(
             "No outgoing mail server: give the SMTP server and the sender's address."),
-            SETTINGS_PAGE)
+            SETTINGS_PAGE, _("E-mail and SMS"))
     port = getattr(mail, "smtp_port", "")
     return SetupItem("mail", title, True, _("Sent by {host}:{port} from {sender}.").format(
-        host=host, port=port, sender=sender), SETTINGS_PAGE)
+        host=host, port=port, sender=sender), SETTINGS_PAGE, _("E-mail and SMS"))
 
 
 def setup_checklist(

@@ -48,6 +48,26 @@ def test_the_shipped_table_holds_quebec_postal_areas_and_municipalities():
     assert t.municipality("Québec").radius_m == MAX_CITY_RADIUS_M
 
 
+def test_postal_area_names_are_french():
+    """Canada Post names its areas in English ("Terrebonne Central"); the coverage note shows
+    them to Québec customers: the shipped table has them in French."""
+    import csv
+    import re
+
+    from dispatch.geo import places
+
+    path = places.__file__.rsplit("/", 1)[0] + "/data/quebec_places.csv"
+    with open(path, encoding="utf-8") as fh:
+        names = [r["name"] for r in csv.DictReader(fh) if r["kind"] == "fsa"]
+    english = re.compile(r"\b(North|South|East|West|Northeast|Northwest|Southeast|Southwest|Central|"
+                         r"Extremities|Outskirts|Downtown|Inner|Outer|Riverbank|Quebec City|Montreal|RCM)\b")
+    assert [n for n in names if english.search(n)] == []
+    assert not [n for n in names if "- " in n]  # hyphenated names the source had split
+    t = quebec_places()
+    assert t.fsa("J6W").name == "Terrebonne (centre)"
+    assert t.fsa("J7K").name == "Mascouche (périphérie)"
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [("J6W 1A1", "J6W 1A1"), ("j6w1a1, QC, Canada", "J6W 1A1"), ("123 rue Dupras J6W 1A1", None),
