@@ -80,20 +80,25 @@ def _suggestions(s: Any, db: Any, region: Any, item: calls.CallItem, *, day: dat
                     st.rerun()
 
 
-def _by_hand(s: Any, db: Any, item: calls.CallItem, *, day: date) -> None:
+def _by_hand(s: Any, db: Any, item: calls.CallItem, *, day: date, user: Any = None) -> None:
     rid = item.request_id
     st.caption(_("Or record the call by hand:"))
+    admin = getattr(user, "role", "") == "admin"
+    # an administrator may record a visit already made (a window in the past: forced, audited)
+    past = admin and st.checkbox(_("Record a visit already made (past date, administrator)"),
+                                 key=f"c_past_{rid}")
     c1, c2, c3 = st.columns(3)
     d = _dates.day_picker(
-        _("Day"), _dates.days_around(day, after=60, weekends=False), key=f"c_day_{rid}",
-        default=day, container=c1,
+        _("Day"), _dates.days_around(day, before=60 if past else 0, after=60, weekends=False),
+        key=f"c_day_{rid}_past" if past else f"c_day_{rid}", default=day, container=c1,
     )
     h = c2.selectbox(_("Window"), list(booking.CALL_WINDOWS), key=f"c_win_{rid}")
     outcome = c3.selectbox(_("Outcome"), list(calls.OUTCOMES), format_func=calls.outcome_label,
                            key=f"c_out_{rid}")
     if st.button(_("Record the call"), key=f"c_save_{rid}"):
         try:
-            booking.record_contact_call(db, rid, outcome, day=d or day, window=h, actor="répartition", settings=s)
+            booking.record_contact_call(db, rid, outcome, day=d or day, window=h, actor="répartition", settings=s,
+                                        force=bool(past), user=user)
         except DispatchError as err:
             _common.error_box(err)
         else:
@@ -134,4 +139,4 @@ def requests_to_book(s: Any, user: Any, db: Any, region: Any, *, day: date) -> N
                 st.caption(_("Desired date: {day}").format(day=_dates.day_label(item.desired_date)))
             _messages.request_messages(db, item.request_id)
             _suggestions(s, db, region, item, day=day)
-            _by_hand(s, db, item, day=day)
+            _by_hand(s, db, item, day=day, user=user)

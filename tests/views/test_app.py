@@ -315,6 +315,40 @@ def test_contact_call_reached_books_the_visit(app_dir):
     assert records.get_request(db, req.id).state == "contacted"
 
 
+def test_only_an_administrator_may_record_a_visit_already_made(app_dir):
+    """A window in the past is refused to the office; the admin ticks "visite déjà faite"
+    and records it (forced, audited)."""
+    from datetime import timedelta
+
+    from dispatch import records
+    from dispatch.office import intake
+    from dispatch.settings import load_settings
+
+    settings = load_settings(data_dir=app_dir, env={})
+    db = records.open_database(settings=settings)
+    req = intake.submit(
+        db, intake.RequestForm(name="Luc Roy", address="1015 Avenue Saint-Denis, Mascouche",
+                               phone="450 555-2222", consent=True),
+        settings=settings, region="mascouche",
+    )
+    office = _page("views/dispatcher.py", user="repartition")
+    assert not [c for c in office.checkbox if c.key == f"c_past_{req.id}"]
+    at = _page("views/dispatcher.py")
+    at.checkbox(key=f"c_past_{req.id}").check()
+    at.run()
+    days = at.selectbox(key=f"c_day_{req.id}_past").options
+    today = records.now().date()
+    last_week = next(d for d in (today - timedelta(days=k) for k in range(7, 14)) if d.weekday() < 5)
+    assert any(last_week.strftime("%-d") in o for o in days)  # past days offered to the admin
+    at.selectbox(key=f"c_day_{req.id}_past").set_value(last_week)
+    at.selectbox(key=f"c_out_{req.id}").set_value("reached")
+    at.button(key=f"c_save_{req.id}").click()
+    at.run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    (appt,) = records.appointments_of(db, req.id)
+    assert appt.window_start.date() == last_week
+
+
 def _refused_estimate_invoice(demo_dir):
     """The first demo appointment, diagnosed (45 min) and refused, invoiced: (db, settings, invoice)."""
     from dispatch import records
