@@ -168,7 +168,9 @@ def _search_day(
     time, the ejections on a work count; the clock only guards.
     """
     # what is left after the search times and checks the plan: about 0.6 ms per visit
-    hard = t0 + max(0.5 * time_limit, HARD_SHARE * time_limit - PLAN_S_PER_JOB * len(inst.jobs))
+    # (never less than the time a greedy day takes: a tiny budget still gets a plan, never empty)
+    hard = t0 + max(0.5 * time_limit, HARD_SHARE * time_limit - PLAN_S_PER_JOB * len(inst.jobs),
+                    PLAN_S_PER_JOB * len(inst.jobs))
     exact = len(inst.jobs) <= EXACT_MAX_JOBS and _pyvrp_day.model_entries(inst) <= MODEL_ENTRIES_PER_S * time_limit
     model = _pyvrp_day.DayModel(inst, exact_lunch=exact)
     n_clients = max(1, model.size)

@@ -83,7 +83,9 @@ def solve(
     )
     # the engines' answers are feasible for our scheduler already (the portfolio repairs
     # them); insertions here stop with the budget, what is left out stays diagnosed
-    deadline = t0 + max(0.5 * time_limit, 0.95 * time_limit - PLAN_S_PER_JOB * len(inst.jobs))
+    # a budget too small for any plan (1 ms) is stretched to what a greedy day needs
+    n = len(inst.jobs)
+    deadline = t0 + max(0.5 * time_limit, 0.95 * time_limit - PLAN_S_PER_JOB * n, 2 * PLAN_S_PER_JOB * n)
     routes, dropped, not_worth = repair_routes(inst, res.routes, res.dropped, deadline=deadline)
     return _build_plan(problem, model, routes, dropped, engine=res.engine, t0=t0, not_worth=not_worth)
 

@@ -165,7 +165,7 @@ def test_request_form_thanks_and_refusals_show_the_payloads_as_text(page, dashbo
     open_path(page, dashboard, "/demande")
     page.get_by_label("Nom complet *").fill(f"Julie {LINK} {IMAGE}")
     page.get_by_label("Téléphone").fill("450 555-7777")
-    page.get_by_label("Courriel").fill("julie@evil.example")
+    page.get_by_label("Courriel", exact=True).fill("julie@evil.example")
     page.get_by_label("Adresse de l'intervention *").fill("1015 Avenue Saint-Denis, Mascouche")
     page.get_by_label("Votre problème *").fill(ALL)
     page.get_by_text("J'accepte que mes renseignements").click()
