@@ -22,7 +22,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dispatch import records
-from dispatch.geo import GeoPoint
+from dispatch.office.planning import (  # re-exported: the office's live view
+    FRESH_FOR,
+    current_positions,
+)
 from dispatch.records import positions as stored
 from dispatch.settings import TZ
 
@@ -35,8 +38,6 @@ if TYPE_CHECKING:
 
 #: How late after a published arrival time a technician shows as late.
 LATE_MARGIN = timedelta(minutes=15)
-#: Positions older than this are not used to re-plan (the phone stopped sharing).
-FRESH_FOR = timedelta(minutes=30)
 #: How often the phone sends its position while sharing (seconds).
 SHARE_EVERY_S = 180
 
@@ -181,19 +182,6 @@ def positions_for_day(
             visit, plan.label(visit) if plan is not None and visit else "", arrival, late_by,
         ))
     return out
-
-
-def current_positions(
-    db: Database, day: date, *, now: datetime, max_age: timedelta = FRESH_FOR
-) -> dict[str, GeoPoint]:
-    """Routing technician id -> their position, for the positions of ``day`` younger than ``max_age``."""
-    from dispatch.office.planning import technician_id
-
-    return {
-        technician_id(tech): GeoPoint(p.lat, p.lon)
-        for tech, p in stored.latest_positions(db, day).items()
-        if timedelta(0) <= now - p.recorded_at <= max_age or abs(now - p.recorded_at) <= timedelta(minutes=1)
-    }
 
 
 def _purge(db: Database, settings: Settings, at: datetime) -> dict[str, Any]:

@@ -294,6 +294,24 @@ _DONE_STATES = frozenset({
 _IN_PROGRESS_STATES = frozenset({"on_site", "policy_signed"})
 
 
+#: Positions older than this are not used to re-plan (the phone stopped sharing).
+FRESH_FOR = timedelta(minutes=30)
+
+
+def current_positions(
+    db: Database, day: date, *, now: datetime, max_age: timedelta = FRESH_FOR
+) -> dict[str, GeoPoint]:
+    """Routing technician id -> their position, for the positions of ``day`` younger than
+    ``max_age`` (shared by their phones, :mod:`dispatch.records.positions`)."""
+    from dispatch.records import positions as stored
+
+    return {
+        technician_id(tech): GeoPoint(p.lat, p.lon)
+        for tech, p in stored.latest_positions(db, day).items()
+        if timedelta(0) <= now - p.recorded_at <= max_age or abs(now - p.recorded_at) <= timedelta(minutes=1)
+    }
+
+
 def replan_from_now(
     region: Region,
     db: Database,
@@ -309,13 +327,11 @@ def replan_from_now(
     technician; every other visit may move (:func:`dispatch.routing.reoptimize`).
 
     ``positions`` (routing technician id -> where they are) default to the positions their
-    phones shared in the last 30 minutes (:func:`dispatch.office.live.current_positions`);
+    phones shared in the last 30 minutes (:func:`current_positions`);
     a technician without one starts from their last finished visit. Give ``{}`` to ignore
     the shared positions.
     """
     if positions is None:
-        from dispatch.office.live import current_positions
-
         positions = current_positions(db, day_plan.day, now=now)
     states = {visit_id(a.appointment.id): a.request_state
               for a in records.appointments_for_day(db, day_plan.day)}
@@ -487,11 +503,13 @@ def load_demo(
 
 
 __all__ = [
+    "FRESH_FOR",
     "DayAgenda",
     "DayPlan",
     "DayProblem",
     "assigned_pins",
     "build_day_problem",
+    "current_positions",
     "day_agenda",
     "default_region_name",
     "load_demo",
