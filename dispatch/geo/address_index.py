@@ -78,7 +78,12 @@ class AddressIndex:
        or the nearest estimate alone when the neighbours cannot be trusted: ``lo`` and
        ``hi`` more than ``LONG_GAP_M`` apart (rural gaps, where houses stand in clusters and
        the numbers do not follow the distance), or closer than ``DOUBLING_BACK`` times the
-       street's usual metres per number for their number gap (numbering doubling back).
+       street's usual metres per number for their number gap (numbering doubling back);
+       and the local estimate alone when the nearest known number is far in numbers
+       (``NEAREST_ESTIMATE_WITHIN_M``: a whole block missing).
+
+    A number with no same-side neighbour below or above it is extrapolated along the street
+    (:func:`dispatch.geo.civic_numbers.beyond_range_point`).
 
     Without usable geometry the same steps run along the straight line from ``lo`` to
     ``hi``. Measured on held-out Mascouche points this beats straight interpolation between

@@ -3,8 +3,8 @@
 :func:`locate_number` answers from the street's address points (:mod:`dispatch.geo.indexed_streets`):
 the number's own point(s) when it is in the data (``exact``), an estimate between the nearest
 known numbers of the same side when it is not (``interpolated``; the method is described in
-:class:`dispatch.geo.address_index.AddressIndex`), else the street's nearest point to the
-nearest known number (``street``).
+:class:`dispatch.geo.address_index.AddressIndex`), else a position extrapolated along the
+street from the known numbers around (``street``, :func:`beyond_range_point`).
 
 Every placement carries an error radius (metres, :class:`Placement`): the building for an
 address point (``EXACT_RADIUS_M``); for an interpolation, a share of the distance between
@@ -40,6 +40,17 @@ LONG_GAP_M = 600.0
 #: their number gap: the numbering doubles back there and the interval says nothing; the
 #: number is placed at the known number nearest to it (either side).
 DOUBLING_BACK = 0.2
+#: A number beyond its side's known numbers is placed near the known number nearest to it
+#: (either side) only when that number is expected within this distance (number difference
+#: times the street's usual metres per number); farther (a whole block missing) its place is
+#: extrapolated along the street (a local linear fit of arc length against number).
+NEAREST_NUMBER_WITHIN_M = 150.0
+#: Known numbers (both sides, on the piece) used in that fit.
+EXTRAPOLATION_NEIGHBOURS = 6
+#: An interpolation uses the known number nearest to ``n`` as its third estimate (and alone
+#: in long gaps or where the numbering doubles back) only when it is expected within this
+#: distance; farther, the local estimate alone (that number says nothing of the place).
+NEAREST_ESTIMATE_WITHIN_M = 300.0
 
 # --- error radius (metres; calibrated on Mascouche, see docs/geocoding.md) --------------------
 #: An address point of the number: the building and its lot.
@@ -123,7 +134,7 @@ def locate_number(st: IndexedStreet, number: int, tag: str) -> Placement:
                     ).format(number=number, low=lo, high=hi, gap=gap, radius=radius)
                 )
             return Placement(x, y, precision, tuple(notes), radius)
-    x, y = street_point(st, number)
+    x, y = beyond_range_point(st, number)
     radius = street_radius(st, x, y)
     if st.has_numbers:
         notes.append(
@@ -172,9 +183,60 @@ def numbering_disorder(st: IndexedStreet, number: int) -> float:
     return float(np.abs(st.s[rows] - np.polyval(coef, n)).max())
 
 
+def beyond_range_point(st: IndexedStreet, number: int) -> tuple[float, float]:
+    """Position of a number with no known same-side neighbour below or above it.
+
+    On the piece of the known number nearest to ``number`` (either side): the arc length is
+    that of the house across (opposite-parity number within ``ACROSS_NUMBERS``) or a local
+    linear fit of arc length against number over the ``EXTRAPOLATION_NEIGHBOURS`` nearest
+    known numbers (extrapolating beyond the last one), and the setback that of the nearest
+    known numbers of the same side (the opposite of the other side's when it has none). When
+    the nearest known number is close (within ``NEAREST_NUMBER_WITHIN_M`` at the street's usual
+    metres per number, or that measure unknown) the answer is the geometric median of that point, the same setback at
+    the nearest number's arc length, and the street's point nearest to that number
+    (:func:`street_point`; it stands between both sides, which wins at a dead end's turning
+    circle); otherwise the extrapolated point. Without numbers measured on the street:
+    :func:`street_point`.
+    """
+    if not st.has_numbers:
+        return street_point(st, number)
+    d = np.abs(st.num - number)
+    j = int(np.argmin(d))
+    if st.line[j] < 0:
+        return street_point(st, number)
+    li = int(st.line[j])
+    g = st.lines[li]
+    on = np.flatnonzero(st.line == li)
+    across = on[(st.num[on] % 2 != number % 2) & (d[on] <= ACROSS_NUMBERS)]
+    if len(across):
+        s = float(st.s[across].mean())
+    else:
+        rows = on[np.argsort(d[on], kind="stable")[:EXTRAPOLATION_NEIGHBOURS]]
+        n_rel = (st.num[rows] - number).astype(float)
+        s = float(st.s[j])
+        if len(rows) >= 2 and np.ptp(n_rel) > 0:
+            w = np.sqrt(1.0 / np.maximum(np.abs(n_rel), 1.0))
+            a = np.column_stack([np.ones_like(n_rel), n_rel]) * w[:, None]
+            coef, *_ = np.linalg.lstsq(a, st.s[rows] * w, rcond=None)
+            s = float(coef[0])
+    s = min(max(s, 0.0), g.length)
+    same = on[st.num[on] % 2 == number % 2]
+    if len(same):
+        off = float(np.median(st.off[same[np.argsort(d[same], kind="stable")[:3]]]))
+    else:
+        off = -float(np.median(st.off[on[np.argsort(d[on], kind="stable")[:3]]]))
+    px, py, nx, ny = frame(g, s)
+    fitted = (px + off * nx, py + off * ny)
+    if _nearest_is_near(st, float(d[j])):
+        qx, qy, mx, my = frame(g, float(st.s[j]))
+        return geometric_median((fitted, (qx + off * mx, qy + off * my), (qx, qy)))
+    return fitted
+
+
 def street_radius(st: IndexedStreet, x: float, y: float) -> float:
     """Error radius of a position on the street alone: the farthest point of the street's
-    geometry (or of its address points) from ``(x, y)``, at least ``STREET_MIN_RADIUS_M``."""
+    geometry (or of its address points) from ``(x, y)``, plus the street's median setback
+    (a house across the far end), at least ``STREET_MIN_RADIUS_M``."""
     far = 0.0
     for g in st.lines:
         xy = shapely.get_coordinates(g)
@@ -182,6 +244,9 @@ def street_radius(st: IndexedStreet, x: float, y: float) -> float:
             far = max(far, float(np.hypot(xy[:, 0] - x, xy[:, 1] - y).max()))
     if st.has_numbers:
         far = max(far, float(np.hypot(st.x - x, st.y - y).max()))
+        measured = st.line >= 0
+        if measured.any():
+            far += float(np.median(np.abs(st.off[measured])))
     return max(far + EXACT_RADIUS_M, STREET_MIN_RADIUS_M) if math.isfinite(far) else STREET_MIN_RADIUS_M
 
 
@@ -246,14 +311,28 @@ def _combine(st: IndexedStreet, n: int, lo: int, hi: int, gap: float, local: tup
              anchored: tuple[float, float]) -> tuple[float, float]:
     """The geometric median of the local, anchored and nearest-number estimates; the
     nearest known number alone when the neighbours ``lo``, ``hi`` (``gap`` metres apart)
-    cannot be trusted: a long gap, or numbers doubling back."""
+    cannot be trusted: a long gap, or numbers doubling back; the local estimate alone when
+    the nearest known number is far in numbers (beyond ``NEAREST_ESTIMATE_WITHIN_M`` at the
+    street's usual metres per number: a whole block missing)."""
     d = np.abs(st.num - n)
+    if not _nearest_is_near(st, float(d.min()), within_m=NEAREST_ESTIMATE_WITHIN_M):
+        return local
     near = np.flatnonzero(d == d.min())
     nearest = (float(st.x[near].mean()), float(st.y[near].mean()))
     usual = st.spacing * (hi - lo)
     if gap > LONG_GAP_M or (usual > 0 and gap < DOUBLING_BACK * usual):
         return nearest
     return geometric_median((local, anchored, nearest))
+
+
+def _nearest_is_near(
+    st: IndexedStreet, number_gap: float, *, within_m: float = NEAREST_NUMBER_WITHIN_M
+) -> bool:
+    """Whether a known number ``number_gap`` numbers away is expected within ``within_m``
+    at the street's usual metres per number (yes when the street has no such measure: too
+    few numbers to tell)."""
+    return not math.isfinite(st.spacing) or number_gap * st.spacing <= within_m
+
 
 def _fit(st: IndexedStreet, n: int, lo: int, hi: int, sa: float, sb: float, mask: np.ndarray,
          pos: np.ndarray) -> float:
@@ -324,15 +403,19 @@ __all__ = [
     "DISORDER_SHARE",
     "DOUBLING_BACK",
     "EXACT_RADIUS_M",
+    "EXTRAPOLATION_NEIGHBOURS",
     "FIT_NEIGHBOURS",
     "INTERPOLATION_BASE_M",
     "INTERPOLATION_SHARE",
     "LONG_GAP_M",
+    "NEAREST_ESTIMATE_WITHIN_M",
+    "NEAREST_NUMBER_WITHIN_M",
     "STREET_MIN_RADIUS_M",
     "SUFFIX_RADIUS_M",
     "WIDE_GAP_M",
     "WIDE_GAP_SHARE",
     "Placement",
+    "beyond_range_point",
     "interpolation_radius",
     "locate_number",
     "numbering_disorder",

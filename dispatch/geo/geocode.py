@@ -18,8 +18,9 @@ Precision of a result:
     the same estimate, when its error radius is over ``APPROXIMATE_OVER_M`` (a long gap
     between the known numbers, or numbers out of order around it);
 ``street``
-    no number, or a number outside the street's known range: the nearest point of the
-    street (to the nearest known number), or the middle of the street;
+    no number (the middle of the street), or a number with no known neighbour of its side
+    below or above it: extrapolated along the street from the known numbers around, on its
+    side (see :func:`dispatch.geo.civic_numbers.beyond_range_point`);
 ``none``
     no street matched with confidence: no position, with the best suggestions.
 

@@ -9,7 +9,8 @@ precision; :func:`summarise` turns them into the figures of ``BENCHMARKS.md``: s
 25 m and 100 m, answers placed more than 300 m away with a radius under 300 m, and the
 calibration (share of answers whose true point lies inside the stated radius).
 
-Used by ``benchmarks/bench_geocode.py`` and ``tests/geo/test_geocode_radius.py``.
+Used by ``benchmarks/bench_geocode.py``, ``tests/geo/test_geocode_radius.py`` and
+``tests/geo/test_geocode_blocks.py``.
 """
 
 from __future__ import annotations
