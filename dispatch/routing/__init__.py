@@ -26,7 +26,9 @@ Modules, one idea each:
 * engines behind one integer model (:mod:`~dispatch.routing._engine`): ``_pyvrp``,
   ``_pyvrp_day``, ``_ortools``, ``_vroom``, and ``_recombine`` (route recombination);
 * :mod:`~dispatch.routing.vrptw_instance` and :mod:`~dispatch.routing.vrptw`: Solomon /
-  Homberger instances and their solving; :mod:`~dispatch.routing.demo`: seeded demo days.
+  Homberger instances and their solving; :mod:`~dispatch.routing.demo`: seeded demo days;
+* :mod:`~dispatch.routing.week`: :func:`plan_week` (place the requests still to book on the
+  next working days and technicians, booked visits kept).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from dispatch.routing.problem import TZ, DispatchProblem, Lunch, Technician, Vis
 from dispatch.routing.solving import plan_from_routes, reoptimize, solve
 from dispatch.routing.vrptw import solve_vrptw
 from dispatch.routing.vrptw_instance import VrptwInstance, read_vrptw
+from dispatch.routing.week import WeekPlan, WeekRequest, plan_week
 
 __all__ = [
     "DEFAULT_WINDOWS",
@@ -59,10 +62,13 @@ __all__ = [
     "Unassigned",
     "Visit",
     "VrptwInstance",
+    "WeekPlan",
+    "WeekRequest",
     "check_plan",
     "check_vrptw",
     "next_working_days",
     "plan_from_routes",
+    "plan_week",
     "read_vrptw",
     "reoptimize",
     "solve",

@@ -5,6 +5,13 @@ region's road matrices and prints the routes with ETAs, km, minutes and the unas
 visits with their reasons. The plan is not saved unless ``--publish`` (the office's
 "Publier"): each planned visit is then assigned to its technician (JSON ``published``: how
 many assignments changed).
+
+``opms-dispatch plan --week YYYY-MM-DD [--days N]``: the week at once. The requests still
+to book (state ``requested``, no appointment, not remote-only) are placed on the next ``N``
+working days (Monday-Friday, from the date) and technicians by
+:func:`dispatch.routing.plan_week`, each day's booked appointments kept; JSON ``days``
+(each day's plan), ``placed`` (request -> day, technician) and ``unplaced`` (request ->
+reason). Nothing is written: it is a proposal.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from dispatch.errors import InvalidInput
-from dispatch.i18n import N_
+from dispatch.i18n import N_, _
 
 if TYPE_CHECKING:
     from argparse import ArgumentParser, Namespace, _SubParsersAction
@@ -23,7 +30,12 @@ if TYPE_CHECKING:
 
 def register(subparsers: _SubParsersAction[ArgumentParser], common: ArgumentParser) -> None:
     p = subparsers.add_parser("plan", parents=[common], help="plan a stored day (routes, ETAs)")
-    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the day to plan")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", metavar="YYYY-MM-DD", help="the day to plan")
+    when.add_argument("--week", metavar="YYYY-MM-DD",
+                      help="place the requests still to book on the working days from this date")
+    p.add_argument("--days", type=int, default=5, metavar="N",
+                   help="with --week: how many working days (default 5)")
     p.add_argument("--time-limit", type=float, default=None, metavar="S",
                    help="solver budget in seconds (default: settings routing.time_limit_s)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: settings)")
@@ -40,14 +52,16 @@ def run(args: Namespace, settings: Settings) -> dict[str, object]:
     from dispatch.office.planning import default_region_name, plan_day, publish
     from dispatch.records import open_database
 
+    if args.time_limit is not None and args.time_limit <= 0:
+        msg = N_("--time-limit must be positive, got {time_limit}.")
+        raise InvalidInput(msg, time_limit=args.time_limit)
+    if args.week is not None:
+        return _run_week(args, settings)
     try:
         day = date.fromisoformat(args.date)
     except ValueError as err:
         msg = N_("--date must be YYYY-MM-DD (for example 2026-06-02), got {date!r}.")
         raise InvalidInput(msg, date=args.date) from err
-    if args.time_limit is not None and args.time_limit <= 0:
-        msg = N_("--time-limit must be positive, got {time_limit}.")
-        raise InvalidInput(msg, time_limit=args.time_limit)
     region = load_region(default_region_name(settings, args.region), settings=settings)
     db = open_database(settings=settings)
     try:
@@ -61,4 +75,76 @@ def run(args: Namespace, settings: Settings) -> dict[str, object]:
     out = day_plan.to_dict()
     if published is not None:
         out["published"] = published
+    return out
+
+
+#: Service minutes of a request not yet booked (the appointments' default).
+REQUEST_SERVICE_MIN = 60
+
+
+def _run_week(args: Namespace, settings: Settings) -> dict[str, object]:
+    """``plan --week``: the proposal of :func:`dispatch.routing.plan_week` (nothing written)."""
+    from dispatch import records
+    from dispatch.geo import GeoPoint
+    from dispatch.geo.region import load_region
+    from dispatch.office.planning import build_day_problem, default_region_name
+    from dispatch.routing import WeekRequest, next_working_days, plan_week
+
+    try:
+        first = date.fromisoformat(args.week)
+    except ValueError as err:
+        msg = N_("--week must be YYYY-MM-DD (for example 2026-12-07), got {date!r}.")
+        raise InvalidInput(msg, date=args.week) from err
+    if not 1 <= args.days <= 20:
+        msg = N_("--days must be between 1 and 20 working days, got {days}.")
+        raise InvalidInput(msg, days=args.days)
+    region = load_region(default_region_name(settings, args.region), settings=settings)
+    db = records.open_database(settings=settings)
+    try:
+        horizon = next_working_days(first, args.days)
+        built = {d: build_day_problem(region, db, d, settings=settings) for d in horizon}
+        if not any(b.problem.technicians for b in built.values()):
+            msg = N_(
+                "No active technician: add some in Settings (or load the demo data) before "
+                "planning the week."
+            )
+            raise InvalidInput(msg)
+        requests: list[WeekRequest] = []
+        info: dict[str, dict[str, object]] = {}
+        skipped: dict[str, dict[str, object]] = {}
+        for req in records.list_requests(db, state="requested"):
+            if req.remote_ok:
+                continue  # remote support: no trip to plan
+            if any(a.status != "cancelled" for a in records.appointments_of(db, req.id)):
+                continue  # already holds a window (tentative or booked)
+            rid = f"r{req.id}"
+            info[rid] = {"request_id": req.id, "address": req.address.text, "customer": req.customer.name}
+            if req.address.lat is None or req.address.lon is None:
+                skipped[rid] = {
+                    **info[rid], "reason": "no_position",
+                    "message": _("Address without a position: correct the request's address."),
+                }
+                continue
+            requests.append(
+                WeekRequest(
+                    id=rid,
+                    location=GeoPoint(req.address.lat, req.address.lon),
+                    service_min=REQUEST_SERVICE_MIN,
+                    days=(req.desired_date,) if req.desired_date is not None else (),
+                    label=req.address.text,
+                )
+            )
+    finally:
+        db.close()
+    limit = settings.routing.time_limit_s * len(horizon) if args.time_limit is None else args.time_limit
+    seed = settings.routing.seed if args.seed is None else args.seed
+    week = plan_week({d: b.problem for d, b in built.items()}, requests, time_limit=limit, seed=seed)
+    out = week.to_dict()
+    names = {tid: t.name for b in built.values() for tid, t in b.technicians.items()}
+    for rid, where in out["placed"].items():
+        where.update(info[rid], name=names.get(where["technician"], where["technician"]))
+    for rid, why in out["unplaced"].items():
+        why.update(info[rid])
+    out["unplaced"].update(skipped)
+    out["week"] = [d.isoformat() for d in horizon]
     return out
