@@ -11,6 +11,7 @@
 #   bench_outbox.py        ~1 min    1,000 e-mails through the worker to a local SMTP server
 #                                    (SQLite; PostgreSQL too when OPMS_TEST_PG_URL is set)
 #   bench_budget.py        ~8 min    solve's wall-clock / limit from 1/10 to 50/500 at 1, 5, 10 s
+#   bench_week.py          ~1 min    plan_week against a day-by-day greedy on generated weeks
 #   bench_browser.py       ~2 min    dashboard in chromium: "Optimiser la journée" -> routes
 #   bench_signature_pad.py ~1 min    the signature pad at phone width in chromium
 #   bench_load.py          ~4 min    200 coverage checks/s for 60 s, then 20 browser sessions
@@ -54,6 +55,7 @@ run geocode $PY benchmarks/bench_geocode.py
 run invoices $PY benchmarks/bench_invoices.py --n 200
 run outbox $PY benchmarks/bench_outbox.py --n 1000
 run budget $PY benchmarks/bench_budget.py --budgets 1 5 10 --runs 2
+run week $PY benchmarks/bench_week.py
 if [ $have_chromium = 1 ]; then
   run browser $PY benchmarks/bench_browser.py --runs 5
   run signature_pad $PY benchmarks/bench_signature_pad.py
