@@ -619,3 +619,25 @@ def test_pages_read_in_the_language_of_the_settings(demo_dir, monkeypatch, langu
     assert at.title[0].value == texts["coverage"]
     assert at.text_input(key="coverage_address").label == texts["address"]
     assert texts["check"] in [b.label for b in at.button]
+
+
+def test_the_week_tab_places_the_requests_still_to_book(demo_dir):
+    """Répartition › Semaine: the requests waiting for a call get a day and a technician."""
+    from dispatch import records
+    from dispatch.office import intake
+    from dispatch.settings import load_settings
+
+    settings = load_settings(data_dir=demo_dir, env={})
+    db = records.open_database(settings=settings)
+    for name, phone in (("Luc Roy", "450 555-2222"), ("Ana Gil", "450 555-3333")):
+        intake.submit(db, intake.RequestForm(name=name, address="1015 Avenue Saint-Denis, Mascouche",
+                                             phone=phone, consent=True), settings=settings, region="mascouche")
+    at = _page("views/dispatcher.py")
+    at.number_input(key="week_days").set_value(2)
+    at.button(key="week_go").click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    captions = " ".join(c.value for c in at.caption)
+    assert "2 demande(s) placée(s), 0 non placée(s)" in captions, captions
+    shown = " ".join(str(df.value.to_dict()) for df in at.dataframe)
+    assert "Luc Roy" in shown and "Ana Gil" in shown

@@ -20,7 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from dispatch.errors import InvalidInput
-from dispatch.i18n import N_, _
+from dispatch.i18n import N_
 
 if TYPE_CHECKING:
     from argparse import ArgumentParser, Namespace, _SubParsersAction
@@ -78,73 +78,23 @@ def run(args: Namespace, settings: Settings) -> dict[str, object]:
     return out
 
 
-#: Service minutes of a request not yet booked (the appointments' default).
-REQUEST_SERVICE_MIN = 60
-
-
 def _run_week(args: Namespace, settings: Settings) -> dict[str, object]:
-    """``plan --week``: the proposal of :func:`dispatch.routing.plan_week` (nothing written)."""
+    """``plan --week``: :func:`dispatch.office.week_planning.propose_week` (nothing written)."""
     from dispatch import records
-    from dispatch.geo import GeoPoint
     from dispatch.geo.region import load_region
-    from dispatch.office.planning import build_day_problem, default_region_name
-    from dispatch.routing import WeekRequest, next_working_days, plan_week
+    from dispatch.office.planning import default_region_name
+    from dispatch.office.week_planning import propose_week
 
     try:
         first = date.fromisoformat(args.week)
     except ValueError as err:
         msg = N_("--week must be YYYY-MM-DD (for example 2026-12-07), got {date!r}.")
         raise InvalidInput(msg, date=args.week) from err
-    if not 1 <= args.days <= 20:
-        msg = N_("--days must be between 1 and 20 working days, got {days}.")
-        raise InvalidInput(msg, days=args.days)
     region = load_region(default_region_name(settings, args.region), settings=settings)
     db = records.open_database(settings=settings)
     try:
-        horizon = next_working_days(first, args.days)
-        built = {d: build_day_problem(region, db, d, settings=settings) for d in horizon}
-        if not any(b.problem.technicians for b in built.values()):
-            msg = N_(
-                "No active technician: add some in Settings (or load the demo data) before "
-                "planning the week."
-            )
-            raise InvalidInput(msg)
-        requests: list[WeekRequest] = []
-        info: dict[str, dict[str, object]] = {}
-        skipped: dict[str, dict[str, object]] = {}
-        for req in records.list_requests(db, state="requested"):
-            if req.remote_ok:
-                continue  # remote support: no trip to plan
-            if any(a.status != "cancelled" for a in records.appointments_of(db, req.id)):
-                continue  # already holds a window (tentative or booked)
-            rid = f"r{req.id}"
-            info[rid] = {"request_id": req.id, "address": req.address.text, "customer": req.customer.name}
-            if req.address.lat is None or req.address.lon is None:
-                skipped[rid] = {
-                    **info[rid], "reason": "no_position",
-                    "message": _("Address without a position: correct the request's address."),
-                }
-                continue
-            requests.append(
-                WeekRequest(
-                    id=rid,
-                    location=GeoPoint(req.address.lat, req.address.lon),
-                    service_min=REQUEST_SERVICE_MIN,
-                    days=(req.desired_date,) if req.desired_date is not None else (),
-                    label=req.address.text,
-                )
-            )
+        proposal = propose_week(region, db, first, days=args.days, settings=settings,
+                                time_limit=args.time_limit, seed=args.seed)
     finally:
         db.close()
-    limit = settings.routing.time_limit_s * len(horizon) if args.time_limit is None else args.time_limit
-    seed = settings.routing.seed if args.seed is None else args.seed
-    week = plan_week({d: b.problem for d, b in built.items()}, requests, time_limit=limit, seed=seed)
-    out = week.to_dict()
-    names = {tid: t.name for b in built.values() for tid, t in b.technicians.items()}
-    for rid, where in out["placed"].items():
-        where.update(info[rid], name=names.get(where["technician"], where["technician"]))
-    for rid, why in out["unplaced"].items():
-        why.update(info[rid])
-    out["unplaced"].update(skipped)
-    out["week"] = [d.isoformat() for d in horizon]
-    return out
+    return proposal.to_dict()
