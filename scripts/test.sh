@@ -53,5 +53,8 @@ fi
 status=0
 $BIN/ruff check . || { echo "ruff reported the findings above (make lint)." >&2; status=1; }
 $BIN/mypy || { echo "mypy reported the findings above (make types)." >&2; status=1; }
-$BIN/python -m pytest "$@" || status=$?
+# Two worker processes (the machine's two cores), a test file per worker at a time so that
+# module fixtures (a built day, a dashboard) are set up once; `-n 0` on the command line runs
+# them in this process.
+$BIN/python -m pytest -n "${OPMS_TEST_WORKERS:-2}" --dist loadfile "$@" || status=$?
 exit $status

@@ -587,11 +587,11 @@ def _language_reset():
     ("language", "texts"),
     [
         ("en", {"title": "Dispatch", "tabs": ["Workday", "Requests to contact", "Confirmations",
-                                               "Propose an appointment"],
+                                               "Propose an appointment", "Week"],
                 "day": "Workday", "login": "Login", "user": "Username", "button": "Log in",
                 "coverage": "Check my coverage", "address": "Your address", "check": "Check"}),
         (None, {"title": "Répartition", "tabs": ["Journée", "Demandes à contacter", "Confirmations",
-                                                  "Proposer un rendez-vous"],
+                                                  "Proposer un rendez-vous", "Semaine"],
                 "day": "Journée", "login": "Connexion", "user": "Nom d'utilisateur",
                 "button": "Se connecter", "coverage": "Vérifier ma couverture",
                 "address": "Votre adresse", "check": "Vérifier"}),
