@@ -13,15 +13,14 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 { [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ]; } || need+=(dovecot-imapd)  # IMAP tests (tests/servers/imap.py)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)  # the IMAPS test's certificate
+command -v caddy >/dev/null 2>&1 || need+=(caddy)  # tests/test_deploy.py: the Caddyfile
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)  # tests/test_deploy.py: the units
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian packages: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-    # tests/test_deploy.py checks deploy/ with caddy and systemd-analyze; best effort.
-    command -v caddy >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends caddy >/dev/null || true
-    command -v systemd-analyze >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends systemd >/dev/null || true
   else
     echo "Missing Debian packages: ${need[*]} (run as root or: sudo apt-get install ${need[*]})" >&2
   fi
