@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import time
 
-import pytest
-
 from dispatch.office import administration
 from dispatch.office.setup_checklist import (
     PLACEHOLDERS,
