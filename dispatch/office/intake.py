@@ -20,10 +20,11 @@ import html
 import mailbox
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -443,6 +444,23 @@ class IntakeReport:
         }  # fmt: skip
 
 
+def create_once(
+    db: Database, message_id: str, create: Callable[[], InterventionRequest]
+) -> InterventionRequest | None:
+    """``create()`` the request of e-mail ``message_id``; ``None`` when another reader took
+    the same e-mail in meanwhile (the unique Message-ID refused the second request).
+
+    The caller checks for an existing request first (:func:`request_by_message_id`); this
+    covers the race between that check and the insert.
+    """
+    try:
+        return create()
+    except ConflictError:
+        if request_by_message_id(db, message_id) is None:
+            raise
+        return None
+
+
 def intake_path(
     db: Database,
     path: str | Path,
@@ -467,14 +485,11 @@ def intake_path(
             if request_by_message_id(db, parsed.message_id) is not None:
                 report.duplicates.append(parsed.message_id)
                 continue
-            try:
-                req = submit(
-                    db, parsed.form, settings=settings, region=region, source="email",
-                    message_id=parsed.message_id, actor=actor, at=parsed.received_at,
-                )  # fmt: skip
-            except ConflictError:
-                if request_by_message_id(db, parsed.message_id) is None:
-                    raise
+            req = create_once(db, parsed.message_id, partial(
+                submit, db, parsed.form, settings=settings, region=region, source="email",
+                message_id=parsed.message_id, actor=actor, at=parsed.received_at,
+            ))  # fmt: skip
+            if req is None:
                 report.duplicates.append(parsed.message_id)  # taken in concurrently
                 continue
             report.created.append(
@@ -499,6 +514,7 @@ __all__ = [
     "ParsedEmail",
     "RequestForm",
     "coverage_record",
+    "create_once",
     "intake_path",
     "iter_messages",
     "locate",

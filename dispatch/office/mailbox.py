@@ -42,7 +42,6 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from dispatch.errors import (
-    ConflictError,
     InvalidInput,
     RegionNotFound,
     ServiceError,
@@ -69,6 +68,7 @@ from dispatch.office.intake import (
     ParsedEmail,
     RequestForm,
     coverage_record,
+    create_once,
     locate,
     parse_date,
     parse_email,
@@ -326,17 +326,15 @@ def take_in(
         return "duplicate", None, message_id
     cities = tuple(getattr(region, "cities", ()) or ())
     parsed, free = read_request_email(raw, source=source, cities=cities)
-    try:
-        if free:
-            req = _submit_free(db, parsed, settings=settings, region=region, actor=actor)
-        else:
-            req = submit(
-                db, parsed.form, settings=settings, region=region, source="email",
-                message_id=parsed.message_id, actor=actor, at=parsed.received_at,
-            )  # fmt: skip
-    except ConflictError:
-        if request_by_message_id(db, parsed.message_id) is None:
-            raise
+    if free:
+        req = create_once(db, parsed.message_id,
+                          lambda: _submit_free(db, parsed, settings=settings, region=region, actor=actor))
+    else:
+        req = create_once(db, parsed.message_id, lambda: submit(
+            db, parsed.form, settings=settings, region=region, source="email",
+            message_id=parsed.message_id, actor=actor, at=parsed.received_at,
+        ))  # fmt: skip
+    if req is None:
         return "duplicate", None, parsed.message_id  # taken in concurrently
     return "created", req, parsed.message_id
 
