@@ -1,5 +1,6 @@
-"""The short "Messages sent" list of one request, shown where the office looks at a request
-(the call list of Répartition); the whole outbox is on the "Messages" page."""
+"""Pieces of the messaging shown on several pages: the short "Messages sent" list of one
+request (the call list of Répartition; the whole outbox is on the "Messages" page) and the
+worker's state (Messages and Paramètres)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,17 @@ def request_messages(db: Any, request_id: int) -> None:
         for m in lines[:8]
     )
     st.caption(_("**Messages sent**  \n{lines}").format(lines=text))
+
+
+def worker_state(h: Any, *, running: Any = st.caption) -> None:
+    """Whether the worker runs (``running`` shows the good news: a caption or a success box),
+    or a warning that messages wait."""
+    if h.heartbeat_at is None:
+        st.warning(_("The worker has never run: messages wait until `opms-dispatch worker` is started "
+                     "(`make run` starts it)."))  # fmt: skip
+    elif not h.alive:
+        st.warning(_("The worker is stopped (last sign of life {ago}): messages wait.").format(
+            ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip
+    else:
+        running(_("Worker running (pid {pid} on {host}), last sign of life {ago}.").format(
+            pid=h.pid, host=_common.plain(h.host), ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip

@@ -16,7 +16,7 @@ from dispatch.i18n import _
 from dispatch.messaging.outbox import STATE_LABELS, STATES
 from dispatch.office import messages_desk
 from dispatch.settings import TZ
-from views import _access, _common
+from views import _access, _common, _messages
 
 s = _common.settings()
 user = _access.require(s, "views/messages.py")
@@ -49,15 +49,7 @@ for channel in board.waiting_channels:
     if channel == "email" and board.counts.get("queued"):
         st.info(_("No SMTP server is set (Settings → E-mail and SMS): e-mails wait, queued."))
 h = board.health
-if h.heartbeat_at is None:
-    st.warning(_("The worker has never run: messages wait until `opms-dispatch worker` is started "
-                 "(`make run` starts it)."))  # fmt: skip
-elif not h.alive:
-    st.warning(_("The worker is stopped (last sign of life {ago}): messages wait.").format(
-        ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip
-else:
-    st.caption(_("Worker running (pid {pid} on {host}), last sign of life {ago}.").format(
-        pid=h.pid, host=_common.plain(h.host), ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip
+_messages.worker_state(h)
 if h.jobs:
     with st.expander(_("Worker jobs"), expanded=any(j.last_error for j in h.jobs)):
         for j in h.jobs:

@@ -17,7 +17,7 @@ from dispatch.errors import DispatchError
 from dispatch.i18n import _
 from dispatch.office import administration, messages_desk, policy, region_setup
 from maps import export
-from views import _access, _common
+from views import _access, _common, _messages
 
 s = _common.settings()
 user = _access.require(s, "views/parametres.py")
@@ -232,15 +232,7 @@ with tab_mail:
                 _save(new)
     mdb = _common.database(s)
     h = messages_desk.worker_health(mdb, s)
-    if h.heartbeat_at is None:
-        st.warning(_("The worker has never run: messages wait until `opms-dispatch worker` is started "
-                     "(`make run` starts it)."))  # fmt: skip
-    elif not h.alive:
-        st.warning(_("The worker is stopped (last sign of life {ago}): messages wait.").format(
-            ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip
-    else:
-        st.success(_("Worker running (pid {pid} on {host}), last sign of life {ago}.").format(
-            pid=h.pid, host=_common.plain(h.host), ago=messages_desk.ago(h.heartbeat_at)))  # fmt: skip
+    _messages.worker_state(h, running=st.success)
     for j in h.jobs:
         if j.last_error:
             st.error(_("{job}: {error}").format(job=messages_desk.job_label(j.name), error=_common.plain(j.last_error)))
