@@ -141,7 +141,14 @@ def _message(code: str, request: WeekRequest) -> str:
     return _(WEEK_REASONS[code]).format(skills=", ".join(sorted(request.skills)) or "-")
 
 
-def _check(days: Mapping[date, DispatchProblem], requests: Sequence[WeekRequest]) -> None:
+def _check(
+    days: Mapping[date, DispatchProblem], requests: Sequence[WeekRequest], time_limit: float
+) -> tuple[list[date], dict[str, WeekRequest]]:
+    """Refuse a budget that is not positive and duplicate ids; the days in order and the
+    requests by id."""
+    if time_limit <= 0:
+        msg = N_("time_limit must be positive, got {time_limit}.")
+        raise InfeasibleProblem(msg, time_limit=time_limit)
     seen: set[str] = set()
     booked = {v.id for p in days.values() for v in p.visits}
     for r in requests:
@@ -149,6 +156,7 @@ def _check(days: Mapping[date, DispatchProblem], requests: Sequence[WeekRequest]
             msg = N_("Request {id!r} appears twice (or is a booked visit's id); give each a unique id.")
             raise InfeasibleProblem(msg, id=r.id)
         seen.add(r.id)
+    return sorted(days), {r.id: r for r in requests}
 
 
 def _can_serve(problem: DispatchProblem, request: WeekRequest) -> bool:
@@ -362,12 +370,7 @@ def plan_week(
     InfeasibleProblem
         Two requests with the same id (or a booked visit's), or malformed input.
     """
-    if time_limit <= 0:
-        msg = N_("time_limit must be positive, got {time_limit}.")
-        raise InfeasibleProblem(msg, time_limit=time_limit)
-    _check(days, requests)
-    horizon = sorted(days)
-    by_id = {r.id: r for r in requests}
+    horizon, by_id = _check(days, requests, time_limit)
     ids = set(by_id)
     unplaced: dict[str, str] = {}
     # (a) the candidates of every day, their detours and the day's capacity
@@ -474,12 +477,7 @@ def plan_days_greedy(
 
     Same parameters and answer as :func:`plan_week`.
     """
-    if time_limit <= 0:
-        msg = N_("time_limit must be positive, got {time_limit}.")
-        raise InfeasibleProblem(msg, time_limit=time_limit)
-    _check(days, requests)
-    horizon = sorted(days)
-    by_id = {r.id: r for r in requests}
+    horizon, by_id = _check(days, requests, time_limit)
     ids = set(by_id)
     plans: dict[date, Plan] = {}
     placed: dict[str, tuple[date, str]] = {}
