@@ -129,3 +129,13 @@ def cli(mascouche, regions_data_dir, capsys, monkeypatch):
         return code, out, err
 
     return run
+
+
+@pytest.fixture()
+def smtp():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that records what it receives."""
+    from tests.messaging.smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

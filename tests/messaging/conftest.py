@@ -6,17 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.messaging.sms_server import SmsApi
-from tests.messaging.smtp_server import SmtpServer
 
 # The database fixtures (SQLite and PostgreSQL) of tests/storage_support.py, for every module here.
 from tests.storage_support import db, db_settings, db_url, pg_database, sqlite_template  # noqa: F401
-
-
-@pytest.fixture()
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture()

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.messaging.smtp_server import SmtpServer
 from tests.servers.dashboard import Dashboard, add_staff
 from tests.views.browsing import BROWSER_TEST, click, login, nav, tab
 
@@ -20,13 +19,6 @@ def _db(data_dir):
     from dispatch.settings import load_settings
 
     return records.open_database(settings=load_settings(data_dir=data_dir, env={}))
-
-
-@pytest.fixture()
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture()
