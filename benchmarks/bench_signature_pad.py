@@ -33,16 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.servers.dashboard import (  # noqa: E402
-    STAFF_PASSWORD,
     Dashboard,
     add_staff,
     external,
     launch_chromium,
     prepare_data_dir,
     record_requests,
-    wait_idle,
 )
 from tests.views import visit_paths as vp  # noqa: E402
+from tests.views.browsing import login  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "signature_pad.json"
 
@@ -79,12 +78,7 @@ def main() -> int:
             sizes: dict[str, int] = {}
             page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body()))
                     if "streamlit_drawable_canvas" in r.url and r.ok else None)
-            page.goto(dash.url + "/")
-            wait_idle(page)
-            page.get_by_label("Nom d'utilisateur").fill("tech1")
-            page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-            page.get_by_role("button", name="Se connecter").first.click()
-            vp.settle(page)
+            login(page, dash, "tech1")
             vp.go(page, "Technicien")
             for letter in "abcdf":
                 rid = ids[letter]

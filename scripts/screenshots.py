@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.servers.dashboard import (  # noqa: E402
-    STAFF_PASSWORD,
     Dashboard,
     add_staff,
     external,
@@ -31,6 +30,7 @@ from tests.servers.dashboard import (  # noqa: E402
     record_requests,
     wait_idle,
 )
+from tests.views.browsing import login  # noqa: E402
 
 OUT = ROOT / "screenshots"
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
@@ -72,16 +72,6 @@ def _full_height(page) -> int:
     )
 
 
-def _login(page, url: str) -> None:
-    page.goto(url + "/")
-    wait_idle(page)
-    page.get_by_label("Nom d'utilisateur").fill("admin")
-    page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Se connecter").first.click()
-    page.wait_for_timeout(300)
-    wait_idle(page)
-
-
 def _open(page, url: str, path: str) -> None:
     """Open a page: public ones by address, staff ones through the sidebar after login."""
     label = STAFF_LABELS.get(path)
@@ -118,7 +108,7 @@ def main() -> int:
                     page = context.new_page()
                     urls = record_requests(page)
                     if path in STAFF_LABELS:
-                        _login(page, dash.url)
+                        login(page, dash)
                     if action == "publish":  # the technician sees a published day
                         _open(page, dash.url, "/repartition")
                         page.get_by_role("button", name="Optimiser la journée").click()
@@ -181,12 +171,7 @@ def _visit_steps(data_dir: Path, *, regions_from: Path) -> set[str]:
         context = browser.new_context(viewport=vp.PHONE, is_mobile=True, has_touch=True)
         page = context.new_page()
         urls = record_requests(page)
-        page.goto(dash.url + "/")
-        wait_idle(page)
-        page.get_by_label("Nom d'utilisateur").fill("tech1")
-        page.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
-        page.get_by_role("button", name="Se connecter").first.click()
-        vp.settle(page)
+        login(page, dash, "tech1")
         vp.go(page, "Technicien")
         rid = ids["b"]
         vp.press(page, vp.card(page, rid), "Je suis arrivé")
