@@ -233,7 +233,8 @@ def confirmation_calls(db: Database, day: date) -> list[CallItem]:
             .order_by(AppointmentRow.window_start, AppointmentRow.id)
         )
         items = [_item(s, "confirmation", r, c, a, ap) for ap, r, c, a in s.execute(q).all()]
-        states = _reminder_states(s, [i.appointment_id for i in items if i.appointment_id is not None])
+        states = _reminder_states(s, [i.appointment_id for i in items if i.appointment_id is not None],
+                                  request_ids=[i.request_id for i in items])
         return [replace(i, reminder=states.get(i.appointment_id or 0, "")) for i in items]
 
 
@@ -242,15 +243,16 @@ def confirmation_calls(db: Database, day: date) -> list[CallItem]:
 _REMINDER_ORDER = ("sent", "sending", "queued", "failed", "cancelled")
 
 
-def _reminder_states(s: Session, appointment_ids: list[int]) -> dict[int, str]:
-    """Appointment id -> the best state of its day-before reminder messages."""
+def _reminder_states(s: Session, appointment_ids: list[int], *, request_ids: list[int]) -> dict[int, str]:
+    """Appointment id -> the best state of its day-before reminder messages (read for the
+    day's requests only: the outbox keeps every reminder ever sent)."""
     if not appointment_ids:
         return {}
     from dispatch.records.schema import OutboxRow
 
     rows = s.execute(
         sa.select(OutboxRow.idempotency_key, OutboxRow.state).where(OutboxRow.event == "reminder")
-        .where(OutboxRow.request_id.is_not(None))
+        .where(OutboxRow.request_id.in_(request_ids))
     ).all()
     wanted = set(appointment_ids)
     out: dict[int, str] = {}
