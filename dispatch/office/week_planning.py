@@ -6,30 +6,95 @@ waiting for their first call (state ``requested``; a desired date makes that day
 one; remote requests and those already holding a window are left out), and asks
 :func:`dispatch.routing.plan_week` which day and technician each should get. The Répartition
 page's "Semaine" tab and ``opms-dispatch plan --week`` show the answer.
+
+:func:`move_request` is the dispatcher's "Déplacer vers …": the week planned again with one
+request forced onto a chosen day (and, optionally, technician), the other requests free as
+before and the booked appointments where they are; a move the day cannot take leaves the
+previous proposal as it was, with the reason (:attr:`WeekProposal.refused`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
+
+from babel.dates import format_date
 
 from dispatch import records
 from dispatch.errors import InvalidInput
 from dispatch.geo import GeoPoint
-from dispatch.i18n import N_, _
-from dispatch.office.planning import build_day_problem
+from dispatch.i18n import N_, _, active_language
+from dispatch.office.planning import DayProblem, build_day_problem, route_paths
 from dispatch.routing import WeekPlan, WeekRequest, next_working_days, plan_week
 
 if TYPE_CHECKING:
     from dispatch.geo import Region
     from dispatch.records import Database
+    from dispatch.routing import DispatchProblem
     from dispatch.settings import Settings
 
 #: Service minutes of a request not yet booked (the appointments' default).
 REQUEST_SERVICE_MIN = 60
 #: Most working days one proposal covers.
 MAX_DAYS = 20
+#: Priority of a request the dispatcher moved: placed before the free ones when the day is
+#: short of room (the free ones are priority 0).
+MOVED_PRIORITY = 1
+
+
+@dataclass(frozen=True)
+class Move:
+    """The dispatcher's choice for one request: this day (and this technician, if given).
+
+    Attributes
+    ----------
+    day
+        The working day the request must go on.
+    technician
+        Routing technician id (``t<id>``) it must go to; empty: any technician of the day.
+    """
+
+    day: date
+    technician: str = ""
+
+
+@dataclass(frozen=True)
+class TechnicianTotals:
+    """One technician's share of a proposed day."""
+
+    technician: str
+    visits: int
+    requests: int
+    km: float
+    travel_min: float
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """The totals of one proposed day.
+
+    Attributes
+    ----------
+    day
+        The day.
+    placed
+        Requests still to book placed on that day.
+    booked
+        Booked visits of the day (served by the day's routes).
+    travel_min, km
+        Driving of all the day's routes.
+    technicians
+        Per technician with at least one visit, in the routes' order.
+    """
+
+    day: date
+    placed: int
+    booked: int
+    travel_min: float
+    km: float
+    technicians: tuple[TechnicianTotals, ...]
 
 
 @dataclass(frozen=True)
@@ -48,6 +113,21 @@ class WeekProposal:
         Routing technician id -> name.
     skipped
         Requests left out before planning (no position), routing id -> French message.
+    booked
+        Booked visit id (``a<appointment id>``) of the covered days -> ``request_id``,
+        ``address``, ``customer``, ``lat``, ``lon``, ``window`` (start, end).
+    places
+        Routing request id -> (lat, lon) of the requests planned.
+    wishes
+        Routing request id -> the day the customer asked for (the only day it may take).
+    paths
+        Day -> routing technician id -> road path of its route, (lat, lon) pairs (empty
+        unless asked for, see :func:`propose_week`).
+    moves
+        The moves the week was planned with, request id -> :class:`Move`.
+    refused
+        Why the last move was refused (the proposal is then the one before it); empty if
+        it was not.
     """
 
     days: tuple[date, ...]
@@ -55,6 +135,33 @@ class WeekProposal:
     requests: dict[str, dict[str, Any]]
     technicians: dict[str, str]
     skipped: dict[str, str]
+    booked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    places: dict[str, tuple[float, float]] = field(default_factory=dict)
+    wishes: dict[str, date] = field(default_factory=dict)
+    paths: dict[date, dict[str, list[tuple[float, float]]]] = field(default_factory=dict)
+    moves: dict[int, Move] = field(default_factory=dict)
+    refused: str = ""
+
+    def day_of(self, request_id: int) -> date | None:
+        """The day a request is placed on (``None``: not placed)."""
+        where = self.week.placed.get(f"r{request_id}")
+        return where[0] if where is not None else None
+
+    def totals(self, day: date) -> DayTotals:
+        """Requests placed, booked visits served, driving, per technician, of one day."""
+        plan = self.week.days.get(day)
+        routes = plan.routes if plan is not None else ()
+        techs = []
+        placed = booked = 0
+        for r in routes:
+            mine = sum(1 for s in r.stops if s.visit in self.requests)
+            placed += mine
+            booked += sum(1 for s in r.stops if s.visit in self.booked)
+            if r.stops:
+                techs.append(TechnicianTotals(self.technicians.get(r.technician, r.technician), len(r.stops),
+                                              mine, r.km, r.travel_min))
+        return DayTotals(day, placed, booked, sum(r.travel_min for r in routes), sum(r.km for r in routes),
+                         tuple(techs))
 
     def placed_rows(self) -> list[dict[str, Any]]:
         """One row per request placed: day, technician's name, customer, address, request id."""
@@ -93,8 +200,22 @@ def propose_week(
     settings: Settings,
     time_limit: float | None = None,
     seed: int | None = None,
+    moves: Mapping[int, Move] | None = None,
+    paths: bool = False,
 ) -> WeekProposal:
     """Place the requests still to book on the ``days`` working days from ``first``.
+
+    Parameters
+    ----------
+    region, db, first, days, settings
+        The region, the open database, the first day, how many working days.
+    time_limit, seed
+        Search budget (default ``settings.routing`` per day) and seed.
+    moves
+        Request id -> :class:`Move`: that request may go on that day only (and to that
+        technician), placed before the free ones; the other requests are free.
+    paths
+        Also compute the road path of every route (for the days' maps).
 
     Raises
     ------
@@ -109,9 +230,12 @@ def propose_week(
     if not any(b.problem.technicians for b in built.values()):
         msg = N_("No active technician: add some in Settings (or load the demo data) before planning the week.")
         raise InvalidInput(msg)
+    moves = dict(moves or {})
     requests: list[WeekRequest] = []
     info: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
+    places: dict[str, tuple[float, float]] = {}
+    wishes: dict[str, date] = {}
     for req in records.list_requests(db, state="requested"):
         if req.remote_ok:
             continue  # remote support: no trip to plan
@@ -122,17 +246,140 @@ def propose_week(
         if req.address.lat is None or req.address.lon is None:
             skipped[rid] = _("Address without a position: correct the request's address.")
             continue
-        requests.append(
-            WeekRequest(
-                id=rid, location=GeoPoint(req.address.lat, req.address.lon), service_min=REQUEST_SERVICE_MIN,
-                days=(req.desired_date,) if req.desired_date is not None else (), label=req.address.text,
-            )
+        places[rid] = (req.address.lat, req.address.lon)
+        wanted = (req.desired_date,) if req.desired_date is not None else ()
+        if req.desired_date is not None:
+            wishes[rid] = req.desired_date
+        request = WeekRequest(
+            id=rid, location=GeoPoint(req.address.lat, req.address.lon), service_min=REQUEST_SERVICE_MIN,
+            days=wanted, label=req.address.text,
         )
+        move = moves.get(req.id)
+        if move is not None:
+            request = replace(request, days=(move.day,), priority=MOVED_PRIORITY,
+                              skills=frozenset({_pin_skill(move.technician)}) if move.technician else frozenset())
+        requests.append(request)
+    problems = {d: _with_pins(b.problem, [m.technician for m in moves.values() if m.day == d and m.technician])
+                for d, b in built.items()}
     limit = settings.routing.time_limit_s * len(horizon) if time_limit is None else time_limit
-    week = plan_week({d: b.problem for d, b in built.items()}, requests, time_limit=limit,
-                     seed=settings.routing.seed if seed is None else seed)
+    week = plan_week(problems, requests, time_limit=limit, seed=settings.routing.seed if seed is None else seed)
     names = {tid: t.name for b in built.values() for tid, t in b.technicians.items()}
-    return WeekProposal(horizon, week, info, names, skipped)
+    return WeekProposal(
+        horizon, week, info, names, skipped, booked=_booked(built), places=places, wishes=wishes,
+        paths=_paths(region, built, week, requests) if paths else {},
+        moves={rid: m for rid, m in moves.items() if f"r{rid}" in info},
+    )
 
 
-__all__ = ["MAX_DAYS", "REQUEST_SERVICE_MIN", "WeekProposal", "propose_week"]
+def _pin_skill(technician: str) -> str:
+    """The skill only ``technician`` has in a day's problem: a moved request needing it goes to
+    them (the week planner knows days and skills, not technicians)."""
+    return f"opms-pin:{technician}"
+
+
+def _with_pins(problem: DispatchProblem, technicians: list[str]) -> DispatchProblem:
+    """The day's problem whose ``technicians`` hold their pin skill (the problem itself if none)."""
+    if not technicians:
+        return problem
+    out = problem.copy()
+    out.technicians = [replace(t, skills=t.skills | {_pin_skill(t.id)}) if t.id in technicians else t
+                       for t in problem.technicians]
+    return out
+
+
+def _booked(built: Mapping[date, DayProblem]) -> dict[str, dict[str, Any]]:
+    return {
+        vid: {"request_id": a.request_id, "address": a.address, "customer": a.customer_name, "lat": a.lat,
+              "lon": a.lon, "window": (a.appointment.window_start, a.appointment.window_end)}
+        for b in built.values() for vid, a in b.visits.items()
+    }
+
+
+def _paths(
+    region: Region, built: Mapping[date, DayProblem], week: WeekPlan, requests: list[WeekRequest]
+) -> dict[date, dict[str, list[tuple[float, float]]]]:
+    """Each day's road paths: the day's problem with the requests placed on it added."""
+    out = {}
+    for d, plan in week.days.items():
+        problem = built[d].problem.copy()
+        for r in requests:
+            if week.placed.get(r.id, (None,))[0] == d:
+                problem.add_visit(r.id, location=r.location, label=r.label)
+        out[d] = route_paths(region, problem, plan)
+    return out
+
+
+def day_label(day: date) -> str:
+    """``mardi 2 juin`` (the active language's weekday, day and month)."""
+    return format_date(day, format="EEEE d MMMM", locale=active_language())
+
+
+def move_request(
+    region: Region,
+    db: Database,
+    proposal: WeekProposal,
+    request_id: int,
+    day: date,
+    *,
+    technician: str = "",
+    settings: Settings,
+    time_limit: float | None = None,
+    seed: int | None = None,
+) -> WeekProposal:
+    """The week planned again with request ``request_id`` forced onto ``day`` (and ``technician``).
+
+    The earlier moves of ``proposal`` hold; the other requests are free; booked appointments
+    stay on their day and are never moved. When the request cannot take that day (a booked
+    appointment, a day outside the proposal, another day asked for by the customer, no room
+    or no way there), the answer is ``proposal`` itself with :attr:`WeekProposal.refused`
+    saying why.
+
+    Returns
+    -------
+    WeekProposal
+        The new proposal (``refused`` empty) or the previous one with the reason.
+    """
+    rid = f"r{request_id}"
+    when = day_label(day)
+
+    def refuse(reason: str) -> WeekProposal:
+        return replace(proposal, refused=reason)
+
+    if rid not in proposal.requests:
+        if any(b["request_id"] == request_id for b in proposal.booked.values()):
+            return refuse(_("Request {id} already has a booked appointment: booked appointments stay where "
+                            "they are.").format(id=request_id))
+        return refuse(_("Request {id} is not among the requests to place.").format(id=request_id))
+    if day not in proposal.days:
+        return refuse(_("{day} is not one of the planned days.").format(day=when))
+    if rid in proposal.skipped:
+        return refuse(proposal.skipped[rid])
+    wish = proposal.wishes.get(rid)
+    if wish is not None and wish != day:
+        return refuse(_("The customer asked for {wish}: this request cannot go on {day}.").format(
+            wish=day_label(wish), day=when))
+    if technician and technician not in proposal.technicians:
+        technician = ""
+    moves = {**proposal.moves, request_id: Move(day, technician)}
+    new = propose_week(region, db, proposal.days[0], days=len(proposal.days), settings=settings,
+                       time_limit=time_limit, seed=seed, moves=moves, paths=bool(proposal.paths))
+    where = new.week.placed.get(rid)
+    if where is None or where[0] != day or (technician and where[1] != technician):
+        code = new.week.unplaced.get(rid, "")
+        why = _("no room left that day") if code in ("", "no_skill") else new.week.messages.get(rid, code)
+        return refuse(_("Request {id} cannot go on {day}: {reason}").format(id=request_id, day=when, reason=why))
+    return new
+
+
+__all__ = [
+    "MAX_DAYS",
+    "MOVED_PRIORITY",
+    "REQUEST_SERVICE_MIN",
+    "DayTotals",
+    "Move",
+    "TechnicianTotals",
+    "WeekProposal",
+    "day_label",
+    "move_request",
+    "propose_week",
+]
