@@ -9,7 +9,8 @@ never dropped in favour of a new request:
    added to a copy of the day's problem, whose road matrix is computed once for all of
    them, and its *detour* estimated: its cheapest insertion between two anchors (the
    technicians' starts and ends, the booked visits, the other candidates);
-2. an assignment model with OR-Tools CP-SAT (one worker, deterministic time) puts each
+2. an assignment model with OR-Tools CP-SAT (one worker, deterministic time, started from
+   the greedy cheapest-detour assignment; :mod:`dispatch.routing.week_assign`) puts each
    request on at most one day, within the day's capacity (the technicians' shift time minus
    the booked services and an estimate of their travel), maximising the priority-weighted
    requests placed, then minimising the detours;
@@ -22,12 +23,23 @@ never dropped in favour of a new request:
    week seen (priority-weighted requests placed, then drive minutes) kept;
 5. each request still left out is explained (:data:`WEEK_REASONS`).
 
+The budget holds everything (matrices, assignments, solves). The work is planned from it
+(:data:`FIRST_PASS_SHARE`, :data:`LATER_SHARE`, :data:`ASSIGN_SHARE`: repeatable), the clock
+only guards: a first-pass day gets less than planned when what is left would not hold the
+days still to solve, CP-SAT stops at :data:`ASSIGN_WALL_SHARE`, and a round of second
+chances that would not fit (each solve counted at :data:`SOLVE_OVERRUN` x its limit plus
+the most a solve of the call overran) is skipped. Measured (``benchmarks/bench_week.py``,
+5-day weeks at 5 s, load 4-6): 0.84-1.09 x the budget, where it was up to 1.34 x; a
+deterministic CP-SAT second took 2-6 s of wall clock and the second chances' 0.1-0.15 s
+solves 0.2-0.35 s each, which the old fixed shares did not see.
+
 :func:`plan_days_greedy` is the day-by-day baseline (``benchmarks/bench_week.py``).
 """
 
 from __future__ import annotations
 
 import math
+import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time
@@ -39,6 +51,7 @@ from dispatch.i18n import N_, _
 from dispatch.routing.plan import REASONS, Plan
 from dispatch.routing.problem import DispatchProblem
 from dispatch.routing.solving import solve
+from dispatch.routing.week_assign import assign_days, day_estimates, greedy_assignment
 
 #: Objective cost (seconds of travel) of leaving out a request, per priority level + 1:
 #: four hours, more than any detour of a day, well below a booked visit's.
@@ -50,13 +63,27 @@ WEEK_REASONS: dict[str, str] = {
     "no_day": N_("The customer is available on no working day of the planned period."),
 }
 
-#: Share of the budget given to the first solve of the days (the rest: second chances).
-FIRST_PASS_SHARE = 0.6
+#: Share of the budget planned for the first solve of the days (all of them together).
+FIRST_PASS_SHARE = 0.55
+#: Share of the budget planned for the second chances (all of them together).
+LATER_SHARE = 0.25
 #: Day solves after the first pass, per day of the horizon (second chances).
 SECOND_CHANCES = 2
-#: CP-SAT's deterministic time of each assignment, as a share of the budget (one
-#: deterministic second is about one to three wall-clock seconds on the 2-core machine).
-ASSIGN_SHARE = 0.02
+#: CP-SAT's deterministic time of each assignment, per second of budget (at least
+#: :data:`ASSIGN_MIN`); with its hint (:mod:`dispatch.routing.week_assign`) 0.02 deterministic
+#: seconds proposed as many requests as 0.1 without one, in 0.07-0.12 s of wall clock.
+ASSIGN_SHARE = 0.004
+ASSIGN_MIN = 0.01
+#: Wall-clock guard of each assignment, as a share of the budget (a deterministic second
+#: took 2 to 6 wall-clock seconds here, more on a busy machine).
+ASSIGN_WALL_SHARE = 0.06
+#: What a day's solve may take, as a multiple of its limit (:func:`~dispatch.routing.solving.solve`
+#: keeps 1.2 on an idle machine): the guards plan with it plus the most seconds a solve of
+#: the call took beyond it (on a busy machine, load 4.5, a 0.125 s solve took up to 0.35 s
+#: and a 0.55 s one 0.74 s: fixed costs that do not shrink with the budget).
+SOLVE_OVERRUN = 1.2
+#: The greedy baseline's planned share of the budget (its days' solves together).
+GREEDY_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -227,116 +254,6 @@ def _allowed(request: WeekRequest, horizon: Sequence[date]) -> list[date]:
     return [d for d in horizon if not request.days or d in request.days]
 
 
-def _day_estimates(
-    problem: DispatchProblem, full: DispatchProblem, candidates: Sequence[WeekRequest]
-) -> tuple[int, dict[str, float]]:
-    """(capacity in seconds, request id -> service + detour in seconds) of one day.
-
-    ``full`` is the day with the candidates added (:func:`_full_day`). The capacity is the
-    technicians' working time minus the booked services and, for each booked visit, the
-    drive from its nearest technician start or booked visit. A request's detour is its
-    cheapest insertion between two places among the technicians' starts and ends, the
-    booked visits and the other candidates.
-    """
-    import numpy as np
-
-    cand = full
-    starts = [("tech_start", t.id) for t in problem.technicians]
-    ends = [("tech_end", t.id) for t in problem.technicians]
-    booked = [("visit", v.id) for v in problem.visits]
-    mine = [("visit", r.id) for r in candidates]
-    pool = starts + ends + booked + mine
-    if not pool:
-        return 0, {}
-    idx = [cand.location_index(k) for k in pool]
-    inf = 1e12
-    dur = np.array([[min(inf, cand.travel_s(a, b)) for b in idx] for a in idx], dtype=float)
-    capacity = 0.0
-    for t in problem.technicians:
-        span = (t.shift_end - t.shift_start).total_seconds()
-        if t.max_work_s is not None:
-            span = min(span, t.max_work_s)
-        if t.lunch is not None:
-            span -= t.lunch.duration_s
-        capacity += max(0.0, span)
-    n_s, n_b = len(starts), len(booked)
-    first_b = 2 * n_s
-    for k in range(first_b, first_b + n_b):
-        legs = [dur[j, k] for j in [*range(n_s), *range(first_b, first_b + n_b)] if j != k]
-        leg = min(legs, default=0.0)
-        capacity -= problem.visits[k - first_b].service_s + (leg if leg < inf else 0.0)
-    cost: dict[str, float] = {}
-    for pos, r in enumerate(candidates):
-        k = first_b + n_b + pos
-        ins = dur[:, k][:, None] + dur[k, :][None, :] - dur
-        ins[k, :] = inf
-        ins[:, k] = inf
-        best = float(ins.min()) if len(pool) > 1 else inf
-        cost[r.id] = r.service_min * 60 + best if best < inf / 2 else math.inf
-    return max(0, int(capacity)), cost
-
-
-def _assign(
-    horizon: Sequence[date],
-    requests: Sequence[WeekRequest],
-    capacity: Mapping[date, float],
-    cost: Mapping[tuple[str, date], float],
-    *,
-    nogoods: Sequence[tuple[date, frozenset[str]]],
-    seen: Sequence[Mapping[str, date]] = (),
-    min_value: int = 0,
-    seed: int,
-    deterministic_time: float,
-) -> dict[str, date]:
-    """The CP-SAT assignment of requests to days (request id -> day).
-
-    ``nogoods``: (day, requests) sets a day's solve could not serve together, never
-    proposed again (nor any set holding one); ``seen``: assignments not to propose again,
-    ``min_value``: the least priority-weighted count to place.
-    """
-    # imported here: CP-SAT takes 0.6-0.9 s to import, too much for `import dispatch.routing`
-    from ortools.sat.python import cp_model
-
-    m = cp_model.CpModel()
-    x: dict[tuple[str, date], Any] = {}
-    for r in requests:
-        for d in horizon:
-            c = cost.get((r.id, d))
-            if c is not None and math.isfinite(c) and c <= capacity[d]:
-                x[r.id, d] = m.new_bool_var(f"x_{r.id}_{d}")
-    if not x:
-        return {}
-    detour = {k: round(cost[k]) if math.isfinite(cost[k]) else 0 for k in x}
-    big = sum(detour.values()) + 1
-    weight = {r.id: 1 + max(0, r.priority) for r in requests}
-    for r in requests:
-        mine = [x[r.id, d] for d in horizon if (r.id, d) in x]
-        if len(mine) > 1:
-            m.add_at_most_one(mine)
-    for d in horizon:
-        mine_d = [(k, v) for k, v in x.items() if k[1] == d]
-        if mine_d:
-            m.add(sum(detour[k] * v for k, v in mine_d) <= int(capacity[d]))
-    for d, group in nogoods:
-        if all((rid, d) in x for rid in group):
-            m.add(sum(x[rid, d] for rid in group) <= len(group) - 1)
-    for old in seen:
-        same = [x[k] for k in x if old.get(k[0]) == k[1]]
-        other = [x[k] for k in x if old.get(k[0]) != k[1]]
-        m.add(sum(same) - sum(other) <= len(old) - 1)
-    if min_value:
-        m.add(sum(weight[k[0]] * v for k, v in x.items()) >= min_value)
-    m.maximize(sum((big * weight[k[0]] - detour[k]) * v for k, v in x.items()))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = deterministic_time
-    solver.parameters.random_seed = seed
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {}
-    return {k[0]: k[1] for k, v in x.items() if solver.value(v)}
-
-
 # --------------------------------------------------------------------------- planners
 
 
@@ -357,7 +274,10 @@ def plan_week(
     requests
         The requests to place.
     time_limit
-        Total search budget in seconds, shared between the days.
+        Total budget in seconds, everything included (matrices, assignments, the days'
+        solves). The work is planned from it (same input and seed, same answer); the
+        clock only guards: a day's solve gets less than planned when what is left would
+        not hold it, and a second chance that does not fit is skipped.
     seed
         Random seed (same input and seed, same answer).
 
@@ -370,6 +290,7 @@ def plan_week(
     InfeasibleProblem
         Two requests with the same id (or a booked visit's), or malformed input.
     """
+    deadline = _time.perf_counter() + time_limit
     horizon, by_id = _check(days, requests, time_limit)
     ids = set(by_id)
     unplaced: dict[str, str] = {}
@@ -392,7 +313,7 @@ def plan_week(
     for d in horizon:
         cands = [by_id[rid] for rid in allowed if d in allowed[rid]]
         full[d] = _full_day(days[d], cands)
-        capacity[d], per = _day_estimates(days[d], full[d], cands)
+        capacity[d], per = day_estimates(days[d], full[d], cands)
         cost.update({(rid, d): c for rid, c in per.items()})
     for rid in allowed:
         if all(not math.isfinite(cost[rid, d]) for d in allowed[rid]):
@@ -406,49 +327,61 @@ def plan_week(
     day_reason: dict[str, str] = {}
     first = time_limit * FIRST_PASS_SHARE / max(1, len(horizon))
     spare = SECOND_CHANCES * max(1, len(horizon))
-    later = time_limit * (0.9 - FIRST_PASS_SHARE) / spare
+    later = time_limit * LATER_SHARE / spare
     best: tuple[tuple[int, float], dict[date, Plan]] | None = None
     seen: list[dict[str, date]] = []
     min_value = 0
+    extra = 0.0  # the most a day's solve took beyond SOLVE_OVERRUN x its limit (seconds)
+    hint = greedy_assignment(horizon, todo, capacity, cost)
+
+    def left() -> float:
+        return deadline - _time.perf_counter()
+
     while True:
-        given = _assign(
+        if best is not None and left() < SOLVE_OVERRUN * later + extra:
+            break  # no second chance fits in what is left
+        given = assign_days(
             horizon, todo, capacity, cost, nogoods=nogoods, seen=seen, min_value=min_value, seed=seed,
-            deterministic_time=max(0.02, ASSIGN_SHARE * time_limit),
+            deterministic_time=max(ASSIGN_MIN, ASSIGN_SHARE * time_limit),
+            max_seconds=min(ASSIGN_WALL_SHARE * time_limit, 0.25 * max(0.0, left())), hint=hint,
         )
-        if best is not None and not given:
+        if best is None and not given:
+            given = hint  # CP-SAT found nothing in its time: the greedy proposal
+        elif not given:
             break  # nothing left to propose
-        week: dict[date, Plan] = {}
-        new = 0
-        for d in horizon:
-            mine = frozenset(rid for rid, gd in given.items() if gd == d)
-            if (d, mine) not in solved:
-                if best is not None and spare <= 0:
-                    break
-                budget = first if best is None else later
-                spare -= 0 if best is None else 1
-                new += 1
-                plan = _solve_day(full[d], booked[d], set(mine), time_limit=budget, seed=seed)
-                solved[d, mine] = plan
-                served = set(_served(plan, ids))
-                for u in plan.unassigned:
-                    if u.visit in ids:
-                        day_reason[u.visit] = u.reason
-                if mine - served:
-                    nogoods.append((d, mine))
-            week[d] = solved[d, mine]
-        if len(week) < len(horizon):
-            break
+        hint = given
+        mine = {d: frozenset(rid for rid, gd in given.items() if gd == d) for d in horizon}
+        new = [d for d in horizon if (d, mine[d]) not in solved]
+        if best is not None and (len(new) > spare or len(new) * (SOLVE_OVERRUN * later + extra) > left()):
+            break  # these solves do not fit in what is left: skipped
+        if best is not None:
+            spare -= len(new)
+        for k, d in enumerate(new):
+            budget = later
+            if best is None:  # the first pass: every day, within what is left
+                budget = max(0.01, min(first, (left() / (len(new) - k) - extra) / SOLVE_OVERRUN))
+            started = _time.perf_counter()
+            plan = _solve_day(full[d], booked[d], set(mine[d]), time_limit=budget, seed=seed)
+            extra = max(extra, _time.perf_counter() - started - SOLVE_OVERRUN * budget)
+            solved[d, mine[d]] = plan
+            served = set(_served(plan, ids))
+            for u in plan.unassigned:
+                if u.visit in ids:
+                    day_reason[u.visit] = u.reason
+            if mine[d] - served:
+                nogoods.append((d, mine[d]))
+        week = {d: solved[d, mine[d]] for d in horizon}
         value = sum(1 + max(0, by_id[rid].priority) for p in week.values() for rid in _served(p, ids))
         key = (value, -sum(p.total_travel_min for p in week.values()))
         if best is None or key > best[0]:
             best = (key, week)
-        if spare <= 0 or (new == 0 and not given):
+        if spare <= 0 or not given:
             break
-        if all(set(_served(week[d], ids)) == {r for r, gd in given.items() if gd == d} for d in horizon):
+        if all(set(_served(week[d], ids)) == mine[d] for d in horizon):
             # served in full: look for a shorter week placing as much
             seen.append(given)
             min_value = max(min_value, value)
-        elif new == 0:
+        elif not new:
             break
     assert best is not None
     plans = best[1]
@@ -475,22 +408,26 @@ def plan_days_greedy(
     """The day-by-day baseline: day after day, every request still to place that the day
     allows is added as optional, the day solved, what it serves kept.
 
-    Same parameters and answer as :func:`plan_week`.
+    Same parameters and answer as :func:`plan_week`; the same budget rule (each day
+    planned :data:`GREEDY_SHARE` of its share, less when what is left would not hold it).
     """
+    deadline = _time.perf_counter() + time_limit
     horizon, by_id = _check(days, requests, time_limit)
     ids = set(by_id)
     plans: dict[date, Plan] = {}
     placed: dict[str, tuple[date, str]] = {}
     reason: dict[str, str] = {}
-    per_day = time_limit / max(1, len(horizon))
-    for d in horizon:
+    per_day = GREEDY_SHARE * time_limit / max(1, len(horizon))
+    for k, d in enumerate(horizon):
         rs = [r for r in requests if r.id not in placed and d in _allowed(r, horizon)]
         ok = [r for r in rs if _can_serve(days[d], r)]
         for r in rs:
             if r not in ok:
                 reason.setdefault(r.id, "no_skill")
         full = _full_day(days[d], ok)
-        plans[d] = _solve_day(full, {v.id for v in days[d].visits}, {r.id for r in ok}, time_limit=per_day, seed=seed)
+        room = (deadline - _time.perf_counter()) / (len(horizon) - k) / SOLVE_OVERRUN
+        budget = max(0.01, min(per_day, room))
+        plans[d] = _solve_day(full, {v.id for v in days[d].visits}, {r.id for r in ok}, time_limit=budget, seed=seed)
         placed.update({rid: (d, t) for rid, t in _served(plans[d], ids).items()})
         for u in plans[d].unassigned:
             if u.visit in ids:
