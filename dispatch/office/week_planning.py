@@ -309,9 +309,9 @@ def _paths(
     return out
 
 
-def day_label(day: date) -> str:
-    """``mardi 2 juin`` (the active language's weekday, day and month)."""
-    return format_date(day, format="EEEE d MMMM", locale=active_language())
+def day_label(day: date, *, short: bool = False) -> str:
+    """``mardi 2 juin`` (``mar. 2 juin`` if ``short``), in the active language."""
+    return format_date(day, format="EEE d MMM" if short else "EEEE d MMMM", locale=active_language())
 
 
 def move_request(

@@ -27,17 +27,17 @@ def week(tmp_path, mascouche, regions_data_dir, monkeypatch):
     monkeypatch.delenv("OPMS_CONFIG", raising=False)
     settings, db = open_demo(tmp_path, regions_data_dir, n_technicians=2, n_visits=3)
     forms = {
-        "wednesday": ("Julie Gagnon", "1015 Avenue Saint-Denis, Mascouche", WEDNESDAY),
-        "free1": ("Marc Roy", "1180 Chemin Sainte-Marie, Mascouche", None),
-        "free2": ("Anne Côté", "2900 Chemin Sainte-Marie, Mascouche", None),
+        "wednesday": ("Julie Gagnon", "1015 Avenue Saint-Denis, Mascouche", "450 555-7771", WEDNESDAY),
+        "free1": ("Marc Roy", "1180 Chemin Sainte-Marie, Mascouche", "450 555-7772", None),
+        "free2": ("Anne Côté", "2900 Chemin Sainte-Marie, Mascouche", "450 555-7773", None),
     }
     ids = {
         key: intake.submit(
-            db, intake.RequestForm(name=name, address=address, phone="450 555-7777", problem="Virus",
+            db, intake.RequestForm(name=name, address=address, phone=phone, problem="Virus",
                                    consent=True, desired_date=wish),
             settings=settings, region=mascouche,
         ).id
-        for key, (name, address, wish) in forms.items()
+        for key, (name, address, phone, wish) in forms.items()
     }
     yield mascouche, settings, db, ids
     db.close()
