@@ -9,10 +9,10 @@ import streamlit as st
 
 from dispatch.errors import DispatchError
 from dispatch.i18n import _
-from dispatch.office import booking, calls, labels, planning, week_planning
+from dispatch.office import booking, calls, labels, planning
 from maps.builders import day_plan_map, technician_color
 from maps.timeline import timeline_html
-from views import _access, _booking, _common, _dates, _day_plan, _live
+from views import _access, _booking, _common, _dates, _day_plan, _live, _week
 
 s = _common.settings()
 user = _access.require(s, "views/dispatcher.py")
@@ -277,35 +277,4 @@ with tab_book:
                 )
 
 with tab_week:
-    st.write(_("Which day and which technician for the requests still to book: the next working "
-               "days from the chosen day are planned at once (booked appointments stay where they "
-               "are). A proposal: nothing is saved; book each request in 'Requests to contact'."))
-    c_days, c_go = st.columns([1, 2], vertical_alignment="bottom")
-    n_days = c_days.number_input(_("Working days to plan"), 1, week_planning.MAX_DAYS, 5, key="week_days")
-    if c_go.button(_("Propose the week"), key="week_go", icon=":material/calendar_month:"):
-        try:
-            with st.spinner(_("Planning the week…")):
-                st.session_state["week_proposal"] = week_planning.propose_week(
-                    region, db, max(day, today), days=int(n_days), settings=s, time_limit=time_limit * int(n_days)
-                )
-        except DispatchError as err:
-            _common.error_box(err)
-    proposal = st.session_state.get("week_proposal")
-    if proposal is not None:
-        placed, unplaced = proposal.placed_rows(), proposal.unplaced_rows()
-        st.caption(_("{placed} request(s) placed, {unplaced} not placed; {minutes} of driving over the days.").format(
-            placed=len(placed), unplaced=len(unplaced), minutes=_common.minutes(proposal.week.total_travel_min)))
-        for d in proposal.days:
-            rows = [r for r in placed if r["day"] == d]
-            st.subheader(_common.long_date(d))
-            if not rows:
-                st.caption(_("No request placed on this day."))
-                continue
-            st.dataframe(pd.DataFrame([{
-                _("Request"): r["request_id"], _("Customer"): r["customer"], _("Address"): r["address"],
-                _("Technician"): r["technician"]} for r in rows]), hide_index=True, width="stretch")
-        if unplaced:
-            st.subheader(_("Not placed"))
-            st.dataframe(pd.DataFrame([{
-                _("Request"): r["request_id"], _("Customer"): r["customer"], _("Reason"): r["message"]}
-                for r in unplaced]), hide_index=True, width="stretch")
+    _week.render_week_tab(s, region, db, first=max(day, today), time_limit=time_limit)

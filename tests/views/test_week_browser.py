@@ -1,0 +1,118 @@
+"""Real browser: Répartition › Semaine proposes the week, draws one map per day offline, and a
+request moved to another day is planned again on that day.
+
+The dashboard runs over the Mascouche region with two demo technicians and three booked
+visits on the first working day from today, and four requests still to book entered
+through the intake form (real Mascouche addresses).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+import pytest
+
+from tests.servers.dashboard import (
+    Dashboard,
+    add_staff,
+    external,
+    prepare_data_dir,
+)
+from tests.views.browsing import BROWSER_TEST, click, login, nav, tab
+
+pytestmark = BROWSER_TEST
+
+ADDRESSES = (
+    "1015 Avenue Saint-Denis, Mascouche",
+    "1180 Chemin Sainte-Marie, Mascouche",
+    "2900 Chemin Sainte-Marie, Mascouche",
+    "500 Montée Masson, Mascouche",
+)
+DAYS = 5
+MOVED = "Client Semaine 1"
+
+
+@pytest.fixture()
+def data_dir(tmp_path, mascouche, regions_data_dir):
+    """Demo technicians and booked visits on the first working day, four requests to book."""
+    from dispatch import records
+    from dispatch.office import intake
+    from dispatch.office.planning import TZ
+    from dispatch.records import appointments
+    from dispatch.routing import next_working_days
+    from dispatch.settings import load_settings
+
+    first = next_working_days(datetime.now(TZ).date(), 1)[0]
+    with pytest.MonkeyPatch.context() as mp:  # booked as of this morning, even if run at night
+        mp.setattr(appointments, "booking_clock", lambda: datetime.combine(first, time(0), tzinfo=TZ))
+        d = prepare_data_dir(tmp_path / "data", regions_from=regions_data_dir, demo_day=first,
+                             n_technicians=2, n_visits=3)
+    settings = load_settings(data_dir=d, env={})
+    db = records.open_database(settings=settings)
+    try:
+        for i, address in enumerate(ADDRESSES, start=1):
+            intake.submit(db, intake.RequestForm(name=f"Client Semaine {i}", address=address, phone=f"450 555-777{i}",
+                                                 problem="Ordinateur lent", consent=True),
+                          settings=settings, region=mascouche)
+    finally:
+        db.close()
+    add_staff(d)
+    return d
+
+
+def _pick(page, label: str, option: str | int) -> str:
+    """Choose an option of the selectbox ``label`` (the first holding ``option``, or the
+    ``option``-th); the option's full text."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    options = page.get_by_role("option")
+    choice = options.nth(option) if isinstance(option, int) else options.filter(has_text=option).first
+    text = choice.inner_text()
+    choice.click()
+    page.wait_for_timeout(200)
+    return text
+
+
+def _day_map(page, index: int):
+    """The Leaflet map of the ``index``-th day tab (the iframes in page order: a rerun replaces
+    the frames of the maps that changed, so the browser's list of frames is not in that order)."""
+    frame = page.locator("iframe[src*='st_folium']").nth(index).element_handle().content_frame()
+    frame.locator(".leaflet-container").wait_for()
+    return frame
+
+
+def test_week_view_draws_a_map_per_day_and_moves_a_request(page, data_dir):
+    with Dashboard(data_dir) as dash:
+        login(page, dash, "repartition")
+        nav(page, "Répartition")
+        tab(page, "Semaine")
+        click(page, "Proposer la semaine")
+        page.get_by_text("demande(s) placée(s)").wait_for(timeout=30_000)
+        days = page.get_by_role("tab", name=re.compile(r"^[^ ]+ \d+ [^ ]+$"))
+        assert days.count() == DAYS
+        labels = [days.nth(i).inner_text() for i in range(DAYS)]
+        for i, label in enumerate(labels):
+            tab(page, label)
+            frame = _day_map(page, i)
+            assert frame.locator(".leaflet-container").count() == 1
+            assert frame.locator("canvas").count() >= 1  # the roads basemap, drawn offline
+        assert len([f for f in page.frames if "st_folium" in f.url]) == DAYS
+        # the request's current day is in its option: move it to another day
+        where = re.search(r"\(([^)]+)\)$", _pick(page, "Demande", MOVED)).group(1)
+        target = next(i for i, label in enumerate(labels) if label.split()[1] != where.split()[1])
+        full = _pick(page, "Déplacer vers", target)
+        click(page, "Déplacer et replanifier")
+        page.get_by_text(f"Demande de {MOVED} déplacée au {full}").wait_for(timeout=30_000)
+        # under that day: on its map (a stop of a route), and no longer on the day it was on
+        for i, label in enumerate(labels):
+            tab(page, label)
+            drawn = _day_map(page, i).content()
+            if i == target:
+                assert MOVED in drawn
+            elif label.split()[1] == where.split()[1]:
+                assert MOVED not in drawn
+        page.get_by_test_id("stSelectbox").filter(has_text="Demande").first.click()
+        moved = page.get_by_role("option").filter(has_text=MOVED).first.inner_text()
+        assert moved.endswith(f"({full})"), moved
+        page.keyboard.press("Escape")
+    assert external(page.requests) == []
