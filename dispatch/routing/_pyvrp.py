@@ -58,6 +58,7 @@ def solve(
     iterations: int | None = None,
     all_required: bool = False,
     coords: list[tuple[float, float]] | None = None,
+    initial_routes: list[list[int]] | None = None,
 ) -> EngineResult:
     """Solve with PyVRP.
 
@@ -76,6 +77,11 @@ def solve(
         optional with their penalty as prize.
     coords
         Optional planar coordinates of the locations (used only for display).
+    initial_routes
+        A feasible answer to start the search from (job indices per vehicle, as
+        ``EngineResult.routes``), e.g. VROOM's (:mod:`dispatch.routing.relay`). The search
+        keeps the best answer it has seen, so the result is never worse than this start.
+        Ignored when a job has several windows.
 
     Returns
     -------
@@ -163,7 +169,8 @@ def solve(
     stop: StoppingCriterion = MaxRuntime(time_limit)
     if iterations is not None:
         stop = MultipleCriteria([MaxIterations(int(iterations)), MaxRuntime(time_limit)])
-    res = m.solve(stop, seed=int(seed), display=False, collect_stats=False)
+    warm = _warm_start(m, inst, initial_routes, type_vehicles) if initial_routes else None
+    res = m.solve(stop, seed=int(seed), display=False, collect_stats=False, initial_solution=warm)
     sol = res.best
     routes: list[list[int]] = [[] for _ in inst.vehicles]
     used_in_type = [0] * len(type_vehicles)
@@ -184,6 +191,19 @@ def solve(
             "cost": float(res.cost()) if sol.is_feasible() else None,
         },
     )
+
+
+def _warm_start(
+    m: pyvrp.Model, inst: EngineInput, routes: list[list[int]], type_vehicles: list[list[int]]
+) -> pyvrp.Solution | None:
+    """PyVRP's solution for ``routes`` (job indices per vehicle), or ``None`` if it cannot say it."""
+    if any(len(job.windows) != 1 for job in inst.jobs):
+        return None  # a job of several windows is a group of clients: which one is ambiguous
+    data = m.data()
+    type_of = {v: t for t, members in enumerate(type_vehicles) for v in members}
+    pyvrp_routes = [pyvrp.Route(data, list(route), type_of[v]) for v, route in enumerate(routes) if route]
+    start = pyvrp.Solution(data, pyvrp_routes)
+    return start if start.is_feasible() else None
 
 
 __all__ = ["can_express", "solve"]

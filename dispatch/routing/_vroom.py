@@ -62,6 +62,7 @@ def solve(inst: EngineInput, *, exploration: int = 3, threads: int = 1, time_lim
             for v in key:
                 vehicle_skills[v].add(groups[key])
         job_skills.append({groups[key]})
+    has_cap = any(v.capacity is not None for v in inst.vehicles)
     for v, veh in enumerate(inst.vehicles):
         breaks = []
         if veh.brk is not None:
@@ -79,6 +80,7 @@ def solve(inst: EngineInput, *, exploration: int = 3, threads: int = 1, time_lim
                 breaks=breaks,
                 max_travel_time=span,
                 costs=vroom.VehicleCosts(fixed=veh.fixed_cost),
+                capacity=[int(veh.capacity) if veh.capacity is not None else 10**9] if has_cap else [],
             )
         )
     for j, job in enumerate(inst.jobs):
@@ -90,6 +92,7 @@ def solve(inst: EngineInput, *, exploration: int = 3, threads: int = 1, time_lim
                 skills=job_skills[j],
                 priority=max(0, min(100, round(100 * job.penalty / top))),
                 time_windows=[vroom.TimeWindow(a, b) for a, b in job.windows],
+                delivery=[int(job.demand)] if has_cap else [],
             )
         )
     kwargs: dict[str, int | timedelta] = {"exploration_level": exploration, "nb_threads": threads}

@@ -19,6 +19,7 @@ from dispatch.i18n import N_
 from dispatch.routing import _ortools, _pyvrp
 from dispatch.routing._engine import EngineInput, EngineJob, EngineVehicle
 from dispatch.routing.feasibility import check_vrptw
+from dispatch.routing.relay import solve_relay
 from dispatch.routing.vrptw_instance import CONVENTIONS, VrptwInstance, route_cost
 
 
@@ -184,7 +185,8 @@ def solve_vrptw(
     convention
         ``exact`` (the contract) or ``dimacs`` (to compare with ``bks_dimacs.csv``).
     engine
-        ``auto`` (PyVRP for plain VRPTW, see docs/routing.md), ``pyvrp`` or ``ortools``.
+        ``auto`` (PyVRP for plain VRPTW; with a fleet cap VROOM then PyVRP from VROOM's
+        answer, :mod:`dispatch.routing.relay`; see docs/routing.md), ``pyvrp`` or ``ortools``.
 
     Returns
     -------
@@ -194,7 +196,9 @@ def solve_vrptw(
         msg = N_("--time-limit must be positive, got {time_limit}.")
         raise InvalidInput(msg, time_limit=time_limit)
     model = to_engine(inst, convention=convention, fleet=fleet)
-    if engine in ("auto", "pyvrp"):
+    if engine == "auto" and fleet is not None:
+        res = solve_relay(model, time_limit=time_limit, seed=seed, coords=list(zip(inst.x, inst.y, strict=True)))
+    elif engine in ("auto", "pyvrp"):
         res = _pyvrp.solve(
             model,
             time_limit=time_limit,
