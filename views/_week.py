@@ -19,6 +19,7 @@ from dispatch.i18n import _
 from dispatch.office import week_planning
 from dispatch.office.week_planning import WeekProposal, day_label
 from maps.builders import RouteView, StopView, day_plan_map, technician_color
+from maps.refit import refit_when_shown
 from views import _common
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _day(s: Any, region: Region, proposal: WeekProposal, day: date, colors: dict
             for t in totals.technicians]), hide_index=True, width="stretch")
     m = day_plan_map(region, route_views(proposal, day, colors), tile_url=s.online.tile_url,
                      base_url=_common.static_base_url())
-    _common.show_map(m, key=f"week_map_{day.isoformat()}", height=420)
+    _common.show_map(refit_when_shown(m), key=f"week_map_{day.isoformat()}", height=420)
     rows = [r for r in proposal.placed_rows() if r["day"] == day]
     if not rows:
         st.caption(_("No request placed on this day."))

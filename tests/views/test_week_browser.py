@@ -74,11 +74,35 @@ def _pick(page, label: str, option: str | int) -> str:
 
 
 def _day_map(page, index: int):
-    """The Leaflet map of the ``index``-th day tab (the iframes in page order: a rerun replaces
-    the frames of the maps that changed, so the browser's list of frames is not in that order)."""
+    """The Leaflet map of the ``index``-th day tab, once drawn (the iframes in page order: a
+    rerun replaces the frames of the maps that changed, so the browser's list of frames is
+    not in that order; ``window.map`` is set when the map's whole script has run)."""
     frame = page.locator("iframe[src*='st_folium']").nth(index).element_handle().content_frame()
-    frame.locator(".leaflet-container").wait_for()
+    frame.wait_for_function("() => !!window.map", timeout=30_000)
     return frame
+
+
+#: The stops of the map (numbered markers of the routes) and how many lie outside its view.
+STOPS_IN_VIEW = """() => {
+    const view = window.map.getBounds();
+    let stops = 0, outside = 0;
+    window.map.eachLayer((layer) => {
+        const icon = layer.options && layer.options.icon;
+        if (layer.getLatLng && icon && icon.options.className === "opms-stop-icon") {
+            stops += 1;
+            if (!view.contains(layer.getLatLng())) { outside += 1; }
+        }
+    });
+    return [stops, outside];
+}"""
+
+
+def _shown_day(page, labels, index: int):
+    """Open the day tab ``index``: its map, and its metrics (requests placed, booked visits)."""
+    tab(page, labels[index])
+    frame = _day_map(page, index)
+    placed, booked = page.locator("[data-testid='stMetricValue']:visible").all_inner_texts()[:2]
+    return frame, int(placed), int(booked)
 
 
 def test_week_view_draws_a_map_per_day_and_moves_a_request(page, data_dir):
@@ -91,11 +115,11 @@ def test_week_view_draws_a_map_per_day_and_moves_a_request(page, data_dir):
         days = page.get_by_role("tab", name=re.compile(r"^[^ ]+ \d+ [^ ]+$"))
         assert days.count() == DAYS
         labels = [days.nth(i).inner_text() for i in range(DAYS)]
-        for i, label in enumerate(labels):
-            tab(page, label)
-            frame = _day_map(page, i)
+        for i in range(DAYS):  # each day's map drawn offline, fitted to every stop of its routes
+            frame, placed, booked = _shown_day(page, labels, i)
             assert frame.locator(".leaflet-container").count() == 1
-            assert frame.locator("canvas").count() >= 1  # the roads basemap, drawn offline
+            assert frame.locator("canvas").count() >= 1  # the roads basemap
+            assert frame.evaluate(STOPS_IN_VIEW) == [placed + booked, 0]
         assert len([f for f in page.frames if "st_folium" in f.url]) == DAYS
         # the request's current day is in its option: move it to another day
         where = re.search(r"\(([^)]+)\)$", _pick(page, "Demande", MOVED)).group(1)
@@ -103,14 +127,14 @@ def test_week_view_draws_a_map_per_day_and_moves_a_request(page, data_dir):
         full = _pick(page, "Déplacer vers", target)
         click(page, "Déplacer et replanifier")
         page.get_by_text(f"Demande de {MOVED} déplacée au {full}").wait_for(timeout=30_000)
-        # under that day: on its map (a stop of a route), and no longer on the day it was on
+        # under that day: on its map (a stop of a route, in view), no longer on the day it was on
         for i, label in enumerate(labels):
-            tab(page, label)
-            drawn = _day_map(page, i).content()
+            frame, placed, booked = _shown_day(page, labels, i)
+            assert frame.evaluate(STOPS_IN_VIEW) == [placed + booked, 0]
             if i == target:
-                assert MOVED in drawn
+                assert MOVED in frame.content()
             elif label.split()[1] == where.split()[1]:
-                assert MOVED not in drawn
+                assert MOVED not in frame.content()
         page.get_by_test_id("stSelectbox").filter(has_text="Demande").first.click()
         moved = page.get_by_role("option").filter(has_text=MOVED).first.inner_text()
         assert moved.endswith(f"({full})"), moved
