@@ -20,7 +20,7 @@ from dispatch.office import week_planning
 from dispatch.office.week_planning import WeekProposal, day_label
 from maps.builders import RouteView, StopView, day_plan_map, technician_color
 from maps.refit import refit_when_shown
-from views import _common
+from views import _access, _common
 
 if TYPE_CHECKING:
     from dispatch.geo import Region
@@ -124,13 +124,15 @@ def _move_form(s: Any, region: Region, db: Database, proposal: WeekProposal, tim
         st.rerun()
 
 
-def render_week_tab(s: Any, region: Region, db: Database, *, first: date, time_limit: float) -> None:
+def render_week_tab(
+    s: Any, user: Any, region: Region, db: Database, *, first: date, time_limit: float
+) -> None:
     """The "Semaine" tab of "Répartition".
 
     Parameters
     ----------
-    s
-        Settings in force.
+    s, user
+        Settings in force; the signed-in user (customers' records seen go to the audit log).
     region, db
         The loaded region and the open database.
     first
@@ -156,6 +158,8 @@ def render_week_tab(s: Any, region: Region, db: Database, *, first: date, time_l
     proposal: WeekProposal | None = st.session_state.get(PROPOSAL_KEY)
     if proposal is None:
         return
+    for rid in sorted({r["request_id"] for r in [*proposal.requests.values(), *proposal.booked.values()]}):
+        _access.viewed(s, user, "request", rid, page="repartition")  # names and addresses shown
     if proposal.refused:
         st.warning(_common.plain(proposal.refused), icon=":material/block:")
     elif st.session_state.get(MOVED_KEY):

@@ -277,4 +277,4 @@ with tab_book:
                 )
 
 with tab_week:
-    _week.render_week_tab(s, region, db, first=max(day, today), time_limit=time_limit)
+    _week.render_week_tab(s, user, region, db, first=max(day, today), time_limit=time_limit)
