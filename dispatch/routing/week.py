@@ -18,19 +18,22 @@ never dropped in favour of a new request:
    the requests given to it (booked visits weigh more than all of them together);
 4. second chances: a set of requests a day's solve could not serve together is never
    proposed again, and CP-SAT proposes again (the requests left out go to their other
-   allowed days); when a proposal is served in full, the next one must place as much, to
-   look for less driving; at most :data:`SECOND_CHANCES` more solves per day, the best
-   week seen (priority-weighted requests placed, then drive minutes) kept;
-5. each request still left out is explained (:data:`WEEK_REASONS`).
+   allowed days); a day that served all it was given gets a larger capacity estimate
+   (:data:`CAPACITY_STEP`); when a proposal is served in full, the next one must place as
+   much (more, or as much with less driving); at most :data:`SECOND_CHANCES` more solves
+   per day, the best week seen (priority-weighted requests placed, then drive minutes) kept;
+5. fill: each day of that week is solved once more with the requests still left out that
+   it allows added as optional, and kept when it serves more (or as many with less driving);
+6. each request still left out is explained (:data:`WEEK_REASONS`).
 
 The budget holds everything (matrices, assignments, solves). The work is planned from it
 (:data:`FIRST_PASS_SHARE`, :data:`LATER_SHARE`, :data:`ASSIGN_SHARE`: repeatable), the clock
 only guards: a first-pass day gets less than planned when what is left would not hold the
 days still to solve, CP-SAT stops at :data:`ASSIGN_WALL_SHARE`, and a round of second
-chances that would not fit (each solve counted at :data:`SOLVE_OVERRUN` x its limit plus
-the most a solve of the call overran) is skipped. Measured (``benchmarks/bench_week.py``,
-5-day weeks at 5 s, load 4-6): 0.84-1.09 x the budget, where it was up to 1.34 x; a
-deterministic CP-SAT second took 2-6 s of wall clock and the second chances' 0.1-0.15 s
+chances or a fill solve that would not fit (each solve counted at :data:`SOLVE_OVERRUN` x
+its limit plus the most a solve of the call overran) is skipped. Measured
+(``benchmarks/bench_week.py``, weeks at 3 and 5 s, load 4-7): the worst week of a run took
+0.94-1.01 x its budget over four runs, where it was up to 1.34 x; a deterministic CP-SAT second took 2-6 s of wall clock and the second chances' 0.1-0.15 s
 solves 0.2-0.35 s each, which the old fixed shares did not see.
 
 :func:`plan_days_greedy` is the day-by-day baseline (``benchmarks/bench_week.py``).
@@ -64,9 +67,15 @@ WEEK_REASONS: dict[str, str] = {
 }
 
 #: Share of the budget planned for the first solve of the days (all of them together).
-FIRST_PASS_SHARE = 0.55
+FIRST_PASS_SHARE = 0.5
 #: Share of the budget planned for the second chances (all of them together).
-LATER_SHARE = 0.25
+LATER_SHARE = 0.2
+#: Share of the budget planned for the fill (each day once, all together).
+FILL_SHARE = 0.15
+#: A day that served all the requests it was given gets this much more capacity in the
+#: next proposal (the estimate is cautious), up to :data:`CAPACITY_MAX` times its own.
+CAPACITY_STEP = 1.1
+CAPACITY_MAX = 1.4
 #: Day solves after the first pass, per day of the horizon (second chances).
 SECOND_CHANCES = 2
 #: CP-SAT's deterministic time of each assignment, per second of budget (at least
@@ -250,6 +259,12 @@ def _served(plan: Plan, ids: set[str]) -> dict[str, str]:
     return {s.visit: r.technician for r in plan.routes for s in r.stops if s.visit in ids}
 
 
+def _score(plan: Plan, by_id: Mapping[str, WeekRequest]) -> tuple[int, float]:
+    """(priority-weighted requests served, minus drive minutes) of a day's plan."""
+    served = _served(plan, set(by_id))
+    return sum(1 + max(0, by_id[rid].priority) for rid in served), -plan.total_travel_min
+
+
 def _allowed(request: WeekRequest, horizon: Sequence[date]) -> list[date]:
     return [d for d in horizon if not request.days or d in request.days]
 
@@ -333,6 +348,7 @@ def plan_week(
     min_value = 0
     extra = 0.0  # the most a day's solve took beyond SOLVE_OVERRUN x its limit (seconds)
     hint = greedy_assignment(horizon, todo, capacity, cost)
+    scale = dict.fromkeys(horizon, 1.0)  # each day's capacity estimate, scaled up when it held
 
     def left() -> float:
         return deadline - _time.perf_counter()
@@ -341,7 +357,7 @@ def plan_week(
         if best is not None and left() < SOLVE_OVERRUN * later + extra:
             break  # no second chance fits in what is left
         given = assign_days(
-            horizon, todo, capacity, cost, nogoods=nogoods, seen=seen, min_value=min_value, seed=seed,
+            horizon, todo, {d: capacity[d] * scale[d] for d in horizon}, cost, nogoods=nogoods, seen=seen, min_value=min_value, seed=seed,
             deterministic_time=max(ASSIGN_MIN, ASSIGN_SHARE * time_limit),
             max_seconds=min(ASSIGN_WALL_SHARE * time_limit, 0.25 * max(0.0, left())), hint=hint,
         )
@@ -377,14 +393,41 @@ def plan_week(
             best = (key, week)
         if spare <= 0 or not given:
             break
+        for d in new:  # a day that served all it was given may be given more
+            if set(_served(week[d], ids)) == mine[d]:
+                scale[d] = min(CAPACITY_MAX, scale[d] * CAPACITY_STEP)
         if all(set(_served(week[d], ids)) == mine[d] for d in horizon):
-            # served in full: look for a shorter week placing as much
+            # served in full: look for a week placing more, or as much with less driving
             seen.append(given)
             min_value = max(min_value, value)
         elif not new:
             break
     assert best is not None
-    plans = best[1]
+    plans = dict(best[1])
+    # (d') fill: each day re-solved with the requests still left out that it allows added
+    # as optional, kept when it serves more (or as many with less driving)
+    fill = time_limit * FILL_SHARE / max(1, len(horizon))
+    done = {rid for p in plans.values() for rid in _served(p, ids)}
+    waiting = {
+        d: [r.id for r in todo if r.id not in done and d in allowed[r.id] and math.isfinite(cost[r.id, d])]
+        for d in horizon
+    }
+    for d in sorted(horizon, key=lambda d: -len(waiting[d])):
+        more = {rid for rid in waiting[d] if rid not in done}
+        if not more or fill <= 0:
+            continue
+        if left() < SOLVE_OVERRUN * fill + extra:
+            break  # no fill fits in what is left
+        now = set(_served(plans[d], ids))
+        started = _time.perf_counter()
+        plan = _solve_day(full[d], booked[d], now | more, time_limit=fill, seed=seed)
+        extra = max(extra, _time.perf_counter() - started - SOLVE_OVERRUN * fill)
+        for u in plan.unassigned:
+            if u.visit in more:
+                day_reason[u.visit] = u.reason
+        if plan.feasible and booked[d] <= set(plan.served) and _score(plan, by_id) > _score(plans[d], by_id):
+            plans[d] = plan
+            done = (done - now) | set(_served(plan, ids))
     placed = {rid: (d, t) for d, p in plans.items() for rid, t in _served(p, ids).items()}
     # (e) reasons
     for r in todo:
