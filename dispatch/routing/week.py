@@ -33,7 +33,7 @@ days still to solve, CP-SAT stops at :data:`ASSIGN_WALL_SHARE`, and a round of s
 chances or a fill solve that would not fit (each solve counted at :data:`SOLVE_OVERRUN` x
 its limit plus the most a solve of the call overran) is skipped. Measured
 (``benchmarks/bench_week.py``, weeks at 3 and 5 s, load 4-7): the worst week of a run took
-0.94-1.01 x its budget over four runs, where it was up to 1.34 x; a deterministic CP-SAT second took 2-6 s of wall clock and the second chances' 0.1-0.15 s
+0.94-0.98 x its budget over four runs, where it was up to 1.34 x; a deterministic CP-SAT second took 2-6 s of wall clock and the second chances' 0.1-0.15 s
 solves 0.2-0.35 s each, which the old fixed shares did not see.
 
 :func:`plan_days_greedy` is the day-by-day baseline (``benchmarks/bench_week.py``).
