@@ -1,39 +1,48 @@
-"""A relay for days with a fleet cap: VROOM serves as many visits as it can, PyVRP goes on.
+"""A relay for days with a fleet cap: VROOM and PyVRP, each where it is better.
 
 With fewer vehicles than the visits need, the first question is how many visits can be
-served, the second how little to drive. The two engines are good at different halves:
+served, the second how little to drive. Measured on the second generator's days
+(``benchmarks/gen_shapes.py``, ``benchmarks/bench_fleet.py``; BENCHMARKS.md *Fleet cap*),
+the two engines win different days:
 
-* VROOM's construction and local search (``exploration`` 0-5) fill routes well: on the
-  generated days of ``benchmarks/gen_shapes.py`` with a loose fleet it served every visit
-  where PyVRP's iterated local search, alone for the same second, left 1-4 out
-  (``benchmarks/bench_fleet.py``, BENCHMARKS.md *Fleet cap*);
-* PyVRP's search drives less for the same visits, and it keeps the best answer it has
-  seen, so started from VROOM's answer it never serves fewer visits than VROOM did.
+* VROOM's construction and local search fill routes well: on loose fleets it served every
+  visit where PyVRP's iterated local search, alone for the same second, left 1-4 out;
+* PyVRP's search serves one or two more on some tight fleets, and drives less for the same
+  visits; it keeps the best answer it has seen, so started from another engine's answer it
+  never ends with fewer visits.
 
-:func:`solve_relay` gives VROOM up to :data:`VROOM_SHARE` of the budget, climbing its
-exploration levels while the next level is predicted to fit, and PyVRP the rest, started
-from the best VROOM answer (most visits, then least cost). The time limit holds for the
-whole: VROOM runs under a timeout, PyVRP on the clock.
+:func:`solve_relay` runs a first stage of :data:`FIRST_STAGE_S` (or the whole budget if
+shorter): VROOM climbs its exploration levels while the next is predicted to end within
+:data:`VROOM_SHARE` of the stage, PyVRP searches alone for :data:`OWN_SHARE`, and PyVRP
+continues from the better of the two (most visits, then least cost) for the rest. A longer
+budget starts with that same stage, so it continues from what the 1 s answer ends with;
+the time after it goes to whichever engine led (:data:`LATER_SHARES`: VROOM's higher levels,
+PyVRP's own search continued) and to PyVRP from the best answer. Every call keeps to the
+deadline: VROOM runs under a timeout, PyVRP on the clock less its model-building time.
 """
 
 from __future__ import annotations
 
-import logging
 import time
+from typing import Any
 
 from dispatch.routing import _pyvrp, _vroom
 from dispatch.routing._engine import EngineInput, EngineResult
 
-log = logging.getLogger(__name__)
-
-#: Share of the budget VROOM may use before PyVRP takes over.
+#: Share of a stage VROOM may use before PyVRP takes over.
 VROOM_SHARE = 0.35
-#: Share of the budget for PyVRP from its own start (compared with VROOM's best).
+#: Share of a stage for PyVRP from its own start (compared with VROOM's best).
 OWN_SHARE = 0.3
 #: VROOM's exploration levels climbed in order (4 adds little over 3 for its time).
 LEVELS = (0, 1, 2, 3, 5)
 #: Measured growth of VROOM's time from one level of :data:`LEVELS` to the next (2-3x).
 LEVEL_GROWTH = 2.5
+#: The relay every budget starts with (seconds); longer budgets continue from its answer.
+FIRST_STAGE_S = 1.0
+#: Shares of the time after the first stage for VROOM's higher levels and for PyVRP's own
+#: search (the first stage's, continued), the rest going to PyVRP from the best answer;
+#: keyed by whether VROOM served more than PyVRP alone in the first stage.
+LATER_SHARES = {True: (0.5, 0.3), False: (0.1, 0.7)}
 #: What PyVRP is given at least, even when VROOM used its whole share (seconds).
 MIN_SEARCH_S = 0.05
 
@@ -45,16 +54,83 @@ def _better(a: EngineResult, b: EngineResult | None, inst: EngineInput) -> bool:
     return (len(a.dropped), a.cost(inst)) < (len(b.dropped), b.cost(inst))
 
 
+def _ladder(
+    inst: EngineInput, levels: tuple[int, ...], until: float, best: EngineResult | None
+) -> tuple[EngineResult | None, int]:
+    """VROOM at each level in turn while the next is predicted to end before ``until``.
+
+    Returns the best answer (``best`` included) and how many levels ran.
+    """
+    ran, last = 0, 0.0
+    for level in levels:
+        left = until - time.perf_counter()
+        if left <= 0 or (ran and last * LEVEL_GROWTH > left):
+            break
+        started = time.perf_counter()
+        res = _vroom.solve(inst, exploration=level, threads=2, time_limit=left)
+        last = time.perf_counter() - started
+        ran += 1
+        if _better(res, best, inst):
+            best = res
+    return best, ran
+
+
+class _Clock:
+    """The relay's deadline, and what a PyVRP call costs beyond its search (model building).
+
+    PyVRP's clock starts after its model is built (about 0.07 s at 200 customers), and a
+    relay calls it two to four times: each search is given the time left minus the largest
+    overhead seen, so the whole stays within the limit.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.overhead = 0.0
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def pyvrp(self, inst: EngineInput, want_s: float, *, last: bool = False, **kwargs: Any) -> EngineResult:
+        """PyVRP for ``want_s`` seconds (all that is left if ``last``), within the deadline."""
+        left = self.left() - self.overhead
+        limit = max(MIN_SEARCH_S, left if last else min(want_s, left))
+        started = time.perf_counter()
+        res = _pyvrp.solve(inst, time_limit=limit, all_required=False, **kwargs)
+        self.overhead = max(self.overhead, time.perf_counter() - started - limit)
+        return res
+
+
+def _stage(
+    inst: EngineInput, clock: _Clock, *, time_limit: float, seed: int, coords: list[tuple[float, float]] | None
+) -> tuple[EngineResult, int, bool]:
+    """The relay within ``time_limit``: VROOM's ladder, PyVRP alone, PyVRP from the better.
+
+    Returns the best answer, how many VROOM levels ran, and whether VROOM served more than
+    PyVRP alone (which engine the rest of a longer budget should favour).
+    """
+    t0 = time.perf_counter()
+    stage = _Clock(min(clock.deadline, t0 + time_limit))
+    vroom_best, ran = _ladder(inst, LEVELS, t0 + VROOM_SHARE * time_limit, None)
+    own = stage.pyvrp(inst, OWN_SHARE * time_limit, seed=seed, coords=coords)
+    vroom_led = vroom_best is not None and len(vroom_best.dropped) < len(own.dropped)
+    best = vroom_best if vroom_best is not None and _better(vroom_best, own, inst) else own
+    res = stage.pyvrp(inst, 0.0, last=True, seed=seed + 1, coords=coords, initial_routes=best.routes)
+    clock.overhead = max(clock.overhead, stage.overhead)
+    return (best if _better(best, res, inst) else res), ran, vroom_led
+
+
 def solve_relay(
     inst: EngineInput,
     *,
     time_limit: float,
     seed: int = 1,
     coords: list[tuple[float, float]] | None = None,
-    vroom_share: float = VROOM_SHARE,
-    own_share: float = OWN_SHARE,
 ) -> EngineResult:
-    """Solve a capped-fleet instance with VROOM first, then PyVRP from VROOM's best answer.
+    """Solve a capped-fleet instance: VROOM and PyVRP in relay, longer budgets continuing.
+
+    The first :data:`FIRST_STAGE_S` seconds are the same relay whatever the budget, so a
+    longer budget starts from what the shorter one ends with (same seed); the time left then
+    favours the engine that led in that stage (see the module's docstring).
 
     Parameters
     ----------
@@ -63,51 +139,40 @@ def solve_relay(
     time_limit
         Wall-clock seconds for the whole relay.
     seed
-        Seed of PyVRP's search (VROOM is deterministic).
+        Seed of PyVRP's searches (VROOM is deterministic).
     coords
         Planar coordinates of the locations, passed to PyVRP.
-    vroom_share
-        Share of ``time_limit`` VROOM may use.
 
     Returns
     -------
     EngineResult
-        PyVRP's answer (``engine="vroom+pyvrp"``), never worse than VROOM's best.
+        ``engine="vroom+pyvrp"``; never worse than any answer it started from.
     """
     t0 = time.perf_counter()
-    share_end = t0 + vroom_share * time_limit
-    best: EngineResult | None = None
-    last = 0.0
-    for level in LEVELS:
-        left = share_end - time.perf_counter()
-        if left <= 0 or (best is not None and last * LEVEL_GROWTH > left):
-            break
-        started = time.perf_counter()
-        res = _vroom.solve(inst, exploration=level, threads=2, time_limit=left)
-        last = time.perf_counter() - started
-        if _better(res, best, inst):
-            best = res
-    own: EngineResult | None = None
-    if own_share > 0:
-        own_s = max(MIN_SEARCH_S, min(own_share * time_limit, t0 + time_limit - time.perf_counter()))
-        own = _pyvrp.solve(inst, time_limit=own_s, seed=seed, all_required=False, coords=coords)
+    clock = _Clock(t0 + time_limit)
+    best, ran, vroom_led = _stage(
+        inst, clock, time_limit=min(time_limit, FIRST_STAGE_S), seed=seed, coords=coords
+    )
+    first_served = len(inst.jobs) - len(best.dropped)
+    rest = clock.left()
+    if rest > MIN_SEARCH_S * 4:
+        vroom_share, own_share = LATER_SHARES[vroom_led]
+        climbed, _ = _ladder(inst, LEVELS[ran:], time.perf_counter() + vroom_share * rest, best)
+        best = climbed or best
+        # PyVRP alone again, same seed: the first stage's own search, continued
+        own = clock.pyvrp(inst, own_share * rest, seed=seed, coords=coords)
         if _better(own, best, inst):
             best = own
-    rest = max(MIN_SEARCH_S, t0 + time_limit - time.perf_counter())
-    start = best.routes if best is not None else None
-    res = _pyvrp.solve(
-        inst, time_limit=rest, seed=seed + 1, all_required=False, coords=coords, initial_routes=start
-    )
-    if best is not None and _better(best, res, inst):
-        log.warning("PyVRP ended worse than its VROOM start; keeping VROOM's answer")
-        res = best
+        res = clock.pyvrp(inst, 0.0, last=True, seed=seed + 2, coords=coords, initial_routes=best.routes)
+        if _better(res, best, inst):
+            best = res
     return EngineResult(
-        routes=res.routes,
-        dropped=res.dropped,
+        routes=best.routes,
+        dropped=best.dropped,
         engine="vroom+pyvrp",
         seconds=time.perf_counter() - t0,
-        stats={**res.stats, "vroom_served": None if best is None else len(inst.jobs) - len(best.dropped)},
+        stats={**best.stats, "first_stage_served": first_served},
     )
 
 
-__all__ = ["LEVELS", "VROOM_SHARE", "solve_relay"]
+__all__ = ["FIRST_STAGE_S", "LEVELS", "solve_relay"]

@@ -79,3 +79,13 @@ def test_relay_keeps_its_time_budget(shared_data):
 def test_fleet_cap_uses_the_relay_and_unlimited_fleet_plain_pyvrp(c101):
     assert solve_vrptw(c101, time_limit=0.3, fleet=8).engine == "vroom+pyvrp"
     assert solve_vrptw(c101, time_limit=0.3).engine == "pyvrp"
+
+
+def test_longer_budget_ends_at_least_where_its_first_stage_ended(r101):
+    """A 2 s relay runs the 1 s stage first and only keeps what beats it."""
+    model = to_engine(r101, fleet=9)
+    res = solve_relay(model, time_limit=2.0, seed=2)
+    first = res.stats["first_stage_served"]
+    assert isinstance(first, int)
+    assert len(model.jobs) - len(res.dropped) >= first
+    assert 1.5 < res.seconds < 2.6
