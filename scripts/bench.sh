@@ -4,14 +4,18 @@
 # its output is kept in benchmarks/results/enumerate_routes.txt). BENCHMARKS.md gives the
 # commands and the numbers of the committed results.
 #
-# The whole run takes about 2 hours on 2 idle cores (times from BENCHMARKS.md):
+# The whole run takes about 2 h 30 min on 2 idle cores (times from BENCHMARKS.md):
 #   bench_network.py       ~1 min    Vancouver build, matrices, osmnx/scipy/networkx peers
 #   bench_geocode.py       ~1 min    offline geocoding and coverage throughput
 #   bench_invoices.py      <1 min    SQLite; PostgreSQL too when OPMS_TEST_PG_URL is set
 #   bench_outbox.py        ~1 min    1,000 e-mails through the worker to a local SMTP server
 #                                    (SQLite; PostgreSQL too when OPMS_TEST_PG_URL is set)
 #   bench_budget.py        ~8 min    solve's wall-clock / limit from 1/10 to 50/500 at 1, 5, 10 s
-#   bench_week.py          ~1 min    plan_week against a day-by-day greedy on generated weeks
+#   bench_week.py          ~4 min    plan_week against a day-by-day greedy and the week as one
+#                                    PyVRP model (same budget and 10x) on generated weeks
+#   bench_fleet.py         ~13 min   capped fleet, 16 days of the second generator, the product
+#                                    against PyVRP and VROOM at 1, 5 and 10 s
+#   bench_days.py (equal)  ~11 min   the 8 realistic days, every solver at 1, 5 and 10 s
 #   bench_browser.py       ~2 min    dashboard in chromium: "Optimiser la journée" -> routes
 #   bench_signature_pad.py ~1 min    the signature pad at phone width in chromium
 #   bench_load.py          ~4 min    200 coverage checks/s for 60 s, then 20 browser sessions
@@ -56,6 +60,11 @@ run invoices $PY benchmarks/bench_invoices.py --n 200
 run outbox $PY benchmarks/bench_outbox.py --n 1000
 run budget $PY benchmarks/bench_budget.py --budgets 1 5 10 --runs 2
 run week $PY benchmarks/bench_week.py
+run fleet $PY benchmarks/bench_fleet.py
+for b in 1 5 10; do
+  run "days_equal_${b}s" $PY benchmarks/bench_days.py --budget $b --product-budget $b \
+      --out "$OUT/days_equal_${b}s.json"
+done
 if [ $have_chromium = 1 ]; then
   run browser $PY benchmarks/bench_browser.py --runs 5
   run signature_pad $PY benchmarks/bench_signature_pad.py
