@@ -371,14 +371,87 @@ def move_request(
     return new
 
 
+@dataclass(frozen=True)
+class BoardCard:
+    """One visit of the week's board: a request to book (movable) or a booked appointment (fixed).
+
+    Attributes
+    ----------
+    request_id
+        The request's id.
+    customer, address
+        The customer's name; the address shortened to its first part (before the first comma).
+    technician
+        The technician's name (empty for a request not placed).
+    fixed
+        A booked appointment: shown where it is, never moved.
+    """
+
+    request_id: int
+    customer: str
+    address: str
+    technician: str = ""
+    fixed: bool = False
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    """One column of the week's board: a day's visits in route order, or the requests not placed.
+
+    Attributes
+    ----------
+    day
+        The day (``None``: the column of the requests not placed).
+    cards
+        The visits: per technician in the routes' order, each route's visits in its order.
+    totals
+        The day's totals (``None`` for the column of the requests not placed).
+    """
+
+    day: date | None
+    cards: tuple[BoardCard, ...]
+    totals: DayTotals | None = None
+
+
+def _short(address: str) -> str:
+    return address.split(",", 1)[0].strip()
+
+
+def board_columns(proposal: WeekProposal) -> tuple[BoardColumn, ...]:
+    """The week's board: one column per day of ``proposal`` then the requests not placed.
+
+    Every request placed and every booked visit served lies in its day's column; a request
+    not placed (or left out for want of a position) lies in the last column.
+    """
+    columns = []
+    for day in proposal.days:
+        plan = proposal.week.days.get(day)
+        cards = []
+        for route in plan.routes if plan is not None else ():
+            name = proposal.technicians.get(route.technician, route.technician)
+            for stop in route.stops:
+                info = proposal.requests.get(stop.visit) or proposal.booked.get(stop.visit)
+                if info is None:
+                    continue
+                cards.append(BoardCard(int(info["request_id"]), info["customer"], _short(info["address"]), name,
+                                       fixed=stop.visit in proposal.booked))
+        columns.append(BoardColumn(day, tuple(cards), proposal.totals(day)))
+    columns.append(BoardColumn(None, tuple(BoardCard(int(r["request_id"]), r["customer"], _short(r["address"]))
+                                           for r in proposal.unplaced_rows())))
+    return tuple(columns)
+
+
 __all__ = [
     "MAX_DAYS",
     "MOVED_PRIORITY",
     "REQUEST_SERVICE_MIN",
+    "BoardCard",
+    "BoardColumn",
     "DayTotals",
     "Move",
     "TechnicianTotals",
     "WeekProposal",
+    "board_columns",
     "day_label",
     "move_request",
     "propose_week",

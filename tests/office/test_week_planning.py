@@ -130,3 +130,29 @@ def test_booked_appointments_are_never_moved(week):
     after = [(a.appointment.id, a.appointment.window_start) for a in records.appointments_for_day(db, DAY)]
     assert after == before
     assert all(records.appointments_of(db, rid) == [] for rid in ids.values())
+
+
+def test_board_shows_each_day_s_visits_in_route_order_and_the_requests_not_placed(week):
+    """The board's columns: one per day with its placed requests (movable) and booked visits
+    (fixed) in the routes' order, then the request without a position, not placed."""
+    region, settings, db, ids = week
+    lost = intake.submit(db, intake.RequestForm(name="Paul Perdu", address="zzz qqq xxx", phone="450 555-7774",
+                                                problem="Virus", consent=True), settings=settings, region=region).id
+    proposal = _propose(week)
+    columns = week_planning.board_columns(proposal)
+    assert [c.day for c in columns] == [*proposal.days, None]
+    for column in columns[:-1]:
+        plan = proposal.week.days[column.day]
+        order = [s.visit for r in plan.routes for s in r.stops]
+        assert [(f"r{c.request_id}" if not c.fixed else None) for c in column.cards] == [
+            v if v in proposal.requests else None for v in order]
+        assert sum(not c.fixed for c in column.cards) == column.totals.placed
+        assert sum(c.fixed for c in column.cards) == column.totals.booked
+    assert sum(c.fixed for c in columns[1].cards) == 3  # the booked visits of DAY, fixed
+    assert {c.request_id for col in columns[:-1] for c in col.cards if not c.fixed} == set(ids.values())
+    free1 = next(c for col in columns for c in col.cards if c.request_id == ids["free1"])
+    assert (free1.customer, free1.address) == ("Marc Roy", "1180 Chemin Sainte-Marie")
+    assert free1.technician in proposal.technicians.values()
+    assert columns[-1].totals is None
+    assert [(c.request_id, c.customer, c.technician, c.fixed) for c in columns[-1].cards] == [
+        (lost, "Paul Perdu", "", False)]
