@@ -3,7 +3,9 @@
 Helper of :mod:`views.dispatcher` only. The rules live in :mod:`dispatch.office.week_planning`
 (:func:`~dispatch.office.week_planning.propose_week`, :func:`~dispatch.office.week_planning.move_request`);
 the maps are drawn by :func:`maps.builders.day_plan_map` like the day plan's (offline basemap,
-vendored Leaflet). Nothing is saved: the proposal lives in the session.
+vendored Leaflet). A request is moved by dragging its card on the board (:mod:`views._week_board`)
+or, without a mouse, with the "Déplacer vers …" form. Nothing is saved: the proposal lives in the
+session.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dispatch.office.week_planning import WeekProposal, day_label
 from maps.builders import RouteView, StopView, day_plan_map, technician_color
 from maps.refit import refit_when_shown
 from views import _access, _common
+from views._week_board import week_board
 
 if TYPE_CHECKING:
     from dispatch.geo import Region
@@ -110,18 +113,25 @@ def _move_form(s: Any, region: Region, db: Database, proposal: WeekProposal, tim
         )
         go = st.form_submit_button(_("Move and plan again"), icon=":material/move_down:")
     if go and rid is not None and target is not None:
-        try:
-            with st.spinner(_("Planning the week…")):
-                moved = week_planning.move_request(region, db, proposal, int(rid), target, technician=who or "",
-                                                   settings=s, time_limit=time_limit)
-        except DispatchError as err:
-            _common.error_box(err)
-            return
-        st.session_state[PROPOSAL_KEY] = moved
-        if not moved.refused:
-            st.session_state[MOVED_KEY] = _("Request of {customer} moved to {day}; the week was planned again.").format(
-                customer=rows[rid]["customer"], day=day_label(target))
-        st.rerun()
+        _move(s, region, db, proposal, int(rid), target, technician=who or "", time_limit=time_limit)
+
+
+def _move(s: Any, region: Region, db: Database, proposal: WeekProposal, rid: int, target: date, *,
+          technician: str = "", time_limit: float) -> None:
+    """The week planned again with request ``rid`` on ``target`` (the form's and the board's move)."""
+    try:
+        with st.spinner(_("Planning the week…")):
+            moved = week_planning.move_request(region, db, proposal, rid, target, technician=technician,
+                                               settings=s, time_limit=time_limit)
+    except DispatchError as err:
+        _common.error_box(err)
+        return
+    st.session_state[PROPOSAL_KEY] = moved
+    if not moved.refused:
+        customer = moved.requests.get(f"r{rid}", {}).get("customer", "")
+        st.session_state[MOVED_KEY] = _("Request of {customer} moved to {day}; the week was planned again.").format(
+            customer=customer, day=day_label(target))
+    st.rerun()
 
 
 def render_week_tab(
@@ -167,6 +177,9 @@ def render_week_tab(
     placed, unplaced = proposal.placed_rows(), proposal.unplaced_rows()
     st.caption(_("{placed} request(s) placed, {unplaced} not placed; {minutes} of driving over the days.").format(
         placed=len(placed), unplaced=len(unplaced), minutes=_common.minutes(proposal.week.total_travel_min)))
+    drop = week_board(proposal)
+    if drop is not None:
+        _move(s, region, db, proposal, *drop, time_limit=time_limit * len(proposal.days))
     _move_form(s, region, db, proposal, time_limit * len(proposal.days))
     colors = {tid: technician_color(i) for i, tid in enumerate(proposal.technicians)}
     for d, tab in zip(proposal.days, st.tabs([day_label(d, short=True) for d in proposal.days]), strict=True):

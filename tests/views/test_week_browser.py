@@ -18,6 +18,7 @@ from tests.servers.dashboard import (
     add_staff,
     external,
     prepare_data_dir,
+    wait_idle,
 )
 from tests.views.browsing import BROWSER_TEST, click, login, nav, tab
 
@@ -139,4 +140,38 @@ def test_week_view_draws_a_map_per_day_and_moves_a_request(page, data_dir):
         moved = page.get_by_role("option").filter(has_text=MOVED).first.inner_text()
         assert moved.endswith(f"({full})"), moved
         page.keyboard.press("Escape")
+    assert external(page.requests) == []
+
+
+def test_request_dragged_onto_another_day_of_the_board_is_planned_there(page, data_dir):
+    """The board above the day tabs: a card dragged with the mouse onto another day's column is
+    planned again on that day (the message, the board and that day's map say so)."""
+    with Dashboard(data_dir) as dash:
+        login(page, dash, "repartition")
+        nav(page, "Répartition")
+        tab(page, "Semaine")
+        click(page, "Proposer la semaine")
+        page.get_by_text("demande(s) placée(s)").wait_for(timeout=30_000)
+        board = page.frame_locator("iframe[title*='week_board']")
+        card = board.locator(".card.movable", has_text=MOVED)
+        card.wait_for(timeout=30_000)
+        days = board.locator(".col[data-day]")
+        assert days.count() == DAYS
+        assert board.locator(".card.fixed").count() == 3  # the booked visits, not draggable
+        assert board.locator(".card.fixed[draggable='true']").count() == 0
+        source = card.evaluate("c => c.closest('.col').dataset.day || ''")
+        target = next(i for i in range(DAYS) if days.nth(i).get_attribute("data-day") != source)
+        day = days.nth(target).get_attribute("data-day")
+        label = days.nth(target).locator("h3").text_content()
+        card.drag_to(days.nth(target))
+        page.get_by_text(f"Demande de {MOVED} déplacée au {label}").wait_for(timeout=30_000)
+        wait_idle(page)
+        moved = board.locator(f".col[data-day='{day}'] .card.movable", has_text=MOVED)
+        moved.wait_for(timeout=10_000)
+        assert board.locator(".card.movable", has_text=MOVED).count() == 1
+        labels = [page.get_by_role("tab").filter(has_text=re.compile(r"^[^ ]+ \d+ [^ ]+$")).nth(i).inner_text()
+                  for i in range(DAYS)]
+        frame, placed, booked = _shown_day(page, labels, target)
+        assert MOVED in frame.content()
+        assert frame.evaluate(STOPS_IN_VIEW) == [placed + booked, 0]
     assert external(page.requests) == []
