@@ -175,3 +175,40 @@ def test_request_dragged_onto_another_day_of_the_board_is_planned_there(page, da
         assert MOVED in frame.content()
         assert frame.evaluate(STOPS_IN_VIEW) == [placed + booked, 0]
     assert external(page.requests) == []
+
+
+def test_on_a_phone_a_tapped_card_then_a_tapped_day_moves_the_request(browser, data_dir, tmp_path):
+    """At 390 px on a touch screen: the board fits the screen, a tap on a card then a tap on
+    another day's column plans the week again with the request on that day."""
+    from tests.servers.dashboard import record_requests
+    from tests.views import visit_paths as vp
+
+    ctx = browser.new_context(viewport=vp.PHONE, has_touch=True, is_mobile=True)
+    phone = ctx.new_page()
+    phone.requests = record_requests(phone)
+    try:
+        with Dashboard(data_dir) as dash:
+            login(phone, dash, "repartition")
+            vp.go(phone, "Répartition")
+            tab(phone, "Semaine")
+            click(phone, "Proposer la semaine")
+            phone.get_by_text("demande(s) placée(s)").wait_for(timeout=30_000)
+            board = phone.frame_locator("iframe[title*='week_board']")
+            card = board.locator(".card.movable", has_text=MOVED)
+            card.wait_for(timeout=30_000)
+            frame_box = phone.locator("iframe[title*='week_board']").bounding_box()
+            assert frame_box is not None and frame_box["x"] + frame_box["width"] <= vp.PHONE["width"] + 1
+            source = card.evaluate("c => c.closest('.col').dataset.day || ''")
+            days = board.locator(".col[data-day]")
+            target = next(i for i in range(DAYS) if days.nth(i).get_attribute("data-day") != source)
+            day = days.nth(target).get_attribute("data-day")
+            label = days.nth(target).locator("h3").text_content()
+            card.tap()
+            days.nth(target).locator("h3").tap()
+            phone.get_by_text(f"Demande de {MOVED} déplacée au {label}").wait_for(timeout=30_000)
+            wait_idle(phone)
+            board.locator(f".col[data-day='{day}'] .card.movable", has_text=MOVED).wait_for(timeout=10_000)
+            phone.screenshot(path=str(tmp_path / "week-board-phone.png"), full_page=True)
+        assert external(phone.requests) == []
+    finally:
+        ctx.close()
