@@ -88,4 +88,4 @@ def test_longer_budget_ends_at_least_where_its_first_stage_ended(r101):
     first = res.stats["first_stage_served"]
     assert isinstance(first, int)
     assert len(model.jobs) - len(res.dropped) >= first
-    assert 1.5 < res.seconds < 2.6
+    assert 1.5 < res.seconds < 4.0  # used the time after the first stage; 4 s: a regression bound
