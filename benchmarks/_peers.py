@@ -31,12 +31,28 @@ def _int_matrix(inst: VrptwInstance, convention: str) -> tuple[list[list[int]], 
     return m, scale
 
 
-def pyvrp_vrptw(inst: VrptwInstance, *, budget: float, seed: int = 1, convention: str = "dimacs") -> list[list[int]]:
-    """PyVRP with its Model API and defaults (as its VRPTW example), unlimited fleet."""
+def pyvrp_vrptw(
+    inst: VrptwInstance,
+    *,
+    budget: float,
+    seed: int = 1,
+    convention: str = "dimacs",
+    fleet: int | None = None,
+    prize: int | None = None,
+) -> list[list[int]]:
+    """PyVRP with its Model API and defaults (as its VRPTW example).
+
+    Unlimited fleet by default (every customer required); with ``fleet``, at most that many
+    vehicles and every customer optional with a prize (default: more than any route's length,
+    so serving one more comes first).
+    """
     m_int, scale = _int_matrix(inst, convention)
+    if fleet is not None and prize is None:
+        prize = 2 * (max(max(r) for r in m_int) + 1) * len(m_int)
+    optional = {} if fleet is None else {"required": False, "prize": prize}
     m = pyvrp.Model()
     m.add_vehicle_type(
-        num_available=inst.n_customers, capacity=[inst.capacity],
+        num_available=inst.n_customers if fleet is None else fleet, capacity=[inst.capacity],
         tw_early=int(inst.ready[0] * scale), tw_late=int(inst.due[0] * scale),
     )
     depot = m.add_depot(m.add_location(inst.x[0], inst.y[0]))
@@ -47,6 +63,7 @@ def pyvrp_vrptw(inst: VrptwInstance, *, budget: float, seed: int = 1, convention
                 m.add_location(inst.x[c], inst.y[c]), delivery=[inst.demand[c]],
                 service_duration=int(inst.service[c] * scale),
                 tw_early=int(inst.ready[c] * scale), tw_late=int(inst.due[c] * scale),
+                **optional,
             )
         )
     for i, a in enumerate(m.locations):
@@ -57,13 +74,17 @@ def pyvrp_vrptw(inst: VrptwInstance, *, budget: float, seed: int = 1, convention
     return [[a.idx + 1 for a in r if a.is_client()] for r in res.best.routes()]
 
 
-def vroom_vrptw(inst: VrptwInstance, *, budget: float, convention: str = "dimacs") -> list[list[int]]:
-    """VROOM on a Solomon instance, one vehicle per customer (fleet unlimited)."""
+def vroom_vrptw(
+    inst: VrptwInstance, *, budget: float, convention: str = "dimacs", fleet: int | None = None
+) -> list[list[int]]:
+    """VROOM on a Solomon instance: one vehicle per customer (fleet unlimited), or ``fleet``
+    vehicles (it serves as many jobs as it can, then minimises cost); exploration 5, two
+    threads, timeout = the budget."""
     n = len(inst.x)
     m, scale = _int_matrix(inst, convention)
     problem = vroom.Input()
     problem.set_durations_matrix("car", m)
-    for k in range(inst.n_customers):
+    for k in range(inst.n_customers if fleet is None else fleet):
         problem.add_vehicle(
             vroom.Vehicle(
                 k + 1, start=0, end=0, capacity=[inst.capacity],
@@ -90,63 +111,3 @@ def vroom_engine(inst: EngineInput, *, budget: float) -> EngineResult:
     exploration 5, two threads, timeout = the budget."""
     return _vroom.solve(inst, exploration=5, threads=2, time_limit=budget)
 
-
-def pyvrp_fleet(
-    inst: VrptwInstance, *, fleet: int, budget: float, seed: int = 1, prize: int | None = None
-) -> list[list[int]]:
-    """PyVRP (Model API, defaults) with at most ``fleet`` vehicles: every customer optional
-    with a prize (default: more than any route's length, so serving one more comes first),
-    the exact convention's integer matrix (1/1000, rounded up, as the product's)."""
-    m_int, scale = _int_matrix(inst, "exact")
-    if prize is None:
-        prize = 2 * (max(max(r) for r in m_int) + 1) * len(m_int)
-    m = pyvrp.Model()
-    m.add_vehicle_type(
-        num_available=fleet, capacity=[inst.capacity],
-        tw_early=round(inst.ready[0] * scale), tw_late=round(inst.due[0] * scale),
-    )
-    m.add_depot(m.add_location(inst.x[0], inst.y[0]))
-    for c in range(1, len(inst.x)):
-        m.add_client(
-            m.add_location(inst.x[c], inst.y[c]), delivery=[inst.demand[c]],
-            service_duration=round(inst.service[c] * scale),
-            tw_early=round(inst.ready[c] * scale), tw_late=round(inst.due[c] * scale),
-            required=False, prize=prize,
-        )
-    for i, a in enumerate(m.locations):
-        for j, b in enumerate(m.locations):
-            if i != j:
-                m.add_edge(a, b, distance=m_int[i][j], duration=m_int[i][j])
-    res = m.solve(stop=MaxRuntime(budget), seed=seed, display=False, collect_stats=False)
-    if not res.best.is_feasible():
-        return []
-    return [[a.idx + 1 for a in r if a.is_client()] for r in res.best.routes()]
-
-
-def vroom_fleet(inst: VrptwInstance, *, fleet: int, budget: float) -> list[list[int]]:
-    """VROOM with ``fleet`` vehicles (it serves as many jobs as it can, then minimises cost);
-    exploration 5, two threads, timeout = the budget; the exact convention's matrix."""
-    n = len(inst.x)
-    m, scale = _int_matrix(inst, "exact")
-    problem = vroom.Input()
-    problem.set_durations_matrix("car", m)
-    for k in range(fleet):
-        problem.add_vehicle(
-            vroom.Vehicle(
-                k + 1, start=0, end=0, capacity=[inst.capacity],
-                time_window=vroom.TimeWindow(round(inst.ready[0] * scale), round(inst.due[0] * scale)),
-            )
-        )
-    for c in range(1, n):
-        problem.add_job(
-            vroom.Job(
-                c, location=c, default_service=round(inst.service[c] * scale), delivery=[inst.demand[c]],
-                time_windows=[vroom.TimeWindow(round(inst.ready[c] * scale), round(inst.due[c] * scale))],
-            )
-        )
-    sol = problem.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=budget))
-    routes: dict[int, list[int]] = {}
-    for row in sol.routes.itertuples():
-        if row.type == "job":
-            routes.setdefault(row.vehicle_id, []).append(int(row.id))
-    return list(routes.values())

@@ -53,9 +53,9 @@ def run_one(path: Path, fleet: int, budget: float, solver: str, seed: int) -> di
     if solver == "ours":
         routes = solve_vrptw(inst, time_limit=budget, seed=seed, fleet=fleet).routes
     elif solver == "pyvrp":
-        routes = _peers.pyvrp_fleet(inst, fleet=fleet, budget=budget, seed=seed)
+        routes = _peers.pyvrp_vrptw(inst, fleet=fleet, budget=budget, seed=seed, convention="exact")
     elif solver == "vroom":
-        routes = _peers.vroom_fleet(inst, fleet=fleet, budget=budget)
+        routes = _peers.vroom_vrptw(inst, fleet=fleet, budget=budget, convention="exact")
     else:
         raise ValueError(solver)
     seconds = time.perf_counter() - t0
