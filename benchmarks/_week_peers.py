@@ -45,7 +45,7 @@ import pyvrp
 from pyvrp.stop import MaxRuntime
 
 from dispatch.routing import plan_from_routes
-from dispatch.routing._engine import EngineInput
+from dispatch.routing._pyvrp_day import lunch_places
 from dispatch.routing.plan import Plan
 from dispatch.routing.problem import DispatchProblem
 from dispatch.routing.translate import EngineModel, to_engine
@@ -63,35 +63,10 @@ DAY_OFFSET_S = 2 * 86_400
 CROSS_DAY = 10_000_000
 #: Extra cost of arriving at a client the technician may not serve (skills).
 FORBIDDEN = 10**9
-#: Lunch spots per technician-day besides its start and end (see :func:`_lunch_places`).
+#: Lunch spots per technician-day besides its start and end
+#: (see :func:`dispatch.routing._pyvrp_day.lunch_places`).
 LUNCH_SPOTS = 8
 
-
-def _lunch_places(inst: EngineInput, v: int, n: int) -> list[int]:
-    """Vehicle ``v``'s start and end, and the places of the ``n`` visits it may serve whose
-    windows lie nearest its lunch window (within an hour of it)."""
-    veh = inst.vehicles[v]
-    assert veh.brk is not None
-    brk = veh.brk
-    mid = (brk.early + brk.late) / 2
-    ranked = sorted(
-        (
-            max(0, job.windows[0][0] - brk.late, brk.early - job.windows[-1][1] - job.service),
-            abs((job.windows[0][0] + job.windows[-1][1]) / 2 - mid),
-            job.loc,
-        )
-        for job in inst.jobs
-        if (job.allowed is None or v in job.allowed)
-        and job.windows[0][0] <= brk.late + 3600
-        and job.windows[-1][1] + job.service >= brk.early - 3600
-    )
-    spots = [veh.start] if veh.end == veh.start else [veh.start, veh.end]
-    for *_, loc in ranked:
-        if len(spots) >= n + 2:
-            break
-        if loc not in spots:
-            spots.append(loc)
-    return spots
 
 
 @dataclass(frozen=True)
@@ -208,7 +183,7 @@ def pyvrp_week(
             if veh.brk is None or not lunch_spots:
                 continue
             members = []
-            for b in _lunch_places(m.inst, v, lunch_spots):
+            for b in lunch_places(m.inst, v, cap=lunch_spots):
                 members.append(len(clients))
                 clients.append(
                     pyvrp.Client(

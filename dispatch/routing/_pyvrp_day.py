@@ -52,19 +52,13 @@ RoutePool = dict[tuple[int, tuple[int, ...]], None]
 Neighbours = dict[pyvrp.Activity, list[pyvrp.Activity]]
 
 
-def lunch_spots(inst: EngineInput, v: int) -> set[int]:
-    """Places where vehicle ``v`` may take its lunch in the day model.
-
-    Its start, its end, and the places of the visits it may serve whose window lies within
-    an hour of the lunch window (a lunch far from any such visit would mean hours of
-    waiting); on large days only the visits whose windows are closest to the lunch window
-    (see :data:`MAX_SPOTS`).
-    """
+def lunch_places(inst: EngineInput, v: int, *, cap: int) -> list[int]:
+    """Vehicle ``v``'s start and end, then the places of at most ``cap`` visits it may serve
+    whose window lies within an hour of its lunch window, closest first (none without lunch)."""
     veh = inst.vehicles[v]
     brk = veh.brk
     if brk is None:
-        return set()
-    cap = max(MIN_SPOTS, min(SPOTS_PER_TECH, MAX_SPOTS // max(1, len(inst.vehicles))))
+        return []
     mid = (brk.early + brk.late) / 2
     ranked = sorted(
         (
@@ -77,12 +71,25 @@ def lunch_spots(inst: EngineInput, v: int) -> set[int]:
         and job.windows[0][0] <= brk.late + 3600
         and job.windows[-1][1] + job.service >= brk.early - 3600
     )
-    spots = {veh.start, veh.end}
+    spots = [veh.start] if veh.end == veh.start else [veh.start, veh.end]
     for *_, loc in ranked:
         if len(spots) >= cap + 2:
             break
-        spots.add(loc)
+        if loc not in spots:
+            spots.append(loc)
     return spots
+
+
+def lunch_spots(inst: EngineInput, v: int) -> set[int]:
+    """Places where vehicle ``v`` may take its lunch in the day model.
+
+    Its start, its end, and the places of the visits it may serve whose window lies within
+    an hour of the lunch window (a lunch far from any such visit would mean hours of
+    waiting); on large days only the visits whose windows are closest to the lunch window
+    (see :data:`MAX_SPOTS`).
+    """
+    cap = max(MIN_SPOTS, min(SPOTS_PER_TECH, MAX_SPOTS // max(1, len(inst.vehicles))))
+    return set(lunch_places(inst, v, cap=cap))
 
 
 def model_entries(inst: EngineInput) -> int:
