@@ -106,13 +106,18 @@ def _shown_day(page, labels, index: int):
     return frame, int(placed), int(booked)
 
 
+def _propose(page, dash, go=nav) -> None:
+    """Log in as the dispatcher, open Répartition › Semaine and propose the week."""
+    login(page, dash, "repartition")
+    go(page, "Répartition")
+    tab(page, "Semaine")
+    click(page, "Proposer la semaine")
+    page.get_by_text("demande(s) placée(s)").wait_for(timeout=30_000)
+
+
 def test_week_view_draws_a_map_per_day_and_moves_a_request(page, data_dir):
     with Dashboard(data_dir) as dash:
-        login(page, dash, "repartition")
-        nav(page, "Répartition")
-        tab(page, "Semaine")
-        click(page, "Proposer la semaine")
-        page.get_by_text("demande(s) placée(s)").wait_for(timeout=30_000)
+        _propose(page, dash)
         days = page.get_by_role("tab", name=re.compile(r"^[^ ]+ \d+ [^ ]+$"))
         assert days.count() == DAYS
         labels = [days.nth(i).inner_text() for i in range(DAYS)]
@@ -147,11 +152,7 @@ def test_request_dragged_onto_another_day_of_the_board_is_planned_there(page, da
     """The board above the day tabs: a card dragged with the mouse onto another day's column is
     planned again on that day (the message, the board and that day's map say so)."""
     with Dashboard(data_dir) as dash:
-        login(page, dash, "repartition")
-        nav(page, "Répartition")
-        tab(page, "Semaine")
-        click(page, "Proposer la semaine")
-        page.get_by_text("demande(s) placée(s)").wait_for(timeout=30_000)
+        _propose(page, dash)
         board = page.frame_locator("iframe[title*='week_board']")
         card = board.locator(".card.movable", has_text=MOVED)
         card.wait_for(timeout=30_000)
@@ -188,11 +189,7 @@ def test_on_a_phone_a_tapped_card_then_a_tapped_day_moves_the_request(browser, d
     phone.requests = record_requests(phone)
     try:
         with Dashboard(data_dir) as dash:
-            login(phone, dash, "repartition")
-            vp.go(phone, "Répartition")
-            tab(phone, "Semaine")
-            click(phone, "Proposer la semaine")
-            phone.get_by_text("demande(s) placée(s)").wait_for(timeout=30_000)
+            _propose(phone, dash, go=vp.go)
             board = phone.frame_locator("iframe[title*='week_board']")
             card = board.locator(".card.movable", has_text=MOVED)
             card.wait_for(timeout=30_000)
