@@ -46,8 +46,8 @@ import _week_peers  # noqa: E402
 
 from dispatch.geo.point import GeoPoint  # noqa: E402
 from dispatch.geo.region import build_region  # noqa: E402
-from dispatch.routing import DispatchProblem, WeekRequest, next_working_days, plan_week  # noqa: E402
-from dispatch.routing.demo import SKILLS, generate_requests  # noqa: E402
+from dispatch.routing import WeekRequest, next_working_days, plan_week  # noqa: E402
+from dispatch.routing.demo import SKILLS, generate_requests, week_problems  # noqa: E402
 from dispatch.routing.week import plan_days_greedy  # noqa: E402
 from dispatch.settings import load_settings  # noqa: E402
 
@@ -73,15 +73,7 @@ def generated_week(region, n_days: int, n_techs: int, seed: int):
     techs, visits = generate_requests(
         region, n_technicians=n_techs, n_visits=n_booked * n_days + n_requests, seed=seed
     )
-    problems = {}
-    for k, d in enumerate(days):
-        p = DispatchProblem(d, shop=region.shop, skills=SKILLS)
-        for t in techs:
-            p.add_technician(**t)
-        for v in visits[k * n_booked:(k + 1) * n_booked]:
-            p.add_visit(**v)
-        p.use_region(region)
-        problems[d] = p
+    problems = week_problems(region, days, techs, visits, per_day=n_booked, skills=SKILLS)
     rng = random.Random(seed)
     requests = []
     for v in visits[n_booked * n_days:]:

@@ -18,6 +18,8 @@ from dispatch.geo.point import GeoPoint
 from dispatch.routing.problem import DispatchProblem
 
 if TYPE_CHECKING:  # numpy, shapely, pandas: loaded with the region itself
+    from collections.abc import Iterable
+
     from dispatch.geo.built_region import Region
 
 FIRST_NAMES = ("Alexandre", "Béatrice", "Charles", "Diane", "Étienne", "Frédérique")
@@ -169,4 +171,33 @@ def generate_day(
     return problem
 
 
-__all__ = ["SKILLS", "TechnicianRequest", "VisitRequest", "default_day", "generate_day", "generate_requests"]
+def week_problems(
+    region: Region,
+    days: list[date],
+    techs: list[TechnicianRequest],
+    booked: list[VisitRequest],
+    *,
+    per_day: int,
+    skills: Iterable[str] | None = None,
+) -> dict[date, DispatchProblem]:
+    """One problem per day of ``days`` on ``region``: the same technicians every day, and
+    ``per_day`` of the ``booked`` visits, in order (the first ``per_day`` on the first day...).
+
+    The week planner's generated weeks (``benchmarks/bench_week.py``, its tests) start here;
+    ``skills`` as in :class:`DispatchProblem`.
+    """
+    problems = {}
+    for k, d in enumerate(days):
+        p = DispatchProblem(d, shop=region.shop, skills=skills)
+        for t in techs:
+            p.add_technician(**t)
+        for v in booked[k * per_day:(k + 1) * per_day]:
+            p.add_visit(**v)
+        p.use_region(region)
+        problems[d] = p
+    return problems
+
+
+__all__ = [
+    "SKILLS", "TechnicianRequest", "VisitRequest", "default_day", "generate_day", "generate_requests", "week_problems",
+]

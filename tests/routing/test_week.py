@@ -15,7 +15,7 @@ from time import perf_counter
 import pytest
 
 from dispatch.routing import DispatchProblem, WeekPlan, WeekRequest, next_working_days, plan_week
-from dispatch.routing.demo import generate_requests
+from dispatch.routing.demo import generate_requests, week_problems
 from dispatch.routing.week import plan_days_greedy
 
 MON, TUE, WED = date(2026, 12, 7), date(2026, 12, 8), date(2026, 12, 9)
@@ -182,15 +182,7 @@ def generated_week(region, days: list[date], *, n_technicians: int, per_day_book
     techs, visits = generate_requests(
         region, n_technicians=n_technicians, n_visits=per_day_booked * len(days) + n_requests, seed=seed
     )
-    problems = {}
-    for k, d in enumerate(days):
-        p = DispatchProblem(d, shop=region.shop)
-        for t in techs:
-            p.add_technician(**t)
-        for v in visits[k * per_day_booked:(k + 1) * per_day_booked]:
-            p.add_visit(**v)
-        p.use_region(region)
-        problems[d] = p
+    problems = week_problems(region, days, techs, visits, per_day=per_day_booked)
     rng = random.Random(seed)
     requests = [
         WeekRequest(
