@@ -232,7 +232,9 @@ def _search_day(
     greedy: list[list[int]] | None = None
     first: pyvrp.Solution | None = None
     if len(inst.jobs) > GREEDY_START_JOBS * time_limit**0.5:  # large day: start from cheapest insertions
-        greedy = repair_routes(inst, [[] for _ in inst.vehicles], list(range(len(inst.jobs))), deadline=hard)[0]
+        # never cut by the clock: it is the floor of the answer (on a busy machine the model
+        # may have taken the whole budget; cut, it served 2 visits of 500)
+        greedy = repair_routes(inst, [[] for _ in inst.vehicles], list(range(len(inst.jobs))))[0]
         first = start_of(greedy)
     sols, pool = run(FIRST_SHARE, [(seed, first), (seed + 1000, first)])
     cands = [model.routes_of(sol) for sol in sols]

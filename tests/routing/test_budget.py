@@ -10,6 +10,7 @@ import pytest
 
 from dispatch.routing import _pyvrp_day, portfolio, solve
 from dispatch.routing.demo import generate_day
+from dispatch.routing.repair import repair_routes
 from dispatch.routing.translate import to_engine
 
 #: Generous: the benchmark's target is 1.2; before the budget work a 1 s call took 10-25 s.
@@ -52,3 +53,16 @@ def test_technicians_alike_share_one_matrix_profile(mascouche):
     assert relaxed.data.num_profiles == len(patterns) < len(inst.vehicles)
     exact = _pyvrp_day.DayModel(inst)
     assert exact.data.num_profiles == len(inst.vehicles)  # each has its own lunch spots
+
+
+@pytest.mark.parametrize("deterministic", [True, False], ids=["repeatable", "wall-clock"])
+def test_a_large_day_whose_budget_is_spent_before_the_search_still_gets_the_greedy_day(day_50_500, deterministic):
+    # a busy machine: translating and building the model took the whole second (CI served
+    # 2 visits of 500 this way, the greedy start cut by the clock after two insertions)
+    inst = to_engine(day_50_500).inst
+    spent = time.perf_counter() - 1.0
+    result = portfolio.engine_solve(
+        inst, time_limit=1.0, seed=1, engine="auto", deterministic=deterministic, started=spent
+    )
+    greedy = repair_routes(inst, [[] for _ in inst.vehicles], list(range(len(inst.jobs))))[0]
+    assert sum(map(len, result.routes)) >= sum(map(len, greedy)) > 200
