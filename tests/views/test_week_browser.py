@@ -209,3 +209,55 @@ def test_on_a_phone_a_tapped_card_then_a_tapped_day_moves_the_request(browser, d
         assert external(phone.requests) == []
     finally:
         ctx.close()
+
+
+def _finger_drag(cdp, start: tuple[float, float], end: tuple[float, float], *, steps: int = 12) -> None:
+    """Drag a finger from ``start`` to ``end`` (viewport points of the page) through the
+    browser's own touch input (DevTools ``Input.dispatchTouchEvent``): Chromium turns it into
+    the pointer events (``pointerType`` "touch") the page's scripts see."""
+    (x0, y0), (x1, y1) = start, end
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    for i in range(1, steps + 1):
+        x, y = x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def _centre(box: dict[str, float]) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_on_a_phone_a_card_dragged_with_a_finger_to_another_day_moves_the_request(browser, data_dir):
+    """At 390 px on a touch screen: a card dragged with a finger (real touch input, not
+    scripted events) onto another day's column plans the week again with the request on that day."""
+    from tests.servers.dashboard import record_requests
+    from tests.views import visit_paths as vp
+
+    ctx = browser.new_context(viewport=vp.PHONE, has_touch=True, is_mobile=True)
+    phone = ctx.new_page()
+    phone.requests = record_requests(phone)
+    try:
+        with Dashboard(data_dir) as dash:
+            _propose(phone, dash, go=vp.go)
+            board = phone.frame_locator("iframe[title*='week_board']")
+            card = board.locator(".card.movable", has_text=MOVED)
+            card.wait_for(timeout=30_000)
+            source = card.evaluate("c => c.closest('.col').dataset.day || ''")
+            days = board.locator(".col[data-day]")
+            card.scroll_into_view_if_needed()
+            start = _centre(card.bounding_box())
+            # the nearest other day's header: on the screen with the card (a finger on a card does not scroll)
+            heads = [(i, _centre(days.nth(i).locator("h3").bounding_box())) for i in range(DAYS)
+                     if days.nth(i).get_attribute("data-day") != source]
+            target, end = min(heads, key=lambda h: abs(h[1][1] - start[1]) + abs(h[1][0] - start[0]))
+            assert 0 < end[1] < vp.PHONE["height"], end
+            day = days.nth(target).get_attribute("data-day")
+            label = days.nth(target).locator("h3").text_content()
+            _finger_drag(ctx.new_cdp_session(phone), start, end)
+            phone.get_by_text(f"Demande de {MOVED} déplacée au {label}").wait_for(timeout=30_000)
+            wait_idle(phone)
+            board.locator(f".col[data-day='{day}'] .card.movable", has_text=MOVED).wait_for(timeout=10_000)
+            assert board.locator(".card.movable", has_text=MOVED).count() == 1
+        assert external(phone.requests) == []
+    finally:
+        ctx.close()
