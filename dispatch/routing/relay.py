@@ -15,15 +15,19 @@ the two engines win different days:
 shorter): VROOM climbs its exploration levels while the next is predicted to end within
 :data:`VROOM_SHARE` of the stage, PyVRP searches alone for :data:`OWN_SHARE`, and PyVRP
 continues from the better of the two (most visits, then least cost) for the rest. A longer
-budget starts with that same stage, so it continues from what the 1 s answer ends with;
-the time after it goes to whichever engine led (:data:`LATER_SHARES`: VROOM's higher levels,
-PyVRP's own search continued) and to PyVRP from the best answer. Every call keeps to the
-deadline: VROOM runs under a timeout, PyVRP on the clock less its model-building time.
+budget starts with that same stage, so it continues from what the 1 s answer ends with.
+The time after it goes first to VROOM's higher levels (:data:`LATER_VROOM_SHARE`: half of
+it when VROOM led the first stage), then to two PyVRP searches side by side on the two
+cores: PyVRP's own search continued (same seed) and PyVRP from the best answer so far.
+Side by side, they were short of the better peer on 2 of 32 day-runs at 5 s and 2 of 32 at
+10 s, against 6 and 4 one after the other (seeds 1-2; BENCHMARKS.md). Every call keeps to
+the deadline: VROOM runs under a timeout, PyVRP on the clock less its model-building time.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from dispatch.routing import _pyvrp, _vroom
@@ -39,10 +43,9 @@ LEVELS = (0, 1, 2, 3, 5)
 LEVEL_GROWTH = 2.5
 #: The relay every budget starts with (seconds); longer budgets continue from its answer.
 FIRST_STAGE_S = 1.0
-#: Shares of the time after the first stage for VROOM's higher levels and for PyVRP's own
-#: search (the first stage's, continued), the rest going to PyVRP from the best answer;
-#: keyed by whether VROOM served more than PyVRP alone in the first stage.
-LATER_SHARES = {True: (0.5, 0.3), False: (0.1, 0.7)}
+#: Share of the time after the first stage for VROOM's higher levels, keyed by whether VROOM
+#: served more than PyVRP alone in the first stage; the rest goes to PyVRP's two searches.
+LATER_VROOM_SHARE = {True: 0.5, False: 0.1}
 #: What PyVRP is given at least, even when VROOM used its whole share (seconds).
 MIN_SEARCH_S = 0.05
 
@@ -156,16 +159,22 @@ def solve_relay(
     first_served = len(inst.jobs) - len(best.dropped)
     rest = clock.left()
     if rest > MIN_SEARCH_S * 4:
-        vroom_share, own_share = LATER_SHARES[vroom_led]
-        climbed, _ = _ladder(inst, LEVELS[ran:], time.perf_counter() + vroom_share * rest, best)
+        climbed, _ = _ladder(inst, LEVELS[ran:], time.perf_counter() + LATER_VROOM_SHARE[vroom_led] * rest, best)
         best = climbed or best
-        # PyVRP alone again, same seed: the first stage's own search, continued
-        own = clock.pyvrp(inst, own_share * rest, seed=seed, coords=coords)
-        if _better(own, best, inst):
-            best = own
-        res = clock.pyvrp(inst, 0.0, last=True, seed=seed + 2, coords=coords, initial_routes=best.routes)
-        if _better(res, best, inst):
-            best = res
+        # both cores: PyVRP's own search (same seed: the first stage's, continued) and PyVRP
+        # from the best answer, side by side until the deadline (the C++ search releases
+        # the GIL); measured against one after the other, see the module's docstring
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [
+                pool.submit(clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords),
+                pool.submit(
+                    clock.pyvrp, inst, 0.0, last=True, seed=seed + 2, coords=coords, initial_routes=best.routes
+                ),
+            ]
+            for f in futures:
+                res = f.result()
+                if _better(res, best, inst):
+                    best = res
     return EngineResult(
         routes=best.routes,
         dropped=best.dropped,
