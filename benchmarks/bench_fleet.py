@@ -115,7 +115,7 @@ def main() -> None:
                         r["budget"] = budget  # the row's budget is the product's; "given" is the solver's
                         r["given"] = given
                         rows.append(r)
-                        print(f"{r['day']:<22} K={fleet:<3} {given:>4.0f}s s{seed} {solver:<6} "
+                        print(f"{r['day']:<22} K={fleet:<3} {given:>4g}s s{seed} {solver:<6} "
                               f"{r['served']:>4}/{r['customers']:<4} {r['distance']!s:>10} "
                               f"{r['seconds']:6.2f}s {'ok' if r['feasible'] else 'INFEASIBLE'}", flush=True)
     load1 = os.getloadavg()
@@ -128,7 +128,7 @@ def main() -> None:
         more = sum(1 for c in mine if c["short"] < 0)
         d_ours = sum(c["ours_distance"] or 0 for c in equal)
         d_peer = sum(c["peer_distance"] or 0 for c in equal)
-        print(f"  {budget:>4.0f} s: {len(mine)} day-runs, short on {len(short)} "
+        print(f"  {budget:>4g} s: {len(mine)} day-runs, short on {len(short)} "
               f"(by {sorted(c['short'] for c in short)}), more on {more}, equal on {len(equal)}: "
               f"distance {d_ours:,.1f} vs {d_peer:,.1f} ({100 * (d_ours / d_peer - 1) if d_peer else 0:+.2f} %)")
     if len(args.budgets) > 1:
@@ -141,7 +141,7 @@ def main() -> None:
                         and x["day"] == r["day"] and x["seed"] == r["seed"])
             if (r["served"], -(r["distance"] or 0)) < (base["served"], -(base["distance"] or 0)):
                 worse.append(r["day"])
-        print(f"  product {hi:.0f} s worse than {lo:.0f} s (same seed) on: {worse or 'no day'}")
+        print(f"  product {hi:g} s worse than {lo:g} s (same seed) on: {worse or 'no day'}")
     ratios = [r["seconds"] / r["budget"] for r in rows if r["solver"] == "ours"]
     if ratios:
         print(f"  product wall-clock / limit: {min(ratios):.2f}-{max(ratios):.2f} over {len(ratios)} calls")

@@ -46,8 +46,10 @@ FIRST_STAGE_S = 1.0
 #: Share of the time after the first stage for VROOM's higher levels, keyed by whether VROOM
 #: served more than PyVRP alone in the first stage; the rest goes to PyVRP's two searches.
 LATER_VROOM_SHARE = {True: 0.5, False: 0.1}
-#: What PyVRP is given at least, even when VROOM used its whole share (seconds).
+#: What PyVRP is given at least, even when VROOM used its whole share (seconds), and at
+#: most this share of a budget below half a second (a 0.1 s call keeps its limit).
 MIN_SEARCH_S = 0.05
+MIN_SEARCH_SHARE = 0.1
 
 
 def _better(a: EngineResult, b: EngineResult | None, inst: EngineInput) -> bool:
@@ -86,8 +88,9 @@ class _Clock:
     overhead seen, so the whole stays within the limit.
     """
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, *, floor: float = MIN_SEARCH_S) -> None:
         self.deadline = deadline
+        self.floor = floor
         self.overhead = 0.0
 
     def left(self) -> float:
@@ -96,7 +99,7 @@ class _Clock:
     def pyvrp(self, inst: EngineInput, want_s: float, *, last: bool = False, **kwargs: Any) -> EngineResult:
         """PyVRP for ``want_s`` seconds (all that is left if ``last``), within the deadline."""
         left = self.left() - self.overhead
-        limit = max(MIN_SEARCH_S, left if last else min(want_s, left))
+        limit = max(self.floor, left if last else min(want_s, left))
         started = time.perf_counter()
         res = _pyvrp.solve(inst, time_limit=limit, all_required=False, **kwargs)
         self.overhead = max(self.overhead, time.perf_counter() - started - limit)
@@ -112,11 +115,14 @@ def _stage(
     PyVRP alone (which engine the rest of a longer budget should favour).
     """
     t0 = time.perf_counter()
-    stage = _Clock(min(clock.deadline, t0 + time_limit))
+    stage = _Clock(min(clock.deadline, t0 + time_limit), floor=min(MIN_SEARCH_S, MIN_SEARCH_SHARE * time_limit))
     vroom_best, ran = _ladder(inst, LEVELS, t0 + VROOM_SHARE * time_limit, None)
     own = stage.pyvrp(inst, OWN_SHARE * time_limit, seed=seed, coords=coords)
     vroom_led = vroom_best is not None and len(vroom_best.dropped) < len(own.dropped)
     best = vroom_best if vroom_best is not None and _better(vroom_best, own, inst) else own
+    clock.overhead = max(clock.overhead, stage.overhead)
+    if stage.left() - stage.overhead < stage.floor:
+        return best, ran, vroom_led  # a tiny budget: no time left to continue from the better
     res = stage.pyvrp(inst, 0.0, last=True, seed=seed + 1, coords=coords, initial_routes=best.routes)
     clock.overhead = max(clock.overhead, stage.overhead)
     return (best if _better(best, res, inst) else res), ran, vroom_led
@@ -151,6 +157,7 @@ def solve_relay(
     EngineResult
         ``engine="vroom+pyvrp"``; never worse than any answer it started from.
     """
+    _vroom.available()  # loads VROOM's library (0.2 s, once per process) before the clock
     t0 = time.perf_counter()
     clock = _Clock(t0 + time_limit)
     best, ran, vroom_led = _stage(
