@@ -46,6 +46,9 @@ FIRST_STAGE_S = 1.0
 #: Share of the time after the first stage for VROOM's higher levels, keyed by whether VROOM
 #: served more than PyVRP alone in the first stage; the rest goes to PyVRP's two searches.
 LATER_VROOM_SHARE = {True: 0.5, False: 0.1}
+#: Try to serve every visit (PyVRP's plain VRPTW under the fleet cap) when VROOM's first
+#: answer leaves out at most this share of the visits.
+NEARLY_ALL_SHARE = 0.03
 #: What PyVRP is given at least, even when VROOM used its whole share (seconds), and at
 #: most this share of a budget below half a second (a 0.1 s call keeps its limit).
 MIN_SEARCH_S = 0.05
@@ -101,31 +104,47 @@ class _Clock:
         left = self.left() - self.overhead
         limit = max(self.floor, left if last else min(want_s, left))
         started = time.perf_counter()
-        res = _pyvrp.solve(inst, time_limit=limit, all_required=False, **kwargs)
+        res = _pyvrp.solve(inst, time_limit=limit, **kwargs)
         self.overhead = max(self.overhead, time.perf_counter() - started - limit)
         return res
 
 
 def _stage(
     inst: EngineInput, clock: _Clock, *, time_limit: float, seed: int, coords: list[tuple[float, float]] | None
-) -> tuple[EngineResult, int, bool]:
+) -> tuple[EngineResult, int, bool, bool]:
     """The relay within ``time_limit``: VROOM's ladder, PyVRP alone, PyVRP from the better.
 
-    Returns the best answer, how many VROOM levels ran, and whether VROOM served more than
-    PyVRP alone (which engine the rest of a longer budget should favour).
+    Returns the best answer, how many VROOM levels ran, whether VROOM served more than
+    PyVRP alone (which engine the rest of a longer budget should favour), and whether the
+    answer serves every visit as PyVRP's plain VRPTW (every visit required) found it.
     """
     t0 = time.perf_counter()
     stage = _Clock(min(clock.deadline, t0 + time_limit), floor=min(MIN_SEARCH_S, MIN_SEARCH_SHARE * time_limit))
     vroom_best, ran = _ladder(inst, LEVELS, t0 + VROOM_SHARE * time_limit, None)
-    own = stage.pyvrp(inst, OWN_SHARE * time_limit, seed=seed, coords=coords)
-    vroom_led = vroom_best is not None and len(vroom_best.dropped) < len(own.dropped)
+    every = vroom_best is not None and len(vroom_best.dropped) <= NEARLY_ALL_SHARE * len(inst.jobs)
+    if every:
+        # the fleet nearly serves everything: PyVRP searches for an answer serving every
+        # visit (its time-warp penalties reach feasibility where prizes stop one short)
+        assert vroom_best is not None
+        start = None if vroom_best.dropped else vroom_best.routes
+        found = stage.pyvrp(inst, OWN_SHARE * time_limit, seed=seed, coords=coords, all_required=True,
+                            initial_routes=start)
+        every = bool(found.stats.get("feasible"))
+        own = found if every else vroom_best
+        vroom_led = not every  # not every visit: VROOM's answer stands, its higher levels next
+    else:
+        own = stage.pyvrp(inst, OWN_SHARE * time_limit, seed=seed, coords=coords)
+        vroom_led = vroom_best is not None and len(vroom_best.dropped) < len(own.dropped)
     best = vroom_best if vroom_best is not None and _better(vroom_best, own, inst) else own
     clock.overhead = max(clock.overhead, stage.overhead)
     if stage.left() - stage.overhead < stage.floor:
-        return best, ran, vroom_led  # a tiny budget: no time left to continue from the better
-    res = stage.pyvrp(inst, 0.0, last=True, seed=seed + 1, coords=coords, initial_routes=best.routes)
+        return best, ran, vroom_led, every  # a tiny budget: no time left to continue from the better
+    res = stage.pyvrp(inst, 0.0, last=True, seed=seed + 1, coords=coords, initial_routes=best.routes,
+                      all_required=every)
     clock.overhead = max(clock.overhead, stage.overhead)
-    return (best if _better(best, res, inst) else res), ran, vroom_led
+    if every and not res.stats.get("feasible"):
+        return best, ran, vroom_led, every
+    return (best if _better(best, res, inst) else res), ran, vroom_led, every
 
 
 def solve_relay(
@@ -160,7 +179,7 @@ def solve_relay(
     _vroom.available()  # loads VROOM's library (0.2 s, once per process) before the clock
     t0 = time.perf_counter()
     clock = _Clock(t0 + time_limit)
-    best, ran, vroom_led = _stage(
+    best, ran, vroom_led, every = _stage(
         inst, clock, time_limit=min(time_limit, FIRST_STAGE_S), seed=seed, coords=coords
     )
     first_served = len(inst.jobs) - len(best.dropped)
@@ -173,14 +192,15 @@ def solve_relay(
         # the GIL); measured against one after the other, see the module's docstring
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = [
-                pool.submit(clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords),
+                pool.submit(clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords, all_required=every),
                 pool.submit(
-                    clock.pyvrp, inst, 0.0, last=True, seed=seed + 2, coords=coords, initial_routes=best.routes
+                    clock.pyvrp, inst, 0.0, last=True, seed=seed + 2, coords=coords, initial_routes=best.routes,
+                    all_required=every,
                 ),
             ]
             for f in futures:
                 res = f.result()
-                if _better(res, best, inst):
+                if (not every or res.stats.get("feasible")) and _better(res, best, inst):
                     best = res
     return EngineResult(
         routes=best.routes,
