@@ -89,3 +89,18 @@ def test_longer_budget_ends_at_least_where_its_first_stage_ended(r101):
     assert isinstance(first, int)
     assert len(model.jobs) - len(res.dropped) >= first
     assert 1.5 < res.seconds < 4.0  # used the time after the first stage; 4 s: a regression bound
+
+
+def test_a_fleet_that_can_serve_every_visit_serves_every_visit(r101):
+    """R101 with 19 vehicles (its best-known solution uses 19): every visit fits, but the
+    prize searches stopped one short at 1 s; the search that requires every visit finds it."""
+    sol = solve_vrptw(r101, time_limit=1.0, fleet=19)
+    assert sol.feasible and sol.vehicles <= 19
+    assert sol.unassigned == []
+
+
+def test_a_fleet_too_small_for_every_visit_still_gets_the_prize_answer(r101):
+    """Ten vehicles cannot serve R101's 100 visits: the answer serves what fits, feasibly."""
+    sol = solve_vrptw(r101, time_limit=0.5, fleet=10)
+    assert sol.feasible and sol.vehicles <= 10
+    assert 50 < 100 - len(sol.unassigned) < 100
