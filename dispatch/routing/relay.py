@@ -199,18 +199,23 @@ def solve_relay(
         best = climbed or best
         # both cores: PyVRP's own search (same seed: the first stage's, continued) and PyVRP
         # from the best answer, side by side until the deadline (the C++ search releases
-        # the GIL); measured against one after the other, see the module's docstring
+        # the GIL); measured against one after the other, see the module's docstring. Still
+        # a few visits short of every one: the own search requires every visit again, with
+        # the time the first stage did not have (a slow machine)
+        own_every = every or (0 < len(best.dropped) <= NEARLY_ALL_SHARE * len(inst.jobs))
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = [
-                pool.submit(clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords, all_required=every),
-                pool.submit(
+                (own_every, pool.submit(
+                    clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords, all_required=own_every
+                )),
+                (every, pool.submit(
                     clock.pyvrp, inst, 0.0, last=True, seed=seed + 2, coords=coords, initial_routes=best.routes,
                     all_required=every,
-                ),
+                )),
             ]
-            for f in futures:
+            for required, f in futures:
                 res = f.result()
-                if (not every or res.stats.get("feasible")) and _better(res, best, inst):
+                if (not required or res.stats.get("feasible")) and _better(res, best, inst):
                     best = res
     return EngineResult(
         routes=best.routes,

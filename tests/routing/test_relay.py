@@ -93,8 +93,9 @@ def test_longer_budget_ends_at_least_where_its_first_stage_ended(r101):
 
 def test_a_fleet_that_can_serve_every_visit_serves_every_visit(r101):
     """R101 with 19 vehicles (its best-known solution uses 19): every visit fits, but the
-    prize searches stopped one short at 1 s; the search that requires every visit finds it."""
-    sol = solve_vrptw(r101, time_limit=1.0, fleet=19)
+    prize searches stopped one short at 1 s; the search that requires every visit finds it
+    (0.15 s of search on a quiet machine; 2 s so that a busy one has the second to retry)."""
+    sol = solve_vrptw(r101, time_limit=2.0, fleet=19)
     assert sol.feasible and sol.vehicles <= 19
     assert sol.unassigned == []
 
