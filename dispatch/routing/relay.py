@@ -22,8 +22,9 @@ penalties on lateness lead it to a feasible answer serving everything where the 
 prizes stop one or two short: on the second generator's seven loose days it served every
 visit within 0.3 s, including a day where PyVRP and VROOM given 10 s each served 59 of 60
 (R101 with its best-known 19 vehicles: every visit at 1 s, one short before). If it finds
-none, VROOM's answer stands. Once every visit is served, the later searches keep every visit
-required and only shorten the routes.
+none, VROOM's answer stands (and a longer budget's own search tries again, with the time a
+slow machine's first stage lacked). Once every visit is served, the later searches keep every
+visit required and only shorten the routes.
 
 A longer budget starts with that same stage, so it continues from what the 1 s answer ends
 with. The time after it goes first to VROOM's higher levels (:data:`LATER_VROOM_SHARE`: half
