@@ -9,6 +9,7 @@ through the intake form (real Mascouche addresses).
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, time
 
 import pytest
@@ -178,9 +179,10 @@ def test_request_dragged_onto_another_day_of_the_board_is_planned_there(page, da
     assert external(page.requests) == []
 
 
-def test_on_a_phone_a_tapped_card_then_a_tapped_day_moves_the_request(browser, data_dir, tmp_path):
-    """At 390 px on a touch screen: the board fits the screen, a tap on a card then a tap on
-    another day's column plans the week again with the request on that day."""
+@contextmanager
+def _phone_week(browser, data_dir):
+    """A 390 px touch screen on the proposed week: yields the DevTools-capable context, the
+    page, the board's frame and the card of the request to move; no request leaves 127.0.0.1."""
     from tests.servers.dashboard import record_requests
     from tests.views import visit_paths as vp
 
@@ -193,22 +195,36 @@ def test_on_a_phone_a_tapped_card_then_a_tapped_day_moves_the_request(browser, d
             board = phone.frame_locator("iframe[title*='week_board']")
             card = board.locator(".card.movable", has_text=MOVED)
             card.wait_for(timeout=30_000)
-            frame_box = phone.locator("iframe[title*='week_board']").bounding_box()
-            assert frame_box is not None and frame_box["x"] + frame_box["width"] <= vp.PHONE["width"] + 1
-            source = card.evaluate("c => c.closest('.col').dataset.day || ''")
-            days = board.locator(".col[data-day]")
-            target = next(i for i in range(DAYS) if days.nth(i).get_attribute("data-day") != source)
-            day = days.nth(target).get_attribute("data-day")
-            label = days.nth(target).locator("h3").text_content()
-            card.tap()
-            days.nth(target).locator("h3").tap()
-            phone.get_by_text(f"Demande de {MOVED} déplacée au {label}").wait_for(timeout=30_000)
-            wait_idle(phone)
-            board.locator(f".col[data-day='{day}'] .card.movable", has_text=MOVED).wait_for(timeout=10_000)
-            phone.screenshot(path=str(tmp_path / "week-board-phone.png"), full_page=True)
+            yield ctx, phone, board, card
         assert external(phone.requests) == []
     finally:
         ctx.close()
+
+
+def _wait_moved(phone, board, day: str | None, label: str | None) -> None:
+    """The French confirmation, then the request's card in the chosen day's column."""
+    phone.get_by_text(f"Demande de {MOVED} déplacée au {label}").wait_for(timeout=30_000)
+    wait_idle(phone)
+    board.locator(f".col[data-day='{day}'] .card.movable", has_text=MOVED).wait_for(timeout=10_000)
+
+
+def test_on_a_phone_a_tapped_card_then_a_tapped_day_moves_the_request(browser, data_dir, tmp_path):
+    """At 390 px on a touch screen: the board fits the screen, a tap on a card then a tap on
+    another day's column plans the week again with the request on that day."""
+    from tests.views import visit_paths as vp
+
+    with _phone_week(browser, data_dir) as (_ctx, phone, board, card):
+        frame_box = phone.locator("iframe[title*='week_board']").bounding_box()
+        assert frame_box is not None and frame_box["x"] + frame_box["width"] <= vp.PHONE["width"] + 1
+        source = card.evaluate("c => c.closest('.col').dataset.day || ''")
+        days = board.locator(".col[data-day]")
+        target = next(i for i in range(DAYS) if days.nth(i).get_attribute("data-day") != source)
+        day = days.nth(target).get_attribute("data-day")
+        label = days.nth(target).locator("h3").text_content()
+        card.tap()
+        days.nth(target).locator("h3").tap()
+        _wait_moved(phone, board, day, label)
+        phone.screenshot(path=str(tmp_path / "week-board-phone.png"), full_page=True)
 
 
 def _finger_drag(cdp, start: tuple[float, float], end: tuple[float, float], *, steps: int = 12) -> None:
@@ -230,34 +246,20 @@ def _centre(box: dict[str, float]) -> tuple[float, float]:
 def test_on_a_phone_a_card_dragged_with_a_finger_to_another_day_moves_the_request(browser, data_dir):
     """At 390 px on a touch screen: a card dragged with a finger (real touch input, not
     scripted events) onto another day's column plans the week again with the request on that day."""
-    from tests.servers.dashboard import record_requests
     from tests.views import visit_paths as vp
 
-    ctx = browser.new_context(viewport=vp.PHONE, has_touch=True, is_mobile=True)
-    phone = ctx.new_page()
-    phone.requests = record_requests(phone)
-    try:
-        with Dashboard(data_dir) as dash:
-            _propose(phone, dash, go=vp.go)
-            board = phone.frame_locator("iframe[title*='week_board']")
-            card = board.locator(".card.movable", has_text=MOVED)
-            card.wait_for(timeout=30_000)
-            source = card.evaluate("c => c.closest('.col').dataset.day || ''")
-            days = board.locator(".col[data-day]")
-            card.scroll_into_view_if_needed()
-            start = _centre(card.bounding_box())
-            # the nearest other day's header: on the screen with the card (a finger on a card does not scroll)
-            heads = [(i, _centre(days.nth(i).locator("h3").bounding_box())) for i in range(DAYS)
-                     if days.nth(i).get_attribute("data-day") != source]
-            target, end = min(heads, key=lambda h: abs(h[1][1] - start[1]) + abs(h[1][0] - start[0]))
-            assert 0 < end[1] < vp.PHONE["height"], end
-            day = days.nth(target).get_attribute("data-day")
-            label = days.nth(target).locator("h3").text_content()
-            _finger_drag(ctx.new_cdp_session(phone), start, end)
-            phone.get_by_text(f"Demande de {MOVED} déplacée au {label}").wait_for(timeout=30_000)
-            wait_idle(phone)
-            board.locator(f".col[data-day='{day}'] .card.movable", has_text=MOVED).wait_for(timeout=10_000)
-            assert board.locator(".card.movable", has_text=MOVED).count() == 1
-        assert external(phone.requests) == []
-    finally:
-        ctx.close()
+    with _phone_week(browser, data_dir) as (ctx, phone, board, card):
+        source = card.evaluate("c => c.closest('.col').dataset.day || ''")
+        days = board.locator(".col[data-day]")
+        card.scroll_into_view_if_needed()
+        start = _centre(card.bounding_box())
+        # the nearest other day's header: on the screen with the card (a finger on a card does not scroll)
+        heads = [(i, _centre(days.nth(i).locator("h3").bounding_box())) for i in range(DAYS)
+                 if days.nth(i).get_attribute("data-day") != source]
+        target, end = min(heads, key=lambda h: abs(h[1][1] - start[1]) + abs(h[1][0] - start[0]))
+        assert 0 < end[1] < vp.PHONE["height"], end
+        day = days.nth(target).get_attribute("data-day")
+        label = days.nth(target).locator("h3").text_content()
+        _finger_drag(ctx.new_cdp_session(phone), start, end)
+        _wait_moved(phone, board, day, label)
+        assert board.locator(".card.movable", has_text=MOVED).count() == 1
