@@ -21,7 +21,7 @@ from dispatch.errors import InfeasibleProblem
 from dispatch.i18n import N_
 from dispatch.routing import _ortools, _pyvrp, _pyvrp_day, _recombine, _vroom
 from dispatch.routing._engine import EngineInput, EngineResult
-from dispatch.routing.repair import eject_insert, repair_routes
+from dispatch.routing.repair import eject_insert, greedy_routes, repair_routes
 from dispatch.routing.schedule import route_feasible, schedule_route
 
 #: PyVRP iterations x clients per second of one search (one thread) on a 30-visit day, as
@@ -234,7 +234,7 @@ def _search_day(
     if len(inst.jobs) > GREEDY_START_JOBS * time_limit**0.5:  # large day: start from cheapest insertions
         # never cut by the clock: it is the floor of the answer (on a busy machine the model
         # may have taken the whole budget; cut, it served 2 visits of 500)
-        greedy = repair_routes(inst, [[] for _ in inst.vehicles], list(range(len(inst.jobs))))[0]
+        greedy = greedy_routes(inst)
         first = start_of(greedy)
     sols, pool = run(FIRST_SHARE, [(seed, first), (seed + 1000, first)])
     cands = [model.routes_of(sol) for sol in sols]

@@ -74,6 +74,12 @@ def repair_routes(
     return routes, sorted(still), not_worth
 
 
+def greedy_routes(inst: EngineInput) -> list[list[int]]:
+    """A day built by cheapest insertions from empty routes, every visit tried (no clock: the
+    floor a search starts from, :func:`repair_routes` without a deadline)."""
+    return repair_routes(inst, [[] for _ in inst.vehicles], list(range(len(inst.jobs))))[0]
+
+
 def routes_cost(inst: EngineInput, routes: list[list[int]]) -> int:
     """Travel plus fixed costs of the technicians used (:meth:`EngineInput.route_cost`)."""
     return sum(inst.route_cost(v, r) for v, r in enumerate(routes))
@@ -186,4 +192,4 @@ def diagnose(inst: EngineInput, routes: list[list[int]], j: int, not_worth: set[
     return "window_conflict"
 
 
-__all__ = ["best_insertion", "diagnose", "eject_insert", "repair_routes", "routes_cost"]
+__all__ = ["best_insertion", "diagnose", "eject_insert", "greedy_routes", "repair_routes", "routes_cost"]
