@@ -66,9 +66,18 @@ MIN_SEARCH_S = 0.05
 MIN_SEARCH_SHARE = 0.1
 
 
+def _feasible(res: EngineResult) -> bool:
+    """Whether an engine did not report its answer infeasible (PyVRP's best answer when it
+    found no feasible one, as when every visit is required and they do not all fit)."""
+    return res.stats.get("feasible", True) is not False
+
+
 def _better(a: EngineResult, b: EngineResult | None, inst: EngineInput) -> bool:
-    """Whether ``a`` beats ``b``: more visits served, then a lower cost."""
-    if b is None:
+    """Whether ``a`` beats ``b``: a feasible answer beats an infeasible one, then more visits
+    served, then a lower cost."""
+    if not _feasible(a):
+        return False
+    if b is None or not _feasible(b):
         return True
     return (len(a.dropped), a.cost(inst)) < (len(b.dropped), b.cost(inst))
 
@@ -140,7 +149,7 @@ def _stage(
         start = None if vroom_best.dropped else vroom_best.routes
         found = stage.pyvrp(inst, OWN_SHARE * time_limit, seed=seed, coords=coords, all_required=True,
                             initial_routes=start)
-        every = bool(found.stats.get("feasible"))
+        every = _feasible(found)
         own = found if every else vroom_best
         vroom_led = not every  # not every visit: VROOM's answer stands, its higher levels next
     else:
@@ -153,8 +162,6 @@ def _stage(
     res = stage.pyvrp(inst, 0.0, last=True, seed=seed + 1, coords=coords, initial_routes=best.routes,
                       all_required=every)
     clock.overhead = max(clock.overhead, stage.overhead)
-    if every and not res.stats.get("feasible"):
-        return best, ran, vroom_led, every
     return (best if _better(best, res, inst) else res), ran, vroom_led, every
 
 
@@ -206,17 +213,15 @@ def solve_relay(
         own_every = every or (0 < len(best.dropped) <= NEARLY_ALL_SHARE * len(inst.jobs))
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = [
-                (own_every, pool.submit(
-                    clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords, all_required=own_every
-                )),
-                (every, pool.submit(
+                pool.submit(clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords, all_required=own_every),
+                pool.submit(
                     clock.pyvrp, inst, 0.0, last=True, seed=seed + 2, coords=coords, initial_routes=best.routes,
                     all_required=every,
-                )),
+                ),
             ]
-            for required, f in futures:
+            for f in futures:
                 res = f.result()
-                if (not required or res.stats.get("feasible")) and _better(res, best, inst):
+                if _better(res, best, inst):
                     best = res
     return EngineResult(
         routes=best.routes,
