@@ -139,3 +139,26 @@ def smtp():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+def pytest_collection_finish(session):
+    """A run with browser tests, or a large run, that would cross midnight waits for it first.
+
+    See :mod:`tests.day_boundary` (each xdist worker waits for the same moment).
+    """
+    import sys
+    import time
+    from datetime import datetime
+
+    from dispatch.settings import TZ
+    from tests.day_boundary import RUN_MINUTES, seconds_to_wait
+
+    items = session.items
+    if not (len(items) >= 500 or any(item.get_closest_marker("browser") for item in items)):
+        return
+    minutes = float(os.environ.get("OPMS_TEST_RUN_MINUTES", RUN_MINUTES))
+    wait = seconds_to_wait(datetime.now(TZ), run_minutes=minutes)
+    if wait > 0:
+        print(f"\nMidnight (Montréal) is less than {minutes:g} min away: waiting {wait:.0f} s so "
+              "that the whole run sees one day (tests/day_boundary.py).", file=sys.__stderr__, flush=True)
+        time.sleep(wait)
