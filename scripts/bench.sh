@@ -11,6 +11,7 @@
 #   bench_outbox.py        ~1 min    1,000 e-mails through the worker to a local SMTP server
 #                                    (SQLite; PostgreSQL too when OPMS_TEST_PG_URL is set)
 #   bench_budget.py        ~8 min    solve's wall-clock / limit from 1/10 to 50/500 at 1, 5, 10 s
+#   bench_cli_budget.py    ~2 min    opms-dispatch vrptw in fresh processes: seconds / limit
 #   bench_week.py          ~4 min    plan_week against a day-by-day greedy and the week as one
 #                                    PyVRP model (same budget and 10x) on generated weeks
 #   bench_fleet.py         ~13 min   capped fleet, 16 days of the second generator, the product
@@ -59,6 +60,7 @@ run geocode $PY benchmarks/bench_geocode.py
 run invoices $PY benchmarks/bench_invoices.py --n 200
 run outbox $PY benchmarks/bench_outbox.py --n 1000
 run budget $PY benchmarks/bench_budget.py --budgets 1 5 10 --runs 2
+run cli_budget $PY benchmarks/bench_cli_budget.py --budgets 1 5 --fleets 0 1 3 10
 run week $PY benchmarks/bench_week.py
 run fleet $PY benchmarks/bench_fleet.py
 for b in 1 5 10; do
