@@ -30,3 +30,26 @@ def test_a_lunch_taken_where_the_last_visit_was_is_a_feasible_start_for_the_sear
     sol = day.solution([[a, b]], [sched.break_leg], [sched.starts])
     assert sol.is_feasible(), sol.time_warp()
     assert day.routes_of(sol) == [[a, b]]
+
+
+def test_a_search_for_every_visit_of_a_too_small_fleet_warns_nobody_on_stderr(shared_data):
+    """R101 needs 19 vehicles for every visit; with 5, PyVRP's penalties hit their bound.
+
+    The relay runs that search on purpose (a fleet that nearly serves everything) and keeps
+    another answer when it fails; the result says ``feasible: False``. PyVRP's English
+    ``PenaltyBoundWarning`` must not reach the command line's stderr. A fixed iteration count
+    (2,000; the warning comes after about 1,500) makes the run the same on any machine.
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "from dispatch.routing import _pyvrp, read_vrptw\n"
+        "from dispatch.routing.vrptw import to_engine\n"
+        f"m = to_engine(read_vrptw({str(shared_data / 'solomon' / 'R101.txt')!r}), fleet=5)\n"
+        "r = _pyvrp.solve(m, time_limit=120, iterations=2000, all_required=True)\n"
+        "print(r.stats['feasible'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "False"
+    assert out.stderr == ""
