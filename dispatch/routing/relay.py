@@ -72,6 +72,12 @@ def _feasible(res: EngineResult) -> bool:
     return res.stats.get("feasible", True) is not False
 
 
+def _nearly_all(res: EngineResult, inst: EngineInput) -> bool:
+    """Whether ``res`` leaves out at most :data:`NEARLY_ALL_SHARE` of the visits (the fleet
+    probably serves them all: the search requiring every visit is worth trying)."""
+    return len(res.dropped) <= NEARLY_ALL_SHARE * len(inst.jobs)
+
+
 def _better(a: EngineResult, b: EngineResult | None, inst: EngineInput) -> bool:
     """Whether ``a`` beats ``b``: a feasible answer beats an infeasible one, then more visits
     served, then a lower cost."""
@@ -141,7 +147,7 @@ def _stage(
     t0 = time.perf_counter()
     stage = _Clock(min(clock.deadline, t0 + time_limit), floor=min(MIN_SEARCH_S, MIN_SEARCH_SHARE * time_limit))
     vroom_best, ran = _ladder(inst, LEVELS, t0 + VROOM_SHARE * time_limit, None)
-    every = vroom_best is not None and len(vroom_best.dropped) <= NEARLY_ALL_SHARE * len(inst.jobs)
+    every = vroom_best is not None and _nearly_all(vroom_best, inst)
     if every:
         # the fleet nearly serves everything: PyVRP searches for an answer serving every
         # visit (its time-warp penalties reach feasibility where prizes stop one short)
@@ -210,7 +216,7 @@ def solve_relay(
         # the GIL); measured against one after the other, see the module's docstring. Still
         # a few visits short of every one: the own search requires every visit again, with
         # the time the first stage did not have (a slow machine)
-        own_every = every or (0 < len(best.dropped) <= NEARLY_ALL_SHARE * len(inst.jobs))
+        own_every = every or (len(best.dropped) > 0 and _nearly_all(best, inst))
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = [
                 pool.submit(clock.pyvrp, inst, 0.0, last=True, seed=seed, coords=coords, all_required=own_every),
